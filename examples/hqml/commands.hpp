@@ -1,0 +1,22 @@
+#pragma once
+// Each subcommand of the hqml program lives in cmd_<name>.cpp and registers itself here.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+namespace hqml::cli {
+
+/// Thrown by a subcommand for bad input: main prints the message on one line and exits with code 2.
+struct usage_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A subcommand's action; returns the process exit code.
+using action = std::function<int()>;
+
+void register_simulate(CLI::App& app, action& run);
+
+}  // namespace hqml::cli

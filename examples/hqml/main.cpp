@@ -1,0 +1,32 @@
+// The hqml program: one subcommand per pipeline stage.
+#include "commands.hpp"
+
+#include <hqml/error.hpp>
+
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{"hqml: hybrid quantum-classical machine learning and optimization"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hqml 0.1.0");
+  hqml::cli::action run;
+  hqml::cli::register_simulate(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    return run ? run() : 0;
+  } catch (const hqml::parse_error& e) {
+    std::cerr << "hqml: " << e.what() << "\n";
+    return 2;
+  } catch (const hqml::cli::usage_error& e) {
+    std::cerr << "hqml: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "hqml: error: " << e.what() << "\n";
+    return 1;
+  }
+}
