@@ -1,0 +1,144 @@
+#pragma once
+// The CPU backend: a tag type with its traits and the loops that drive the kernels.
+
+#include <hqml/config.hpp>
+#include <hqml/kernels/index.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace hqml {
+
+/// Threads as a policy: OpenMP when the compiler enables it, else one thread.
+struct openmp_threads {
+  static int max_threads() noexcept {
+#if defined(_OPENMP)
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+  }
+};
+struct sequential_threads {
+  static int max_threads() noexcept { return 1; }
+};
+
+/// CPU backend tag; the thread policy is a template parameter (qsim's For/ParallelFor idea).
+template <class Threads = openmp_threads>
+struct basic_cpu {
+  using threads_policy = Threads;
+  static constexpr bool device_memory = false;
+  static constexpr const char* name = "cpu";
+};
+using cpu = basic_cpu<openmp_threads>;
+
+template <class Backend>
+struct backend_traits;
+
+template <class Threads>
+struct backend_traits<basic_cpu<Threads>> {
+  static constexpr bool host_accessible = true;
+  static constexpr bool available() noexcept { return true; }
+  static constexpr bool parallel = !std::is_same_v<Threads, sequential_threads>;
+};
+
+namespace cpu_detail {
+
+using kernels::index_t;
+
+/// Work below this many index steps runs on one thread: forking costs more than it saves.
+inline constexpr index_t parallel_threshold = index_t{1} << 13;
+
+inline int resolve_threads(int requested) {
+  return requested > 0 ? requested : openmp_threads::max_threads();
+}
+
+/// Calls f(base) for every index of an n-qubit register whose bits at the ascending positions `fixed` are
+/// zero, in parallel. Contiguous runs below the lowest fixed bit are walked by an inner loop that the
+/// compiler can vectorize.
+template <bool Parallel, class F>
+inline void for_each_base(unsigned n, std::span<const unsigned> fixed, int threads, const F& f) {
+  const auto k = static_cast<unsigned>(fixed.size());
+  const index_t count = index_t{1} << (n - k);
+  const index_t run = k ? std::min<index_t>(index_t{1} << fixed[0], count) : count;
+  const index_t chunk = std::min<index_t>(count, index_t{1} << 12);
+  const index_t nchunks = count / chunk;
+  const unsigned* pos = fixed.data();
+  auto body = [&](index_t c) {
+    const index_t j0 = c * chunk;
+    if (run >= chunk) {
+      const index_t b = kernels::insert_zeros(j0, pos, k);
+      for (index_t l = 0; l < chunk; ++l) f(b + l);
+    } else {
+      for (index_t j = j0; j < j0 + chunk; j += run) {
+        const index_t b = kernels::insert_zeros(j, pos, k);
+        for (index_t l = 0; l < run; ++l) f(b + l);
+      }
+    }
+  };
+#if defined(_OPENMP)
+  if (Parallel && count >= parallel_threshold && threads != 1) {
+#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
+    for (index_t c = 0; c < nchunks; ++c) body(c);
+    return;
+  }
+#else
+  (void)threads;
+#endif
+  for (index_t c = 0; c < nchunks; ++c) body(c);
+}
+
+/// Parallel sum over [0, count) of g(i) in double precision, summed in fixed blocks so the result
+/// does not depend on the thread count.
+template <bool Parallel, class T, class G>
+inline T reduce(index_t count, int threads, T zero, const G& g) {
+  constexpr index_t block = index_t{1} << 12;
+  const index_t nblocks = (count + block - 1) / block;
+  auto block_sum = [&](index_t b) {
+    T s = zero;
+    const index_t end = std::min(count, (b + 1) * block);
+    for (index_t i = b * block; i < end; ++i) s += g(i);
+    return s;
+  };
+  if (nblocks == 1) return block_sum(0);
+  std::vector<T> partial(nblocks, zero);
+#if defined(_OPENMP)
+  if (Parallel && count >= parallel_threshold && threads != 1) {
+#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
+    for (index_t b = 0; b < nblocks; ++b) partial[b] = block_sum(b);
+  } else
+#endif
+  {
+    (void)threads;
+    for (index_t b = 0; b < nblocks; ++b) partial[b] = block_sum(b);
+  }
+  T s = zero;
+  for (const T& p : partial) s += p;
+  return s;
+}
+
+/// Parallel loop over [0, count).
+template <bool Parallel, class F>
+inline void parallel_for(index_t count, int threads, const F& f) {
+#if defined(_OPENMP)
+  if (Parallel && count >= parallel_threshold && threads != 1) {
+#pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
+    for (index_t i = 0; i < count; ++i) f(i);
+    return;
+  }
+#else
+  (void)threads;
+#endif
+  for (index_t i = 0; i < count; ++i) f(i);
+}
+
+}  // namespace cpu_detail
+}  // namespace hqml

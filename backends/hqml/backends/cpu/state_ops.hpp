@@ -1,0 +1,191 @@
+#pragma once
+// CPU implementation of the state-vector operations: aligned host memory, OpenMP loops.
+#if !defined(HQML_INTERNAL_INCLUDE)
+#error "hqml/backends/cpu/state_ops.hpp is internal; include <hqml/state_vector.hpp> instead"
+#endif
+
+#include <hqml/backends/cpu.hpp>
+#include <hqml/detail/state_ops.hpp>
+#include <hqml/error.hpp>
+#include <hqml/kernels/index.hpp>
+#include <hqml/rng.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <numeric>
+#include <span>
+#include <string>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
+
+namespace hqml::detail {
+
+/// Physical memory of this machine in bytes (0 when unknown).
+inline std::size_t physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+#endif
+  return 0;
+}
+
+template <class Threads, class Real>
+struct state_ops<basic_cpu<Threads>, Real> {
+  using complex_type = std::complex<Real>;
+  using index_t = kernels::index_t;
+  static constexpr bool par = backend_traits<basic_cpu<Threads>>::parallel;
+  static constexpr std::size_t alignment = 64;
+
+  static complex_type* allocate(std::size_t n) {
+    const std::size_t bytes = (std::size_t{1} << n) * sizeof(complex_type);
+    const std::size_t phys = physical_memory_bytes();
+    const std::string what = "a state vector of " + std::to_string(n) + " qubits";
+    if (phys && bytes > phys) throw out_of_memory(what, bytes, phys);
+    try {
+      return static_cast<complex_type*>(::operator new(bytes, std::align_val_t{alignment}));
+    } catch (const std::bad_alloc&) {
+      throw out_of_memory(what, bytes, phys);
+    }
+  }
+  static void deallocate(complex_type* p, std::size_t) noexcept {
+    if (p) ::operator delete(p, std::align_val_t{alignment});
+  }
+  static void copy(complex_type* dst, const complex_type* src, index_t count) {
+    std::memcpy(static_cast<void*>(dst), src, count * sizeof(complex_type));
+  }
+  static void upload(complex_type* dst, const complex_type* src, index_t count) { copy(dst, src, count); }
+  static void download(complex_type* dst, const complex_type* src, index_t count) { copy(dst, src, count); }
+
+  static void fill_basis(complex_type* a, std::size_t n, index_t i, int threads) {
+    Real* r = reinterpret_cast<Real*>(a);
+    // Parallel first touch places pages near the threads that later use them.
+    cpu_detail::parallel_for<par>(index_t{2} << n, threads, [=](index_t j) { r[j] = Real(0); });
+    a[i] = complex_type(1);
+  }
+
+  /// Runs a gate functor f(a, base) over every base with zero bits at `fixed`.
+  template <class F>
+  static void run(std::size_t n, std::span<const unsigned> fixed, int threads, const F& f, complex_type* a) {
+    Real* r = reinterpret_cast<Real*>(a);
+    cpu_detail::for_each_base<par>(static_cast<unsigned>(n), fixed, threads, [&f, r](index_t b) { f(r, b); });
+  }
+
+  static double norm_squared(const complex_type* a, std::size_t n, int threads) {
+    return cpu_detail::reduce<par>(index_t{1} << n, threads, 0.0, [a](index_t i) { return sq(a[i]); });
+  }
+  static double probability_one(const complex_type* a, std::size_t n, std::uint32_t q, int threads) {
+    const unsigned fixed[1] = {q};
+    const index_t bit = index_t{1} << q;
+    return cpu_detail::reduce<par>(index_t{1} << (n - 1), threads, 0.0, [=](index_t j) {
+      return sq(a[kernels::insert_zeros(j, fixed, 1) | bit]);
+    });
+  }
+  /// Keeps the half where qubit q reads `outcome`, zeroes the other, scales by `scale`.
+  static void collapse(complex_type* a, std::size_t n, std::uint32_t q, int outcome, double scale, int threads) {
+    const index_t bit = index_t{1} << q;
+    const auto s = Real(scale);
+    cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) {
+      if (((i & bit) != 0) == (outcome != 0)) a[i] *= s;
+      else a[i] = complex_type(0);
+    });
+  }
+  static void probabilities(double* p, const complex_type* a, std::size_t n, int threads) {
+    cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) { p[i] = sq(a[i]); });
+  }
+
+  static std::vector<index_t> sample(const complex_type* a, std::size_t n, std::size_t shots, std::uint64_t seed,
+                                     int threads) {
+    const index_t size = index_t{1} << n;
+    constexpr index_t block = index_t{1} << 12;
+    const index_t nblocks = (size + block - 1) / block;
+    // Block sums in a fixed order, so the draws map to the same outcomes whatever the thread count.
+    std::vector<double> prefix(nblocks + 1, 0.0);
+    cpu_detail::parallel_for<par>(nblocks, threads, [&](index_t b) {
+      double s = 0;
+      const index_t end = std::min(size, (b + 1) * block);
+      for (index_t i = b * block; i < end; ++i) s += sq(a[i]);
+      prefix[b + 1] = s;
+    });
+    for (index_t b = 0; b < nblocks; ++b) prefix[b + 1] += prefix[b];
+    const double total = prefix[nblocks];
+    std::vector<std::pair<double, std::size_t>> draws(shots);
+    xoshiro256 rng(seed);
+    // Draws stay strictly below the total so each one lands in a block of nonzero weight.
+    const double top = std::nextafter(total, 0.0);
+    for (std::size_t s = 0; s < shots; ++s) draws[s] = {std::min(rng.uniform() * total, top), s};
+    std::sort(draws.begin(), draws.end());
+    std::vector<index_t> out(shots);
+    std::size_t d = 0;
+    while (d < shots) {
+      const auto it = std::upper_bound(prefix.begin() + 1, prefix.end(), draws[d].first);
+      const index_t b = std::min<index_t>(static_cast<index_t>(it - prefix.begin()) - 1, nblocks - 1);
+      const index_t end = std::min(size, (b + 1) * block);
+      double acc = prefix[b];
+      index_t last_nonzero = b * block;
+      for (index_t i = b * block; i < end && d < shots; ++i) {
+        const double pi = sq(a[i]);
+        if (pi > 0) last_nonzero = i;
+        acc += pi;
+        while (d < shots && draws[d].first < acc) out[draws[d++].second] = i;
+      }
+      // The running sum can round below the block total: the draws in between get the block's last outcome.
+      while (d < shots && (b + 1 == nblocks || draws[d].first < prefix[b + 1])) out[draws[d++].second] = last_nonzero;
+    }
+    return out;
+  }
+
+  static double expectation(const complex_type* a, std::size_t n, std::uint64_t x_mask, std::uint64_t z_mask,
+                            unsigned num_y, int threads) {
+    const std::complex<double> s = cpu_detail::reduce<par>(
+        index_t{1} << n, threads, std::complex<double>(0), [=](index_t i) {
+          const auto v = std::complex<double>(std::conj(a[i ^ x_mask])) * std::complex<double>(a[i]);
+          return kernels::parity(i & z_mask) ? -v : v;
+        });
+    static constexpr std::array<std::complex<double>, 4> ipow{{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}};
+    return (ipow[num_y & 3u] * s).real();
+  }
+
+  static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
+                                                                    std::uint32_t q, int threads) {
+    const unsigned fixed[1] = {q};
+    const index_t bit = index_t{1} << q;
+    struct acc {
+      double p0 = 0, p1 = 0;
+      std::complex<double> c01 = 0;
+      acc& operator+=(const acc& o) {
+        p0 += o.p0;
+        p1 += o.p1;
+        c01 += o.c01;
+        return *this;
+      }
+    };
+    const acc r = cpu_detail::reduce<par>(index_t{1} << (n - 1), threads, acc{}, [=](index_t j) {
+      const index_t i0 = kernels::insert_zeros(j, fixed, 1), i1 = i0 | bit;
+      const std::complex<double> v0(a[i0]), v1(a[i1]);
+      return acc{std::norm(v0), std::norm(v1), v0 * std::conj(v1)};
+    });
+    return {r.p0, r.c01, std::conj(r.c01), r.p1};
+  }
+
+  static std::complex<double> overlap(const complex_type* a, const complex_type* b, std::size_t n, int threads) {
+    return cpu_detail::reduce<par>(index_t{1} << n, threads, std::complex<double>(0), [=](index_t i) {
+      return std::complex<double>(std::conj(a[i])) * std::complex<double>(b[i]);
+    });
+  }
+
+ private:
+  static double sq(complex_type v) {
+    const double r = v.real(), i = v.imag();
+    return r * r + i * i;
+  }
+};
+
+}  // namespace hqml::detail

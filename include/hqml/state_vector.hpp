@@ -1,0 +1,401 @@
+#pragma once
+// state_vector<Real, Backend>: an exact n-qubit state, owned in the backend's memory. The same
+// member functions exist on every backend; the gate maths is in <hqml/kernels/...>, the loops that
+// drive it in the backend's ops.
+
+#include <hqml/backends/cpu.hpp>
+#include <hqml/circuit.hpp>
+#define HQML_INTERNAL_INCLUDE
+#include <hqml/detail/state_ops.hpp>
+#include <hqml/backends/cpu/state_ops.hpp>
+#undef HQML_INTERNAL_INCLUDE
+#include <hqml/error.hpp>
+#include <hqml/fusion.hpp>
+#include <hqml/kernels/gate_kernels.hpp>
+#include <hqml/pauli.hpp>
+#include <hqml/rng.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <numbers>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace hqml {
+
+/// How state_vector::apply runs a circuit.
+struct apply_options {
+  /// Fuse gates into dense blocks before running (only for circuits of at least fusion_min_qubits qubits).
+  bool fusion = true;
+  unsigned fusion_max_qubits = 4;
+  unsigned fusion_min_qubits = 12;
+};
+
+template <class Real = double, class Backend = cpu>
+class state_vector {
+  static_assert(std::is_same_v<Real, float> || std::is_same_v<Real, double>, "Real must be float or double");
+  using ops = detail::state_ops<Backend, Real>;
+
+ public:
+  using real_type = Real;
+  using complex_type = std::complex<Real>;
+  using backend_type = Backend;
+  using index_type = std::uint64_t;
+
+  /// The state |0…0⟩ on n qubits. Throws hqml::out_of_memory when 2^n amplitudes cannot be held.
+  explicit state_vector(std::size_t num_qubits) : n_(checked(num_qubits)), data_(ops::allocate(n_)) {
+    set_basis_state(0);
+  }
+  state_vector(const state_vector& other) : n_(other.n_), data_(ops::allocate(n_)), threads_(other.threads_),
+                                             rng_(other.rng_), clbits_(other.clbits_) {
+    ops::copy(data_, other.data_, size());
+  }
+  state_vector& operator=(const state_vector& other) {
+    if (this != &other) {
+      state_vector t(other);
+      swap(t);
+    }
+    return *this;
+  }
+  state_vector(state_vector&& o) noexcept
+      : n_(o.n_), data_(std::exchange(o.data_, nullptr)), threads_(o.threads_), rng_(o.rng_),
+        clbits_(std::move(o.clbits_)) {}
+  state_vector& operator=(state_vector&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~state_vector() { ops::deallocate(data_, n_); }
+  void swap(state_vector& o) noexcept {
+    std::swap(n_, o.n_);
+    std::swap(data_, o.data_);
+    std::swap(threads_, o.threads_);
+    std::swap(rng_, o.rng_);
+    std::swap(clbits_, o.clbits_);
+  }
+
+  [[nodiscard]] std::size_t num_qubits() const noexcept { return n_; }
+  [[nodiscard]] index_type size() const noexcept { return index_type{1} << n_; }
+  /// Threads used by this state's operations (0: the backend's default).
+  void set_threads(int t) noexcept { threads_ = t; }
+  [[nodiscard]] int threads() const noexcept { return threads_; }
+  /// Seeds the generator used by measure() and reset().
+  void seed(std::uint64_t s) noexcept { rng_ = xoshiro256(s); }
+  /// Classical bits written by measurements in apply(circuit).
+  [[nodiscard]] const std::vector<int>& clbits() const noexcept { return clbits_; }
+
+  void set_basis_state(index_type i) {
+    if (i >= size())
+      throw std::out_of_range("hqml::state_vector: basis state " + std::to_string(i) + " out of range for " +
+                              std::to_string(n_) + " qubits");
+    ops::fill_basis(data_, n_, i, threads_);
+  }
+  /// Sets every amplitude; the span must hold 2^n values (not renormalized).
+  void set_amplitudes(std::span<const complex_type> amps) {
+    if (amps.size() != size())
+      throw std::invalid_argument("hqml::state_vector::set_amplitudes: " + std::to_string(amps.size()) +
+                                  " amplitudes given for " + std::to_string(n_) + " qubits (needs " +
+                                  std::to_string(size()) + ")");
+    ops::upload(data_, amps.data(), size());
+  }
+  [[nodiscard]] std::vector<complex_type> to_vector() const {
+    std::vector<complex_type> v(size());
+    ops::download(v.data(), data_, size());
+    return v;
+  }
+  [[nodiscard]] complex_type amplitude(index_type i) const {
+    if (i >= size()) throw std::out_of_range("hqml::state_vector::amplitude: index out of range");
+    complex_type v;
+    ops::download(&v, data_ + i, 1);
+    return v;
+  }
+  /// Host view of the amplitudes (host-memory backends only).
+  [[nodiscard]] std::span<complex_type> data() noexcept
+    requires backend_traits<Backend>::host_accessible
+  {
+    return {data_, size()};
+  }
+  [[nodiscard]] std::span<const complex_type> data() const noexcept
+    requires backend_traits<Backend>::host_accessible
+  {
+    return {data_, size()};
+  }
+  /// Raw pointer in the backend's memory space, for kernels written against hqml's views.
+  [[nodiscard]] complex_type* raw() noexcept { return data_; }
+  [[nodiscard]] const complex_type* raw() const noexcept { return data_; }
+
+  // ---- gates --------------------------------------------------------------------------------------
+
+  /// Runs a circuit with parameters θ and features x. Measurements collapse the state and write clbits().
+  state_vector& apply(const circuit& c, std::span<const double> theta = {}, std::span<const double> x = {},
+                      const apply_options& opt = {}) {
+    if (c.num_qubits() > n_)
+      throw std::invalid_argument("hqml::state_vector::apply: circuit has " + std::to_string(c.num_qubits()) +
+                                  " qubits, state has " + std::to_string(n_));
+    clbits_.assign(c.num_clbits(), 0);
+    const bool bound_needed = c.is_parameterized();
+    if (opt.fusion && n_ >= opt.fusion_min_qubits) {
+      const circuit fused = fuse(bound_needed ? c.bind(theta, x) : c, fusion_options{opt.fusion_max_qubits});
+      for (const auto& op : fused.operations()) apply_constant(op);
+    } else if (bound_needed) {
+      for (const auto& op : c.operations()) apply_bound(op, theta, x);
+    } else {
+      for (const auto& op : c.operations()) apply_constant(op);
+    }
+    return *this;
+  }
+
+  /// Applies one operation (angles evaluated at θ, x).
+  state_vector& apply(const operation& op, std::span<const double> theta = {}, std::span<const double> x = {}) {
+    for (auto q : op.qubits) check_qubit(q, "apply");
+    apply_bound(op, theta, x);
+    return *this;
+  }
+
+  /// Applies a dense unitary on the given qubits (bit j of the matrix index is qubits[j]).
+  state_vector& apply_matrix(std::span<const std::uint32_t> qubits, const matrix& m) {
+    operation op{gate_kind::unitary, {qubits.begin(), qubits.end()}, {}, m, -1};
+    validate_qubits(op.qubits, "apply_matrix");
+    check_unitary(m, std::size_t{1} << qubits.size(), 1e-8, "hqml::state_vector::apply_matrix");
+    apply_constant(op);
+    return *this;
+  }
+  /// Applies a diagonal unitary given by its 2^k diagonal entries.
+  state_vector& apply_diagonal(std::span<const std::uint32_t> qubits, const matrix& d) {
+    circuit c(n_);
+    c.diagonal({qubits.begin(), qubits.end()}, d);  // validates
+    apply_constant(c.operations()[0]);
+    return *this;
+  }
+
+  // ---- measurement ----------------------------------------------------------------------------------
+
+  /// Probability that qubit q reads 1.
+  [[nodiscard]] double probability_one(std::uint32_t q) const {
+    check_qubit(q, "probability_one");
+    return ops::probability_one(data_, n_, q, threads_);
+  }
+  /// Measures qubit q, collapses the state and returns 0 or 1.
+  int measure(std::uint32_t q) {
+    const double p1 = probability_one(q);
+    const int outcome = rng_.uniform() < p1 ? 1 : 0;
+    const double p = outcome ? p1 : 1.0 - p1;
+    ops::collapse(data_, n_, q, outcome, 1.0 / std::sqrt(p), threads_);
+    return outcome;
+  }
+  /// Resets qubit q to |0⟩ (measure, then flip if 1).
+  void reset(std::uint32_t q) {
+    if (measure(q)) apply_swap(index_type{0}, index_type{1} << q, {q});
+  }
+
+  /// All 2^n probabilities |a_i|².
+  [[nodiscard]] std::vector<double> probabilities() const {
+    std::vector<double> p(size());
+    ops::probabilities(p.data(), data_, n_, threads_);
+    return p;
+  }
+  /// Draws `shots` basis states i with probability |a_i|²; reproducible for a seed whatever the thread count.
+  [[nodiscard]] std::vector<index_type> sample(std::size_t shots, std::uint64_t seed) const {
+    return ops::sample(data_, n_, shots, seed, threads_);
+  }
+
+  // ---- observables ----------------------------------------------------------------------------------
+
+  [[nodiscard]] double norm_squared() const { return ops::norm_squared(data_, n_, threads_); }
+  /// ⟨ψ|P|ψ⟩ for a Pauli string.
+  [[nodiscard]] double expectation(const pauli_string& p) const {
+    if (p.support_size() > n_)
+      throw std::out_of_range("hqml::state_vector::expectation: Pauli string acts on qubit " +
+                              std::to_string(p.support_size() - 1) + " of a " + std::to_string(n_) + "-qubit state");
+    return ops::expectation(data_, n_, p.x_mask, p.z_mask, p.num_y(), threads_);
+  }
+  [[nodiscard]] double expectation(const pauli_sum& h) const {
+    double s = 0;
+    for (const auto& [c, p] : h.terms) s += c * expectation(p);
+    return s;
+  }
+  /// ρ_q = Tr_{others} |ψ⟩⟨ψ| as row-major 2×2 (ρ00, ρ01, ρ10, ρ11).
+  [[nodiscard]] std::array<std::complex<double>, 4> reduced_density_matrix(std::uint32_t q) const {
+    check_qubit(q, "reduced_density_matrix");
+    return ops::reduced_density_matrix(data_, n_, q, threads_);
+  }
+
+  /// ⟨a|b⟩.
+  friend std::complex<double> overlap(const state_vector& a, const state_vector& b) {
+    if (a.n_ != b.n_)
+      throw std::invalid_argument("hqml::overlap: states have " + std::to_string(a.n_) + " and " +
+                                  std::to_string(b.n_) + " qubits");
+    return ops::overlap(a.data_, b.data_, a.n_, a.threads_);
+  }
+
+ private:
+  static std::size_t checked(std::size_t n) {
+    if (n > circuit::max_qubits)
+      throw out_of_memory("a state vector of " + std::to_string(n) + " qubits",
+                          n >= 63 ? ~std::size_t{0} : (std::size_t{1} << n) * sizeof(complex_type), 0);
+    return n;
+  }
+  void check_qubit(std::uint32_t q, const char* where) const {
+    if (q >= n_)
+      throw std::out_of_range(std::string("hqml::state_vector::") + where + ": qubit " + std::to_string(q) +
+                              " out of range for " + std::to_string(n_) + " qubits");
+  }
+  void validate_qubits(const std::vector<std::uint32_t>& qs, const char* where) const {
+    if (qs.empty() || qs.size() > max_unitary_qubits)
+      throw std::invalid_argument(std::string("hqml::state_vector::") + where + ": " + std::to_string(qs.size()) +
+                                  " qubits; 1 to " + std::to_string(max_unitary_qubits) + " supported");
+    for (std::size_t a = 0; a < qs.size(); ++a) {
+      check_qubit(qs[a], where);
+      for (std::size_t b = 0; b < a; ++b)
+        if (qs[a] == qs[b])
+          throw std::invalid_argument(std::string("hqml::state_vector::") + where + ": qubit " +
+                                      std::to_string(qs[a]) + " repeated");
+    }
+  }
+
+  void apply_bound(const operation& op, std::span<const double> theta, std::span<const double> x) {
+    if (!op.is_parameterized()) return apply_constant(op);
+    operation b = op;
+    for (auto& a : b.params) a = angle(a.evaluate(theta, x));
+    apply_constant(b);
+  }
+
+  // Sorted copy of positions.
+  template <std::size_t N>
+  static unsigned sorted_positions(std::array<unsigned, N>& s, std::initializer_list<unsigned> qs) {
+    unsigned k = 0;
+    for (unsigned q : qs) s[k++] = q;
+    std::sort(s.begin(), s.begin() + k);
+    return k;
+  }
+
+  void apply_swap(index_type off0, index_type off1, std::initializer_list<unsigned> fixed) {
+    std::array<unsigned, 3> s{};
+    const unsigned k = sorted_positions(s, fixed);
+    ops::run(n_, {s.data(), k}, threads_, kernels::swap_kernel<Real>{off0, off1}, data_);
+  }
+  void apply_phase(index_type mask, std::complex<double> ph, std::initializer_list<unsigned> fixed) {
+    std::array<unsigned, 3> s{};
+    const unsigned k = sorted_positions(s, fixed);
+    ops::run(n_, {s.data(), k}, threads_,
+             kernels::masked_phase_kernel<Real>{Real(ph.real()), Real(ph.imag()), mask}, data_);
+  }
+  void apply_1q(unsigned target, index_type control_mask, const matrix& m, std::initializer_list<unsigned> fixed) {
+    kernels::dense1_kernel<Real> k{};
+    for (int e = 0; e < 4; ++e) {
+      k.m[2 * e] = Real(m[e].real());
+      k.m[2 * e + 1] = Real(m[e].imag());
+    }
+    k.offset = index_type{1} << target;
+    k.control = control_mask;
+    std::array<unsigned, 3> s{};
+    const unsigned nk = sorted_positions(s, fixed);
+    ops::run(n_, {s.data(), nk}, threads_, k, data_);
+  }
+  void apply_diagonal_entries(const std::vector<std::uint32_t>& qs, const matrix& d) {
+    kernels::diagonal_kernel<Real> k{};
+    k.k = static_cast<unsigned>(qs.size());
+    for (std::size_t j = 0; j < qs.size(); ++j) k.qubits[j] = qs[j];
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      k.dre[i] = Real(d[i].real());
+      k.dim_[i] = Real(d[i].imag());
+    }
+    ops::run(n_, {}, threads_, k, data_);
+  }
+  template <unsigned K>
+  void apply_dense_k(const std::vector<std::uint32_t>& qs, const matrix& m) {
+    constexpr unsigned dim = 1u << K;
+    kernels::dense_kernel<Real, K> k{};
+    for (unsigned r = 0; r < dim; ++r)
+      for (unsigned c = 0; c < dim; ++c) {
+        k.mre[c * dim + r] = Real(m[r * dim + c].real());
+        k.mim[c * dim + r] = Real(m[r * dim + c].imag());
+      }
+    for (unsigned l = 0; l < dim; ++l) {
+      index_type off = 0;
+      for (unsigned j = 0; j < K; ++j)
+        if ((l >> j) & 1u) off |= index_type{1} << qs[j];
+      k.offsets[l] = off;
+    }
+    std::array<unsigned, K> s{};
+    for (unsigned j = 0; j < K; ++j) s[j] = qs[j];
+    std::sort(s.begin(), s.end());
+    ops::run(n_, {s.data(), K}, threads_, k, data_);
+  }
+  void apply_dense(const std::vector<std::uint32_t>& qs, const matrix& m) {
+    switch (qs.size()) {
+      case 1: return apply_1q(qs[0], 0, m, {qs[0]});
+      case 2: return apply_dense_k<2>(qs, m);
+      case 3: return apply_dense_k<3>(qs, m);
+      case 4: return apply_dense_k<4>(qs, m);
+      case 5: return apply_dense_k<5>(qs, m);
+      case 6: return apply_dense_k<6>(qs, m);
+      default: throw std::invalid_argument("hqml::state_vector: dense gate on " + std::to_string(qs.size()) + " qubits");
+    }
+  }
+
+  void apply_constant(const operation& op) {
+    const auto& q = op.qubits;
+    auto bit = [&](std::size_t j) { return index_type{1} << q[j]; };
+    double prm[3] = {0, 0, 0};
+    for (std::size_t j = 0; j < op.params.size(); ++j) prm[j] = op.params[j].value();
+    using c = std::complex<double>;
+    switch (op.kind) {
+      case gate_kind::i:
+      case gate_kind::barrier: return;
+      case gate_kind::x: return apply_swap(0, bit(0), {q[0]});
+      case gate_kind::z: return apply_phase(bit(0), -1.0, {q[0]});
+      case gate_kind::s: return apply_phase(bit(0), c(0, 1), {q[0]});
+      case gate_kind::sdg: return apply_phase(bit(0), c(0, -1), {q[0]});
+      case gate_kind::t: return apply_phase(bit(0), std::polar(1.0, std::numbers::pi / 4), {q[0]});
+      case gate_kind::tdg: return apply_phase(bit(0), std::polar(1.0, -std::numbers::pi / 4), {q[0]});
+      case gate_kind::p: return apply_phase(bit(0), std::polar(1.0, prm[0]), {q[0]});
+      case gate_kind::cx: return apply_swap(bit(0), bit(0) | bit(1), {q[0], q[1]});
+      case gate_kind::cz: return apply_phase(bit(0) | bit(1), -1.0, {q[0], q[1]});
+      case gate_kind::cp: return apply_phase(bit(0) | bit(1), std::polar(1.0, prm[0]), {q[0], q[1]});
+      case gate_kind::swap: return apply_swap(bit(0), bit(1), {q[0], q[1]});
+      case gate_kind::ccx: return apply_swap(bit(0) | bit(1), bit(0) | bit(1) | bit(2), {q[0], q[1], q[2]});
+      case gate_kind::cswap: return apply_swap(bit(0) | bit(1), bit(0) | bit(2), {q[0], q[1], q[2]});
+      case gate_kind::cy:
+      case gate_kind::ch:
+      case gate_kind::crx:
+      case gate_kind::cry: {
+        const matrix full = gate_matrix(op.kind, prm);  // controlled form; take the target block
+        const matrix u{full[1 * 4 + 1], full[1 * 4 + 3], full[3 * 4 + 1], full[3 * 4 + 3]};
+        return apply_1q(q[1], bit(0), u, {q[0], q[1]});
+      }
+      case gate_kind::rz:
+      case gate_kind::crz:
+      case gate_kind::rzz: {
+        const matrix full = gate_matrix(op.kind, prm);
+        const std::size_t d = std::size_t{1} << q.size();
+        matrix diag(d);
+        for (std::size_t i = 0; i < d; ++i) diag[i] = full[i * d + i];
+        return apply_diagonal_entries(q, diag);
+      }
+      case gate_kind::diagonal: return apply_diagonal_entries(q, op.data);
+      case gate_kind::unitary: return apply_dense(q, op.data);
+      case gate_kind::measure: {
+        const int m = measure(q[0]);
+        if (op.clbit >= 0 && static_cast<std::size_t>(op.clbit) < clbits_.size())
+          clbits_[static_cast<std::size_t>(op.clbit)] = m;
+        return;
+      }
+      case gate_kind::reset: return reset(q[0]);
+      default: return apply_dense(q, gate_matrix(op.kind, prm));
+    }
+  }
+
+  std::size_t n_;
+  complex_type* data_;
+  int threads_ = 0;
+  xoshiro256 rng_{0x5eed};
+  std::vector<int> clbits_;
+};
+
+}  // namespace hqml

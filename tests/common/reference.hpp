@@ -1,0 +1,94 @@
+#pragma once
+// A dense-matrix reference simulator for tests: every gate becomes the full 2^n × 2^n operator
+// (built entry by entry from its definition, independently of hqml's kernels) and is applied by a
+// matrix-vector product with Eigen.
+
+#include <hqml/circuit.hpp>
+#include <hqml/fusion.hpp>
+
+#include <Eigen/Dense>
+
+#include <complex>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace hqml::test {
+
+using cvec = Eigen::VectorXcd;
+using cmat = Eigen::MatrixXcd;
+
+/// Full operator of a k-qubit matrix g acting on `qubits` of an n-qubit register.
+inline cmat embed(const matrix& g, const std::vector<std::uint32_t>& qubits, std::size_t n) {
+  const std::size_t dim = std::size_t{1} << n;
+  const std::size_t k = qubits.size(), gd = std::size_t{1} << k;
+  std::size_t mask = 0;
+  for (auto q : qubits) mask |= std::size_t{1} << q;
+  auto sub = [&](std::size_t i) {
+    std::size_t l = 0;
+    for (std::size_t j = 0; j < k; ++j) l |= ((i >> qubits[j]) & 1u) << j;
+    return l;
+  };
+  cmat f = cmat::Zero(static_cast<Eigen::Index>(dim), static_cast<Eigen::Index>(dim));
+  for (std::size_t r = 0; r < dim; ++r)
+    for (std::size_t c = 0; c < dim; ++c)
+      if ((r & ~mask) == (c & ~mask)) f(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = g[sub(r) * gd + sub(c)];
+  return f;
+}
+
+/// Final state of a unitary circuit (bound with θ, x) applied to `psi`.
+inline cvec reference_run(const circuit& c, cvec psi, std::span<const double> theta = {}, std::span<const double> x = {}) {
+  const circuit b = c.is_parameterized() ? c.bind(theta, x) : c;
+  for (const auto& op : b.operations()) {
+    if (op.kind == gate_kind::barrier) continue;
+    psi = embed(operation_matrix(op), op.qubits, c.num_qubits()) * psi;
+  }
+  return psi;
+}
+
+/// A random normalized state with a fixed seed.
+inline cvec random_state(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::normal_distribution<double> nd;
+  cvec v(static_cast<Eigen::Index>(std::size_t{1} << n));
+  for (auto& a : v) a = {nd(g), nd(g)};
+  return v / v.norm();
+}
+
+/// A random k-qubit unitary (QR of a complex Gaussian matrix).
+inline matrix random_unitary(std::size_t k, std::uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::normal_distribution<double> nd;
+  const auto d = static_cast<Eigen::Index>(std::size_t{1} << k);
+  cmat a(d, d);
+  for (Eigen::Index i = 0; i < d; ++i)
+    for (Eigen::Index j = 0; j < d; ++j) a(i, j) = {nd(g), nd(g)};
+  Eigen::HouseholderQR<cmat> qr(a);
+  cmat q = qr.householderQ();
+  matrix m(static_cast<std::size_t>(d * d));
+  for (Eigen::Index i = 0; i < d; ++i)
+    for (Eigen::Index j = 0; j < d; ++j) m[static_cast<std::size_t>(i * d + j)] = q(i, j);
+  return m;
+}
+
+template <class State>
+cvec to_eigen(const State& s) {
+  const auto v = s.to_vector();
+  cvec e(static_cast<Eigen::Index>(v.size()));
+  for (std::size_t i = 0; i < v.size(); ++i) e[static_cast<Eigen::Index>(i)] = std::complex<double>(v[i]);
+  return e;
+}
+template <class State>
+void from_eigen(State& s, const cvec& e) {
+  std::vector<std::complex<typename State::real_type>> v(static_cast<std::size_t>(e.size()));
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::complex<typename State::real_type>(e[static_cast<Eigen::Index>(i)]);
+  s.set_amplitudes(v);
+}
+
+/// Tolerance for comparing a State's amplitudes with the double reference.
+template <class State>
+constexpr double tolerance() {
+  return std::is_same_v<typename State::real_type, float> ? 2e-5 : 1e-12;
+}
+
+}  // namespace hqml::test
