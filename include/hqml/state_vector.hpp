@@ -297,15 +297,40 @@ class state_vector {
     const unsigned nk = sorted_positions(s, fixed);
     ops::run(n_, {s.data(), nk}, threads_, k, data_);
   }
-  void apply_diagonal_entries(const std::vector<std::uint32_t>& qs, const matrix& d) {
-    kernels::diagonal_kernel<Real> k{};
-    k.k = static_cast<unsigned>(qs.size());
-    for (std::size_t j = 0; j < qs.size(); ++j) k.qubits[j] = qs[j];
-    for (std::size_t i = 0; i < d.size(); ++i) {
-      k.dre[i] = Real(d[i].real());
-      k.dim_[i] = Real(d[i].imag());
+  template <unsigned K>
+  void apply_diagonal_k(const std::vector<std::uint32_t>& qs, const matrix& d) {
+    kernels::diagonal_kernel<Real, K> k{};
+    for (unsigned l = 0; l < (1u << K); ++l) {
+      k.dre[l] = Real(d[l].real());
+      k.dim_[l] = Real(d[l].imag());
+      k.offsets[l] = group_offset(qs, l);
     }
-    ops::run(n_, {}, threads_, k, data_);
+    run_sorted<K>(qs, k);
+  }
+  void apply_diagonal_entries(const std::vector<std::uint32_t>& qs, const matrix& d) {
+    switch (qs.size()) {
+      case 1: return apply_diagonal_k<1>(qs, d);
+      case 2: return apply_diagonal_k<2>(qs, d);
+      case 3: return apply_diagonal_k<3>(qs, d);
+      case 4: return apply_diagonal_k<4>(qs, d);
+      case 5: return apply_diagonal_k<5>(qs, d);
+      case 6: return apply_diagonal_k<6>(qs, d);
+      default: throw std::invalid_argument("hqml::state_vector: diagonal gate on " + std::to_string(qs.size()) + " qubits");
+    }
+  }
+  // Offset of local index l of a gate on qubits qs (bit j of l is qubit qs[j]).
+  static index_type group_offset(const std::vector<std::uint32_t>& qs, unsigned l) {
+    index_type off = 0;
+    for (std::size_t j = 0; j < qs.size(); ++j)
+      if ((l >> j) & 1u) off |= index_type{1} << qs[j];
+    return off;
+  }
+  template <unsigned K, class F>
+  void run_sorted(const std::vector<std::uint32_t>& qs, const F& f) {
+    std::array<unsigned, K> s{};
+    for (unsigned j = 0; j < K; ++j) s[j] = qs[j];
+    std::sort(s.begin(), s.end());
+    ops::run(n_, {s.data(), K}, threads_, f, data_);
   }
   template <unsigned K>
   void apply_dense_k(const std::vector<std::uint32_t>& qs, const matrix& m) {
@@ -316,16 +341,8 @@ class state_vector {
         k.mre[c * dim + r] = Real(m[r * dim + c].real());
         k.mim[c * dim + r] = Real(m[r * dim + c].imag());
       }
-    for (unsigned l = 0; l < dim; ++l) {
-      index_type off = 0;
-      for (unsigned j = 0; j < K; ++j)
-        if ((l >> j) & 1u) off |= index_type{1} << qs[j];
-      k.offsets[l] = off;
-    }
-    std::array<unsigned, K> s{};
-    for (unsigned j = 0; j < K; ++j) s[j] = qs[j];
-    std::sort(s.begin(), s.end());
-    ops::run(n_, {s.data(), K}, threads_, k, data_);
+    for (unsigned l = 0; l < dim; ++l) k.offsets[l] = group_offset(qs, l);
+    run_sorted<K>(qs, k);
   }
   void apply_dense(const std::vector<std::uint32_t>& qs, const matrix& m) {
     switch (qs.size()) {

@@ -62,20 +62,21 @@ struct dense_kernel {
   }
 };
 
-/// Multiplies a[i] by d[local(i)], local(i) the bits of i at the gate's qubits; one call per index.
-template <class Real>
+/// Multiplies the amplitudes base + offsets[l] by d[l]: a diagonal gate on K qubits, one index group per call.
+template <class Real, unsigned K>
 struct diagonal_kernel {
-  static constexpr unsigned max_qubits = 6;
-  Real dre[1u << max_qubits];
-  Real dim_[1u << max_qubits];
-  unsigned qubits[max_qubits];
-  unsigned k;
+  static constexpr unsigned dim = 1u << K;
+  Real dre[dim];
+  Real dim_[dim];
+  index_t offsets[dim];
 
-  HQML_HOST_DEVICE HQML_FORCE_INLINE void operator()(Real* HQML_RESTRICT a, index_t i) const {
-    const unsigned l = gather_bits(i, qubits, k);
-    const Real xr = a[2 * i], xi = a[2 * i + 1];
-    a[2 * i] = dre[l] * xr - dim_[l] * xi;
-    a[2 * i + 1] = dre[l] * xi + dim_[l] * xr;
+  HQML_HOST_DEVICE HQML_FORCE_INLINE void operator()(Real* HQML_RESTRICT a, index_t base) const {
+    for (unsigned l = 0; l < dim; ++l) {
+      const index_t i = base + offsets[l];
+      const Real xr = a[2 * i], xi = a[2 * i + 1];
+      a[2 * i] = dre[l] * xr - dim_[l] * xi;
+      a[2 * i + 1] = dre[l] * xi + dim_[l] * xr;
+    }
   }
 };
 

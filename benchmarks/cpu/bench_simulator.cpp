@@ -1,0 +1,213 @@
+// State-vector simulator benchmarks: single gates as effective memory bandwidth next to a STREAM-like
+// copy in the same binary, and whole circuits (qulacs' benchmark circuit, random circuits, QASMBench).
+//
+//   bench_simulator --benchmark_filter=... [--benchmark_format=json]
+// Environment: HQML_BENCH_THREADS (default "1,2") picks the thread counts of the circuit benchmarks.
+#include <benchmark/benchmark.h>
+
+#include <hqml/qasm.hpp>
+#include <hqml/shots.hpp>
+#include <hqml/state_vector.hpp>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+using namespace hqml;
+
+namespace {
+
+template <class Real>
+void bm_copy(benchmark::State& st) {
+  const std::size_t n = static_cast<std::size_t>(st.range(0));
+  const int threads = static_cast<int>(st.range(1));
+  const std::size_t count = std::size_t{1} << n;
+  state_vector<Real> a(n), b(n);
+  auto* src = reinterpret_cast<Real*>(a.raw());
+  auto* dst = reinterpret_cast<Real*>(b.raw());
+  for (auto _ : st) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::size_t i = 0; i < 2 * count; ++i) dst[i] = src[i];
+    benchmark::ClobberMemory();
+  }
+  st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * 2 * count * sizeof(std::complex<Real>)));
+}
+
+// Fraction of the amplitudes a gate reads and writes.
+double touched_fraction(gate_kind k) {
+  switch (k) {
+    case gate_kind::cx: return 0.5;
+    case gate_kind::cz:
+    case gate_kind::cp: return 0.25;
+    case gate_kind::ccx: return 0.25;
+    case gate_kind::swap: return 0.5;
+    case gate_kind::z:
+    case gate_kind::s:
+    case gate_kind::t:
+    case gate_kind::p: return 0.5;
+    default: return 1.0;
+  }
+}
+
+template <class Real>
+void bm_gate(benchmark::State& st, gate_kind k, std::uint32_t target_offset) {
+  const std::size_t n = static_cast<std::size_t>(st.range(0));
+  const int threads = static_cast<int>(st.range(1));
+  state_vector<Real> sv(n);
+  sv.set_threads(threads);
+  circuit c(n);
+  std::vector<std::uint32_t> qs;
+  for (unsigned j = 0; j < info(k).num_qubits; ++j) qs.push_back(static_cast<std::uint32_t>((target_offset + 3 * j) % n));
+  std::vector<angle> params;
+  for (unsigned j = 0; j < info(k).num_params; ++j) params.emplace_back(0.3 + j);
+  if (k == gate_kind::unitary) {
+    c.unitary({target_offset % static_cast<std::uint32_t>(n), (target_offset + 3) % static_cast<std::uint32_t>(n)},
+              gate_matrix(gate_kind::rxx, std::vector<double>{0.4}.data()));
+  } else {
+    c.gate(k, qs, params);
+  }
+  const operation& op = c.operations()[0];
+  for (auto _ : st) {
+    sv.apply(op);
+    benchmark::ClobberMemory();
+  }
+  const double bytes = 2.0 * touched_fraction(k) * double(std::size_t{1} << n) * sizeof(std::complex<Real>);
+  st.SetBytesProcessed(static_cast<std::int64_t>(double(st.iterations()) * bytes));
+}
+
+circuit qulacs_benchmark_circuit(std::size_t n, std::size_t layers = 10) {
+  std::mt19937_64 rng(0);
+  std::uniform_real_distribution<double> ang(0, 2 * pi);
+  circuit c(n);
+  for (std::size_t l = 0; l < layers; ++l) {
+    for (std::uint32_t q = 0; q < n; ++q) c.rx(q, ang(rng)).rz(q, ang(rng));
+    for (std::uint32_t q = 0; q < n; ++q) c.cx(q, static_cast<std::uint32_t>((q + 1) % n));
+  }
+  return c;
+}
+
+circuit random_circuit(std::size_t n, std::size_t depth, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> ang(0, 2 * pi);
+  circuit c(n);
+  for (std::size_t d = 0; d < depth; ++d) {
+    for (std::uint32_t q = 0; q < n; ++q) c.u(q, ang(rng), ang(rng), ang(rng));
+    const std::uint32_t off = static_cast<std::uint32_t>(d % 2);
+    for (std::uint32_t q = off; q + 1 < n; q += 2) c.cz(q, q + 1);
+  }
+  return c;
+}
+
+template <class Real>
+void run_circuit(benchmark::State& st, const circuit& c, int threads, bool fusion) {
+  state_vector<Real> sv(c.num_qubits());
+  sv.set_threads(threads);
+  apply_options opt;
+  opt.fusion = fusion;
+  for (auto _ : st) {
+    sv.set_basis_state(0);
+    sv.apply(c, {}, {}, opt);
+    benchmark::ClobberMemory();
+  }
+  st.counters["qubits"] = double(c.num_qubits());
+  st.counters["threads"] = threads;
+}
+
+template <class Real>
+void bm_qulacs_circuit(benchmark::State& st) {
+  run_circuit<Real>(st, qulacs_benchmark_circuit(static_cast<std::size_t>(st.range(0))), static_cast<int>(st.range(1)),
+                    st.range(2) != 0);
+}
+template <class Real>
+void bm_random_circuit(benchmark::State& st) {
+  run_circuit<Real>(st, random_circuit(static_cast<std::size_t>(st.range(0)), 20, 7), static_cast<int>(st.range(1)),
+                    true);
+}
+
+std::vector<int> thread_counts() {
+  std::vector<int> t;
+  const char* env = std::getenv("HQML_BENCH_THREADS");
+  std::string s = env ? env : "1,2";
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    const std::size_t next = s.find(',', pos);
+    t.push_back(std::stoi(s.substr(pos, next - pos)));
+    if (next == std::string::npos) break;
+    pos = next + 1;
+  }
+  return t;
+}
+
+void register_all() {
+  const auto threads = thread_counts();
+  const int max_threads = *std::max_element(threads.begin(), threads.end());
+  for (int n : {16, 20, 24, 26}) {
+    benchmark::RegisterBenchmark(("copy/double/" + std::to_string(n)).c_str(), bm_copy<double>)
+        ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("copy/float/" + std::to_string(n)).c_str(), bm_copy<float>)
+        ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
+    for (gate_kind k : {gate_kind::h, gate_kind::x, gate_kind::rx, gate_kind::rz, gate_kind::p, gate_kind::cx,
+                        gate_kind::cz, gate_kind::swap, gate_kind::crx, gate_kind::rzz, gate_kind::rxx,
+                        gate_kind::unitary, gate_kind::ccx}) {
+      for (std::uint32_t tgt : {0u, 7u}) {
+        const std::string name = std::string("gate/") + std::string(info(k).name) + "/q" + std::to_string(tgt);
+        benchmark::RegisterBenchmark((name + "/double/" + std::to_string(n)).c_str(),
+                                     [k, tgt](benchmark::State& st) { bm_gate<double>(st, k, tgt); })
+            ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark((name + "/float/" + std::to_string(n)).c_str(),
+                                     [k, tgt](benchmark::State& st) { bm_gate<float>(st, k, tgt); })
+            ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+  for (int t : threads)
+    for (int n = 12; n <= 26; n += 2) {
+      const std::string suffix = "/" + std::to_string(n) + "/t" + std::to_string(t);
+      benchmark::RegisterBenchmark(("qulacs_circuit/double" + suffix).c_str(), bm_qulacs_circuit<double>)
+          ->Args({n, t, 1})->UseRealTime()->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("qulacs_circuit_unfused/double" + suffix).c_str(), bm_qulacs_circuit<double>)
+          ->Args({n, t, 0})->UseRealTime()->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("qulacs_circuit/float" + suffix).c_str(), bm_qulacs_circuit<float>)
+          ->Args({n, t, 1})->UseRealTime()->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("random_circuit/double" + suffix).c_str(), bm_random_circuit<double>)
+          ->Args({n, t})->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
+  // QASMBench medium circuits (unitary part; final measurements removed).
+  const std::filesystem::path dir = std::filesystem::path(HQML_SHARED_DIR) / "data/qasmbench/medium";
+  if (std::filesystem::exists(dir)) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() != ".qasm") continue;
+      circuit c;
+      try {
+        c = load_qasm(entry.path());
+      } catch (const std::exception&) {
+        continue;  // circuits with `if` are not simulable as one state
+      }
+      const measurement_split split = split_final_measurements(c);
+      if (split.dynamic) continue;
+      auto body = std::make_shared<circuit>(split.body);
+      for (int t : threads)
+        benchmark::RegisterBenchmark(("qasmbench/" + entry.path().stem().string() + "/t" + std::to_string(t)).c_str(),
+                                     [body, t](benchmark::State& st) { run_circuit<double>(st, *body, t, true); })
+            ->UseRealTime()->Unit(benchmark::kMillisecond);
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
