@@ -5,6 +5,7 @@
 
 #include <exception>
 #include <iostream>
+#include <system_error>
 
 int main(int argc, char** argv) {
   CLI::App app{"hqml: hybrid quantum-classical machine learning and optimization"};
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hqml 0.1.0");
   hqml::cli::action run;
   hqml::cli::register_simulate(app, run);
+  hqml::cli::register_anneal(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -20,6 +22,9 @@ int main(int argc, char** argv) {
   try {
     return run ? run() : 0;
   } catch (const hqml::parse_error& e) {
+    std::cerr << "hqml: " << e.what() << "\n";
+    return 2;
+  } catch (const std::system_error& e) {  // unreadable input file
     std::cerr << "hqml: " << e.what() << "\n";
     return 2;
   } catch (const hqml::cli::usage_error& e) {
