@@ -1,0 +1,159 @@
+#pragma once
+// OpenQASM 2.0 import and export.
+//
+// Import reads the whole OpenQASM 2.0 language except classical control (`if`, which an hqml circuit
+// cannot express): registers (flattened into one qubit and one bit index space in declaration order),
+// broadcasting, gate definitions, opaque declarations, parameter expressions, barrier, measure and
+// reset. `include "qelib1.inc";` is built in (no file is read); its gates map onto hqml's gate kinds
+// (u3 → u, u2(φ,λ) → u(π/2,φ,λ), u1 → p, cu1 → cp, id and u0 → i, ...) or, where hqml has none
+// (cu3, cu, csx, rccx, rc3x, c3x, c3sqrtx, c4x), expand into them with the same matrix.
+// Every problem is an hqml::parse_error naming file, line and column.
+//
+// Export writes qelib1.inc gates (u as u3, p as u1, cp as cu1); ryy and iswap get gate definitions in
+// the file's header; one-qubit unitary and diagonal operations become u3 and u1 (exact up to global
+// phase), larger ones a decomposition into cu, cx, x and rz (exact up to global phase). Numbers are
+// printed with 17 significant digits, so parse_qasm(to_qasm(c)) gives back c's operations exactly for
+// every gate that qelib1.inc has.
+
+#include <hqml/circuit.hpp>
+#include <hqml/error.hpp>
+
+#define HQML_QASM_INTERNAL_INCLUDE
+#include <hqml/detail/qasm_expr.hpp>
+#include <hqml/detail/qasm_lexer.hpp>
+#include <hqml/detail/qasm_parser.hpp>
+#include <hqml/detail/qasm_writer.hpp>
+#undef HQML_QASM_INTERNAL_INCLUDE
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#if defined(_WIN32)
+#include <io.h>
+#else
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+namespace hqml {
+
+/// The circuit an OpenQASM 2.0 program describes; `filename` names it in error messages.
+/// Throws hqml::parse_error ("file:line:col: message") for anything it cannot read faithfully.
+[[nodiscard]] inline circuit parse_qasm(std::string_view text, std::string_view filename = "<string>",
+                                        const qasm_parse_options& options = {}) {
+  detail::qasm::parser p(text, filename, options);
+  return p.run();
+}
+
+/// Reads and parses an OpenQASM 2.0 file; a file that cannot be read throws std::system_error.
+[[nodiscard]] inline circuit load_qasm(const std::filesystem::path& path, const qasm_parse_options& options = {}) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::system_error(std::make_error_code(std::errc::is_a_directory),
+                            "hqml::load_qasm: cannot read '" + path.string() + "'");
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno ? errno : ENOENT;
+    throw std::system_error(err, std::generic_category(), "hqml::load_qasm: cannot open '" + path.string() + "'");
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad())
+    throw std::system_error(errno ? errno : EIO, std::generic_category(),
+                            "hqml::load_qasm: error while reading '" + path.string() + "'");
+  return parse_qasm(text, path.string(), options);
+}
+
+/// The circuit as an OpenQASM 2.0 program over qelib1.inc. Throws std::invalid_argument naming the
+/// operation when an angle still depends on parameters or features (bind() the circuit first).
+[[nodiscard]] inline std::string to_qasm(const circuit& c) { return detail::qasm::writer(c).run(); }
+
+/// Writes to_qasm(c) to `path` atomically: a temporary file in the same folder is written, flushed to
+/// disk and renamed over `path`, so readers see the old file or the whole new one, never a part.
+inline void save_qasm(const circuit& c, const std::filesystem::path& path) {
+  const std::string text = to_qasm(c);
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::random_device rd;
+  const std::filesystem::path tmp =
+      dir / ("." + path.filename().string() + ".tmp" + std::to_string(rd()) + std::to_string(rd()));
+  auto fail = [&](int err, const std::string& what) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    throw std::system_error(err, std::generic_category(), "hqml::save_qasm: " + what);
+  };
+#if defined(_WIN32)
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) fail(errno ? errno : EIO, "cannot create '" + tmp.string() + "'");
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out) fail(errno ? errno : EIO, "cannot write '" + tmp.string() + "'");
+  }
+#else
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    const int err = errno;
+    throw std::system_error(err, std::generic_category(), "hqml::save_qasm: cannot create '" + tmp.string() + "'");
+  }
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ::ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const int err = w < 0 ? errno : EIO;
+      ::close(fd);
+      fail(err, "cannot write '" + tmp.string() + "'");
+    }
+    done += static_cast<std::size_t>(w);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail(err, "cannot flush '" + tmp.string() + "' to disk");
+  }
+  if (::close(fd) != 0) fail(errno, "cannot close '" + tmp.string() + "'");
+#endif
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) fail(ec.value(), "cannot rename '" + tmp.string() + "' to '" + path.string() + "'");
+#if !defined(_WIN32)
+  // Make the rename itself durable; a folder that cannot be opened or synced only loses that guarantee.
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+#endif
+}
+
+/// The circuit without its final measurements: a measure is dropped when nothing but measures and
+/// barriers follows it on its qubit (what Qiskit's remove_final_measurements drops). The classical
+/// bits stay, so the circuit's shape is unchanged.
+[[nodiscard]] inline circuit remove_final_measurements(const circuit& c) {
+  const auto& ops = c.operations();
+  std::vector<bool> final_only(c.num_qubits(), true);  // nothing but measures/barriers after this point
+  std::vector<bool> keep(ops.size(), true);
+  for (std::size_t i = ops.size(); i-- > 0;) {
+    const operation& op = ops[i];
+    if (op.kind == gate_kind::barrier) continue;
+    if (op.kind == gate_kind::measure && final_only[op.qubits[0]]) {
+      keep[i] = false;
+      continue;
+    }
+    for (auto q : op.qubits) final_only[q] = false;
+  }
+  circuit r(c.num_qubits(), c.num_clbits());
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    if (keep[i]) r.append(ops[i]);
+  return r;
+}
+
+}  // namespace hqml
