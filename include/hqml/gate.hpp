@@ -126,97 +126,111 @@ inline void check_unitary(const matrix& m, std::size_t dim, double tol, const st
                                 ")");
 }
 
-/// The dense matrix of a fixed gate with bound parameters (not for unitary/diagonal/non-unitary kinds).
-[[nodiscard]] inline matrix gate_matrix(gate_kind k, const double* prm = nullptr) {
+/// Writes the dense 2^k × 2^k row-major matrix of a fixed gate with bound parameters into `out` without
+/// allocating (not for unitary/diagonal/non-unitary kinds). Returns false for those kinds.
+inline bool gate_matrix_into(gate_kind k, const double* prm, std::complex<double>* out) {
   using c = std::complex<double>;
   const c I{0.0, 1.0};
   const double r2 = 1.0 / std::sqrt(2.0);
-  auto diag = [](std::initializer_list<c> d) {
-    const std::size_t n = d.size();
-    matrix m(n * n, 0.0);
+  auto put = [out](std::initializer_list<c> v) {
     std::size_t i = 0;
-    for (c v : d) m[i * n + i] = v, ++i;
-    return m;
+    for (c e : v) out[i++] = e;
+    return true;
   };
-  // controlled version of a one-qubit matrix, control = qubit 0 (bit 0 of the index), target = qubit 1
-  auto controlled = [](const matrix& u) {
-    matrix m(16, 0.0);
-    m[0 * 4 + 0] = 1.0;
-    m[2 * 4 + 2] = 1.0;
-    m[1 * 4 + 1] = u[0];
-    m[1 * 4 + 3] = u[1];
-    m[3 * 4 + 1] = u[2];
-    m[3 * 4 + 3] = u[3];
-    return m;
+  auto diag = [out](std::initializer_list<c> d) {
+    const std::size_t n = d.size();
+    for (std::size_t i = 0; i < n * n; ++i) out[i] = 0.0;
+    std::size_t i = 0;
+    for (c v : d) out[i * n + i] = v, ++i;
+    return true;
+  };
+  // Controlled one-qubit u (row-major 2×2), control = bit 0 of the index, target = bit 1.
+  auto controlled = [out](const c* u) {
+    for (std::size_t i = 0; i < 16; ++i) out[i] = 0.0;
+    out[0 * 4 + 0] = 1.0;
+    out[2 * 4 + 2] = 1.0;
+    out[1 * 4 + 1] = u[0];
+    out[1 * 4 + 3] = u[1];
+    out[3 * 4 + 1] = u[2];
+    out[3 * 4 + 3] = u[3];
+    return true;
   };
   auto th = [&](int i) { return prm[i]; };
+  c u[4];
   switch (k) {
     case gate_kind::i: return diag({1.0, 1.0});
-    case gate_kind::x: return {0.0, 1.0, 1.0, 0.0};
-    case gate_kind::y: return {0.0, -I, I, 0.0};
+    case gate_kind::x: return put({0.0, 1.0, 1.0, 0.0});
+    case gate_kind::y: return put({0.0, -I, I, 0.0});
     case gate_kind::z: return diag({1.0, -1.0});
-    case gate_kind::h: return {r2, r2, r2, -r2};
+    case gate_kind::h: return put({r2, r2, r2, -r2});
     case gate_kind::s: return diag({1.0, I});
     case gate_kind::sdg: return diag({1.0, -I});
     case gate_kind::t: return diag({1.0, std::polar(1.0, std::numbers::pi / 4)});
     case gate_kind::tdg: return diag({1.0, std::polar(1.0, -std::numbers::pi / 4)});
-    case gate_kind::sx: return {c{0.5, 0.5}, c{0.5, -0.5}, c{0.5, -0.5}, c{0.5, 0.5}};
-    case gate_kind::sxdg: return {c{0.5, -0.5}, c{0.5, 0.5}, c{0.5, 0.5}, c{0.5, -0.5}};
+    case gate_kind::sx: return put({c{0.5, 0.5}, c{0.5, -0.5}, c{0.5, -0.5}, c{0.5, 0.5}});
+    case gate_kind::sxdg: return put({c{0.5, -0.5}, c{0.5, 0.5}, c{0.5, 0.5}, c{0.5, -0.5}});
     case gate_kind::rx: {
       const double cs = std::cos(th(0) / 2), sn = std::sin(th(0) / 2);
-      return {cs, -I * sn, -I * sn, cs};
+      return put({cs, -I * sn, -I * sn, cs});
     }
     case gate_kind::ry: {
       const double cs = std::cos(th(0) / 2), sn = std::sin(th(0) / 2);
-      return {cs, -sn, sn, cs};
+      return put({cs, -sn, sn, cs});
     }
     case gate_kind::rz: return diag({std::polar(1.0, -th(0) / 2), std::polar(1.0, th(0) / 2)});
     case gate_kind::p: return diag({1.0, std::polar(1.0, th(0))});
     case gate_kind::u: {
       const double cs = std::cos(th(0) / 2), sn = std::sin(th(0) / 2);
-      return {cs, -std::polar(1.0, th(2)) * sn, std::polar(1.0, th(1)) * sn, std::polar(1.0, th(1) + th(2)) * cs};
+      return put({cs, -std::polar(1.0, th(2)) * sn, std::polar(1.0, th(1)) * sn, std::polar(1.0, th(1) + th(2)) * cs});
     }
-    case gate_kind::cx: return controlled(gate_matrix(gate_kind::x));
-    case gate_kind::cy: return controlled(gate_matrix(gate_kind::y));
+    case gate_kind::cx: gate_matrix_into(gate_kind::x, prm, u); return controlled(u);
+    case gate_kind::cy: gate_matrix_into(gate_kind::y, prm, u); return controlled(u);
     case gate_kind::cz: return diag({1.0, 1.0, 1.0, -1.0});
-    case gate_kind::ch: return controlled(gate_matrix(gate_kind::h));
-    case gate_kind::swap: return {1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1};
-    case gate_kind::iswap: return {1, 0, 0, 0, 0, 0, I, 0, 0, I, 0, 0, 0, 0, 0, 1};
-    case gate_kind::crx: return controlled(gate_matrix(gate_kind::rx, prm));
-    case gate_kind::cry: return controlled(gate_matrix(gate_kind::ry, prm));
+    case gate_kind::ch: gate_matrix_into(gate_kind::h, prm, u); return controlled(u);
+    case gate_kind::swap: return put({1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1});
+    case gate_kind::iswap: return put({1, 0, 0, 0, 0, 0, I, 0, 0, I, 0, 0, 0, 0, 0, 1});
+    case gate_kind::crx: gate_matrix_into(gate_kind::rx, prm, u); return controlled(u);
+    case gate_kind::cry: gate_matrix_into(gate_kind::ry, prm, u); return controlled(u);
     case gate_kind::crz: return diag({1.0, std::polar(1.0, -th(0) / 2), 1.0, std::polar(1.0, th(0) / 2)});
     case gate_kind::cp: return diag({1.0, 1.0, 1.0, std::polar(1.0, th(0))});
     case gate_kind::rxx: {
       const double cs = std::cos(th(0) / 2), sn = std::sin(th(0) / 2);
       const c m = -I * sn;
-      return {cs, 0, 0, m, 0, cs, m, 0, 0, m, cs, 0, m, 0, 0, cs};
+      return put({cs, 0, 0, m, 0, cs, m, 0, 0, m, cs, 0, m, 0, 0, cs});
     }
     case gate_kind::ryy: {
       const double cs = std::cos(th(0) / 2), sn = std::sin(th(0) / 2);
       const c m = I * sn;
-      return {cs, 0, 0, m, 0, cs, -m, 0, 0, -m, cs, 0, m, 0, 0, cs};
+      return put({cs, 0, 0, m, 0, cs, -m, 0, 0, -m, cs, 0, m, 0, 0, cs});
     }
     case gate_kind::rzz: {
       const c a = std::polar(1.0, -th(0) / 2), b = std::polar(1.0, th(0) / 2);
       return diag({a, b, b, a});
     }
-    case gate_kind::ccx: {
-      matrix m(64, 0.0);
-      for (std::size_t r = 0; r < 8; ++r) m[r * 8 + ((r & 3) == 3 ? r ^ 4 : r)] = 1.0;
-      return m;
-    }
-    case gate_kind::cswap: {
-      matrix m(64, 0.0);
+    case gate_kind::ccx:
+      for (std::size_t i = 0; i < 64; ++i) out[i] = 0.0;
+      for (std::size_t r = 0; r < 8; ++r) out[r * 8 + ((r & 3) == 3 ? r ^ 4 : r)] = 1.0;
+      return true;
+    case gate_kind::cswap:
+      for (std::size_t i = 0; i < 64; ++i) out[i] = 0.0;
       for (std::size_t r = 0; r < 8; ++r) {
         std::size_t col = r;
         if ((r & 1) && (((r >> 1) & 1) != ((r >> 2) & 1))) col = r ^ 6;
-        m[r * 8 + col] = 1.0;
+        out[r * 8 + col] = 1.0;
       }
-      return m;
-    }
-    default: break;
+      return true;
+    default: return false;
   }
-  throw std::invalid_argument("hqml::gate_matrix: gate '" + std::string(info(k).name) + "' has no fixed matrix");
+}
+
+/// The dense matrix of a fixed gate with bound parameters (not for unitary/diagonal/non-unitary kinds).
+[[nodiscard]] inline matrix gate_matrix(gate_kind k, const double* prm = nullptr) {
+  const std::size_t d = std::size_t{1} << info(k).num_qubits;
+  matrix m(info(k).num_qubits ? d * d : 0);
+  static constexpr double zeros[3] = {0, 0, 0};
+  if (!info(k).num_qubits || !gate_matrix_into(k, prm ? prm : zeros, m.data()))
+    throw std::invalid_argument("hqml::gate_matrix: gate '" + std::string(info(k).name) + "' has no fixed matrix");
+  return m;
 }
 
 /// Matrix product a·b of two d×d matrices.

@@ -260,9 +260,9 @@ class state_vector {
 
   void apply_bound(const operation& op, std::span<const double> theta, std::span<const double> x) {
     if (!op.is_parameterized()) return apply_constant(op);
-    operation b = op;
-    for (auto& a : b.params) a = angle(a.evaluate(theta, x));
-    apply_constant(b);
+    double prm[3] = {0, 0, 0};
+    for (std::size_t j = 0; j < op.params.size(); ++j) prm[j] = op.params[j].evaluate(theta, x);
+    apply_gate(op.kind, op.qubits, prm);
   }
 
   // Sorted copy of positions.
@@ -285,7 +285,8 @@ class state_vector {
     ops::run(n_, {s.data(), k}, threads_,
              kernels::masked_phase_kernel<Real>{Real(ph.real()), Real(ph.imag()), mask}, data_);
   }
-  void apply_1q(unsigned target, index_type control_mask, const matrix& m, std::initializer_list<unsigned> fixed) {
+  void apply_1q(unsigned target, index_type control_mask, const std::complex<double>* m,
+                std::initializer_list<unsigned> fixed) {
     kernels::dense1_kernel<Real> k{};
     for (int e = 0; e < 4; ++e) {
       k.m[2 * e] = Real(m[e].real());
@@ -298,7 +299,7 @@ class state_vector {
     ops::run(n_, {s.data(), nk}, threads_, k, data_);
   }
   template <unsigned K>
-  void apply_diagonal_k(const std::vector<std::uint32_t>& qs, const matrix& d) {
+  void apply_diagonal_k(std::span<const std::uint32_t> qs, const std::complex<double>* d) {
     kernels::diagonal_kernel<Real, K> k{};
     for (unsigned l = 0; l < (1u << K); ++l) {
       k.dre[l] = Real(d[l].real());
@@ -307,7 +308,7 @@ class state_vector {
     }
     run_sorted<K>(qs, k);
   }
-  void apply_diagonal_entries(const std::vector<std::uint32_t>& qs, const matrix& d) {
+  void apply_diagonal_entries(std::span<const std::uint32_t> qs, const std::complex<double>* d) {
     switch (qs.size()) {
       case 1: return apply_diagonal_k<1>(qs, d);
       case 2: return apply_diagonal_k<2>(qs, d);
@@ -319,21 +320,21 @@ class state_vector {
     }
   }
   // Offset of local index l of a gate on qubits qs (bit j of l is qubit qs[j]).
-  static index_type group_offset(const std::vector<std::uint32_t>& qs, unsigned l) {
+  static index_type group_offset(std::span<const std::uint32_t> qs, unsigned l) {
     index_type off = 0;
     for (std::size_t j = 0; j < qs.size(); ++j)
       if ((l >> j) & 1u) off |= index_type{1} << qs[j];
     return off;
   }
   template <unsigned K, class F>
-  void run_sorted(const std::vector<std::uint32_t>& qs, const F& f) {
+  void run_sorted(std::span<const std::uint32_t> qs, const F& f) {
     std::array<unsigned, K> s{};
     for (unsigned j = 0; j < K; ++j) s[j] = qs[j];
     std::sort(s.begin(), s.end());
     ops::run(n_, {s.data(), K}, threads_, f, data_);
   }
   template <unsigned K>
-  void apply_dense_k(const std::vector<std::uint32_t>& qs, const matrix& m) {
+  void apply_dense_k(std::span<const std::uint32_t> qs, const std::complex<double>* m) {
     constexpr unsigned dim = 1u << K;
     kernels::dense_kernel<Real, K> k{};
     for (unsigned r = 0; r < dim; ++r)
@@ -344,7 +345,7 @@ class state_vector {
     for (unsigned l = 0; l < dim; ++l) k.offsets[l] = group_offset(qs, l);
     run_sorted<K>(qs, k);
   }
-  void apply_dense(const std::vector<std::uint32_t>& qs, const matrix& m) {
+  void apply_dense(std::span<const std::uint32_t> qs, const std::complex<double>* m) {
     switch (qs.size()) {
       case 1: return apply_1q(qs[0], 0, m, {qs[0]});
       case 2: return apply_dense_k<2>(qs, m);
@@ -356,13 +357,24 @@ class state_vector {
     }
   }
 
-  void apply_constant(const operation& op) {
-    const auto& q = op.qubits;
+ public:
+  /// Applies a standard gate (not unitary/diagonal/measure/reset) with bound angles prm[0..] without
+  /// allocating: the hot path of batched and variational simulation.
+  void apply_gate(gate_kind kind, std::span<const std::uint32_t> q, const double* prm) {
+    if (kind != gate_kind::barrier) {
+      if (q.size() != info(kind).num_qubits)
+        throw std::invalid_argument("hqml::state_vector::apply_gate: '" + std::string(info(kind).name) + "' takes " +
+                                    std::to_string(info(kind).num_qubits) + " qubits, got " + std::to_string(q.size()));
+      for (std::size_t a = 0; a < q.size(); ++a) {
+        check_qubit(q[a], "apply_gate");
+        for (std::size_t b = 0; b < a; ++b)
+          if (q[a] == q[b]) throw std::invalid_argument("hqml::state_vector::apply_gate: qubit repeated");
+      }
+    }
     auto bit = [&](std::size_t j) { return index_type{1} << q[j]; };
-    double prm[3] = {0, 0, 0};
-    for (std::size_t j = 0; j < op.params.size(); ++j) prm[j] = op.params[j].value();
     using c = std::complex<double>;
-    switch (op.kind) {
+    std::array<c, 64> m;
+    switch (kind) {
       case gate_kind::i:
       case gate_kind::barrier: return;
       case gate_kind::x: return apply_swap(0, bit(0), {q[0]});
@@ -382,29 +394,42 @@ class state_vector {
       case gate_kind::ch:
       case gate_kind::crx:
       case gate_kind::cry: {
-        const matrix full = gate_matrix(op.kind, prm);  // controlled form; take the target block
-        const matrix u{full[1 * 4 + 1], full[1 * 4 + 3], full[3 * 4 + 1], full[3 * 4 + 3]};
+        gate_matrix_into(kind, prm, m.data());  // controlled form; take the target block
+        const c u[4] = {m[1 * 4 + 1], m[1 * 4 + 3], m[3 * 4 + 1], m[3 * 4 + 3]};
         return apply_1q(q[1], bit(0), u, {q[0], q[1]});
       }
       case gate_kind::rz:
       case gate_kind::crz:
       case gate_kind::rzz: {
-        const matrix full = gate_matrix(op.kind, prm);
+        gate_matrix_into(kind, prm, m.data());
         const std::size_t d = std::size_t{1} << q.size();
-        matrix diag(d);
-        for (std::size_t i = 0; i < d; ++i) diag[i] = full[i * d + i];
+        c diag[4];
+        for (std::size_t i = 0; i < d; ++i) diag[i] = m[i * d + i];
         return apply_diagonal_entries(q, diag);
       }
-      case gate_kind::diagonal: return apply_diagonal_entries(q, op.data);
-      case gate_kind::unitary: return apply_dense(q, op.data);
+      default:
+        if (!gate_matrix_into(kind, prm, m.data()))
+          throw std::invalid_argument("hqml::state_vector::apply_gate: '" + std::string(info(kind).name) +
+                                      "' is not a standard gate");
+        return apply_dense(q, m.data());
+    }
+  }
+
+ private:
+  void apply_constant(const operation& op) {
+    double prm[3] = {0, 0, 0};
+    for (std::size_t j = 0; j < op.params.size(); ++j) prm[j] = op.params[j].value();
+    switch (op.kind) {
+      case gate_kind::diagonal: return apply_diagonal_entries(op.qubits, op.data.data());
+      case gate_kind::unitary: return apply_dense(op.qubits, op.data.data());
       case gate_kind::measure: {
-        const int m = measure(q[0]);
+        const int m = measure(op.qubits[0]);
         if (op.clbit >= 0 && static_cast<std::size_t>(op.clbit) < clbits_.size())
           clbits_[static_cast<std::size_t>(op.clbit)] = m;
         return;
       }
-      case gate_kind::reset: return reset(q[0]);
-      default: return apply_dense(q, gate_matrix(op.kind, prm));
+      case gate_kind::reset: return reset(op.qubits[0]);
+      default: return apply_gate(op.kind, op.qubits, prm);
     }
   }
 

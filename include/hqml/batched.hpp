@@ -1,0 +1,143 @@
+#pragma once
+// Batched simulation: one circuit structure bound to many samples (rows of X) in one pass, threads over
+// samples, each sample's small state simulated by one thread without allocating per gate.
+
+#include <hqml/backends/cpu.hpp>
+#include <hqml/circuit.hpp>
+#include <hqml/rng.hpp>
+#include <hqml/state_vector.hpp>
+
+#include <Eigen/Core>
+
+#include <array>
+#include <complex>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hqml {
+
+template <class Real>
+using state_matrix = Eigen::Matrix<std::complex<Real>, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+namespace detail {
+
+inline void check_batch_inputs(const circuit& c, Eigen::Index features, std::span<const double> theta,
+                               const char* where) {
+  if (!c.is_unitary())
+    throw std::invalid_argument(std::string(where) + ": the circuit measures or resets; batched states need a unitary circuit");
+  if (c.num_features() > static_cast<std::size_t>(features))
+    throw std::invalid_argument(std::string(where) + ": the circuit reads feature x[" +
+                                std::to_string(c.num_features() - 1) + "] but the data has " +
+                                std::to_string(features) + " columns");
+  if (c.num_params() > theta.size())
+    throw std::invalid_argument(std::string(where) + ": the circuit needs " + std::to_string(c.num_params()) +
+                                " parameters theta, " + std::to_string(theta.size()) + " given");
+  if (c.num_qubits() > 30)
+    throw std::invalid_argument(std::string(where) + ": " + std::to_string(c.num_qubits()) +
+                                " qubits is too many for per-sample states");
+}
+
+/// Runs `per_sample(i, state)` after simulating the circuit on row i of X, threads over samples.
+template <class Real, class F>
+void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                           std::span<const double> theta, int threads, const F& per_sample) {
+  const auto n = static_cast<Eigen::Index>(X.rows());
+  const auto& ops = c.operations();
+  const std::size_t d = static_cast<std::size_t>(X.cols());
+  auto body = [&](state_vector<Real, basic_cpu<sequential_threads>>& sv, std::vector<double>& x, Eigen::Index i) {
+    for (std::size_t j = 0; j < d; ++j) x[j] = X(i, static_cast<Eigen::Index>(j));
+    sv.set_basis_state(0);
+    for (const operation& op : ops) {
+      if (op.kind == gate_kind::unitary || op.kind == gate_kind::diagonal) {
+        sv.apply(op);
+        continue;
+      }
+      double prm[3] = {0, 0, 0};
+      for (std::size_t k = 0; k < op.params.size(); ++k) prm[k] = op.params[k].evaluate(theta, x);
+      sv.apply_gate(op.kind, op.qubits, prm);
+    }
+    per_sample(i, sv);
+  };
+  const int nt = cpu_detail::resolve_threads(threads);
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(nt) if (n > 1 && nt > 1)
+#endif
+  {
+    state_vector<Real, basic_cpu<sequential_threads>> sv(c.num_qubits());
+    std::vector<double> x(d);
+#if defined(_OPENMP)
+#pragma omp for schedule(dynamic, 16)
+#endif
+    for (Eigen::Index i = 0; i < n; ++i) body(sv, x, i);
+  }
+}
+
+}  // namespace detail
+
+/// States |ψ(x_i, θ)⟩ for every row x_i of X, as the rows of an N × 2^n matrix.
+template <class Real = double>
+[[nodiscard]] state_matrix<Real> batched_states(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                                std::span<const double> theta = {}, int threads = 0) {
+  detail::check_batch_inputs(c, X.cols(), theta, "hqml::batched_states");
+  state_matrix<Real> psi(X.rows(), Eigen::Index{1} << c.num_qubits());
+  detail::for_each_sample_state<Real>(c, X, theta, threads, [&](Eigen::Index i, const auto& sv) {
+    const auto amps = sv.data();
+    for (std::size_t k = 0; k < amps.size(); ++k) psi(i, static_cast<Eigen::Index>(k)) = amps[k];
+  });
+  return psi;
+}
+
+/// Per-qubit Bloch vectors (⟨X_q⟩, ⟨Y_q⟩, ⟨Z_q⟩) for every sample: an N × 3n matrix, columns 3q, 3q+1, 3q+2.
+template <class Real = double>
+[[nodiscard]] Eigen::MatrixXd batched_bloch_vectors(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                                    std::span<const double> theta = {}, int threads = 0) {
+  detail::check_batch_inputs(c, X.cols(), theta, "hqml::batched_bloch_vectors");
+  const auto nq = static_cast<Eigen::Index>(c.num_qubits());
+  Eigen::MatrixXd out(X.rows(), 3 * nq);
+  detail::for_each_sample_state<Real>(c, X, theta, threads, [&](Eigen::Index i, const auto& sv) {
+    for (Eigen::Index q = 0; q < nq; ++q) {
+      const auto rho = sv.reduced_density_matrix(static_cast<std::uint32_t>(q));
+      out(i, 3 * q) = 2 * rho[1].real();
+      out(i, 3 * q + 1) = -2 * rho[1].imag();
+      out(i, 3 * q + 2) = (rho[0] - rho[3]).real();
+    }
+  });
+  return out;
+}
+
+/// Per-qubit probabilities P(qubit q reads 1) for every sample: N × n (exact quantum features).
+template <class Real = double>
+[[nodiscard]] Eigen::MatrixXd batched_qubit_probabilities(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                                          std::span<const double> theta = {}, int threads = 0) {
+  detail::check_batch_inputs(c, X.cols(), theta, "hqml::batched_qubit_probabilities");
+  const auto nq = static_cast<Eigen::Index>(c.num_qubits());
+  Eigen::MatrixXd out(X.rows(), nq);
+  detail::for_each_sample_state<Real>(c, X, theta, threads, [&](Eigen::Index i, const auto& sv) {
+    for (Eigen::Index q = 0; q < nq; ++q) out(i, q) = sv.probability_one(static_cast<std::uint32_t>(q));
+  });
+  return out;
+}
+
+/// Shot-sampled per-qubit measurements: for each sample, the mean of `shots` 0/1 outcomes per qubit (one shot:
+/// the bits themselves). Seeded per sample, so results do not depend on the thread count.
+template <class Real = double>
+[[nodiscard]] Eigen::MatrixXd batched_measurements(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
+                                                   std::size_t shots, std::uint64_t seed,
+                                                   std::span<const double> theta = {}, int threads = 0) {
+  detail::check_batch_inputs(c, X.cols(), theta, "hqml::batched_measurements");
+  if (shots == 0) throw std::invalid_argument("hqml::batched_measurements: shots must be at least 1");
+  const auto nq = static_cast<Eigen::Index>(c.num_qubits());
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(X.rows(), nq);
+  detail::for_each_sample_state<Real>(c, X, theta, threads, [&](Eigen::Index i, const auto& sv) {
+    xoshiro256 g(seed, static_cast<std::uint64_t>(i));
+    for (auto outcome : sv.sample(shots, g()))
+      for (Eigen::Index q = 0; q < nq; ++q) out(i, q) += double((outcome >> q) & 1u);
+    out.row(i) /= double(shots);
+  });
+  return out;
+}
+
+}  // namespace hqml
