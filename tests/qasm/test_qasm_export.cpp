@@ -6,13 +6,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
 #include <random>
 #include <string>
 #include <system_error>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -114,8 +114,11 @@ TEST_CASE("qasm export: one-qubit unitary and diagonal operations become u3 and 
   std::mt19937_64 rng(7);
   const hqml::matrix x = hqml::gate_matrix(hqml::gate_kind::x);
   const hqml::matrix y = hqml::gate_matrix(hqml::gate_kind::y);
-  std::vector<hqml::matrix> cases = {x, y, hqml::gate_matrix(hqml::gate_kind::h),
-                                     hqml::gate_matrix(hqml::gate_kind::sx), qasm_test::u3(1e-17, 0.3, 0.2, 1.0),
+  std::vector<hqml::matrix> cases = {x,
+                                     y,
+                                     hqml::gate_matrix(hqml::gate_kind::h),
+                                     hqml::gate_matrix(hqml::gate_kind::sx),
+                                     qasm_test::u3(1e-17, 0.3, 0.2, 1.0),
                                      qasm_test::u3(pi - 1e-17, 0.3, 0.2, -2.0)};
   hqml::matrix phased_x = x;
   for (auto& v : phased_x) v *= std::polar(1.0, 0.4);
@@ -181,7 +184,8 @@ TEST_CASE("qasm export: larger unitary operations decompose exactly up to global
         {2, hqml::gate_matrix(hqml::gate_kind::cx)},
         {3, hqml::gate_matrix(hqml::gate_kind::ccx)},
         {3, hqml::gate_matrix(hqml::gate_kind::cswap)},
-        {2, [] {
+        {2,
+         [] {
            hqml::matrix m(16, 0.0);
            for (std::size_t i = 0; i < 4; ++i) m[i * 4 + i] = 1.0;
            return m;
@@ -320,9 +324,7 @@ TEST_CASE("qasm export: file errors are clear exceptions", "[qasm][export][file]
   }
   CHECK_THROWS_AS(hqml::load_qasm(dir), std::system_error);
   // parse errors from a file name the file
-  {
-    std::ofstream(dir / "bad.qasm") << "OPENQASM 2.0;\nqreg q[1];\nh q[0];\n";
-  }
+  { std::ofstream(dir / "bad.qasm") << "OPENQASM 2.0;\nqreg q[1];\nh q[0];\n"; }
   try {
     (void)hqml::load_qasm(dir / "bad.qasm");
     FAIL("no exception");

@@ -42,8 +42,9 @@ void require_error(const std::string& text, std::size_t line, std::size_t column
 }  // namespace
 
 TEST_CASE("qasm parser: a plain program", "[qasm][parser]") {
-  const auto c = parse(header + "qreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q[0] -> c[0];\n"
-                                "measure q[1] -> c[1];\n");
+  const auto c = parse(header +
+                       "qreg q[2];\ncreg c[2];\nh q[0];\ncx q[0],q[1];\nmeasure q[0] -> c[0];\n"
+                       "measure q[1] -> c[1];\n");
   REQUIRE(c.num_qubits() == 2);
   REQUIRE(c.num_clbits() == 2);
   REQUIRE(c.size() == 4);
@@ -68,8 +69,9 @@ TEST_CASE("qasm parser: the version statement is optional, empty input is an emp
 }
 
 TEST_CASE("qasm parser: registers are flattened in declaration order", "[qasm][parser]") {
-  const auto c = parse(header + "qreg a[2];\ncreg m[3];\nqreg b[3];\ncreg n[2];\nx b[0];\ncx a[1],b[2];\n"
-                                "measure b[1] -> n[1];\nmeasure a[0] -> m[2];\n");
+  const auto c = parse(header +
+                       "qreg a[2];\ncreg m[3];\nqreg b[3];\ncreg n[2];\nx b[0];\ncx a[1],b[2];\n"
+                       "measure b[1] -> n[1];\nmeasure a[0] -> m[2];\n");
   REQUIRE(c.num_qubits() == 5);
   REQUIRE(c.num_clbits() == 5);
   CHECK(qubits(c[0]) == std::vector<std::uint32_t>{2});
@@ -80,8 +82,9 @@ TEST_CASE("qasm parser: registers are flattened in declaration order", "[qasm][p
 }
 
 TEST_CASE("qasm parser: register broadcasting", "[qasm][parser]") {
-  const auto c = parse(header + "qreg q[3]; qreg r[3]; qreg w[1]; creg c[3];\n"
-                                "h q;\ncx q, r;\ncx w[0], q;\nrz(0.5) r;\nmeasure q -> c;\nreset r;\n");
+  const auto c = parse(header +
+                       "qreg q[3]; qreg r[3]; qreg w[1]; creg c[3];\n"
+                       "h q;\ncx q, r;\ncx w[0], q;\nrz(0.5) r;\nmeasure q -> c;\nreset r;\n");
   REQUIRE(c.size() == 3 + 3 + 3 + 3 + 3 + 3);
   for (std::uint32_t i = 0; i < 3; ++i) {
     CHECK(c[i].kind == gate_kind::h);
@@ -107,9 +110,10 @@ TEST_CASE("qasm parser: barriers span every qubit named, once each", "[qasm][par
 }
 
 TEST_CASE("qasm parser: qelib1 gates map onto hqml's kinds", "[qasm][parser]") {
-  const auto c = parse(header + "qreg q[2];\nu3(0.1,0.2,0.3) q[0];\nu2(0.4,0.5) q[0];\nu1(0.6) q[0];\n"
-                                "id q[0];\nu0(3) q[0];\ncu1(0.7) q[0],q[1];\nU(1,2,3) q[1];\nCX q[1],q[0];\n"
-                                "u(0.1,0.2,0.3) q[0];\np(0.8) q[1];\ncp(0.9) q[1],q[0];\n");
+  const auto c = parse(header +
+                       "qreg q[2];\nu3(0.1,0.2,0.3) q[0];\nu2(0.4,0.5) q[0];\nu1(0.6) q[0];\n"
+                       "id q[0];\nu0(3) q[0];\ncu1(0.7) q[0],q[1];\nU(1,2,3) q[1];\nCX q[1],q[0];\n"
+                       "u(0.1,0.2,0.3) q[0];\np(0.8) q[1];\ncp(0.9) q[1],q[0];\n");
   REQUIRE(c.size() == 11);
   CHECK(c[0].kind == gate_kind::u);
   CHECK(param(c[0], 0) == 0.1);
@@ -140,14 +144,13 @@ TEST_CASE("qasm parser: every qelib1 gate is defined with its arity", "[qasm][pa
     int params;
     int qubits;
   };
-  const g gates[] = {{"u3", 3, 1},    {"u2", 2, 1},   {"u1", 1, 1},   {"cx", 0, 2},      {"id", 0, 1},  {"u0", 1, 1},
-                     {"u", 3, 1},     {"p", 1, 1},    {"x", 0, 1},    {"y", 0, 1},       {"z", 0, 1},   {"h", 0, 1},
-                     {"s", 0, 1},     {"sdg", 0, 1},  {"t", 0, 1},    {"tdg", 0, 1},     {"rx", 1, 1},  {"ry", 1, 1},
-                     {"rz", 1, 1},    {"sx", 0, 1},   {"sxdg", 0, 1}, {"cz", 0, 2},      {"cy", 0, 2},  {"swap", 0, 2},
-                     {"ch", 0, 2},    {"ccx", 0, 3},  {"cswap", 0, 3}, {"crx", 1, 2},    {"cry", 1, 2}, {"crz", 1, 2},
-                     {"cu1", 1, 2},   {"cp", 1, 2},   {"cu3", 3, 2},  {"csx", 0, 2},     {"cu", 4, 2},  {"rxx", 1, 2},
-                     {"rzz", 1, 2},   {"rccx", 0, 3}, {"rc3x", 0, 4}, {"c3x", 0, 4},     {"c3sqrtx", 0, 4},
-                     {"c4x", 0, 5}};
+  const g gates[] = {{"u3", 3, 1},  {"u2", 2, 1},   {"u1", 1, 1},    {"cx", 0, 2},  {"id", 0, 1},      {"u0", 1, 1},
+                     {"u", 3, 1},   {"p", 1, 1},    {"x", 0, 1},     {"y", 0, 1},   {"z", 0, 1},       {"h", 0, 1},
+                     {"s", 0, 1},   {"sdg", 0, 1},  {"t", 0, 1},     {"tdg", 0, 1}, {"rx", 1, 1},      {"ry", 1, 1},
+                     {"rz", 1, 1},  {"sx", 0, 1},   {"sxdg", 0, 1},  {"cz", 0, 2},  {"cy", 0, 2},      {"swap", 0, 2},
+                     {"ch", 0, 2},  {"ccx", 0, 3},  {"cswap", 0, 3}, {"crx", 1, 2}, {"cry", 1, 2},     {"crz", 1, 2},
+                     {"cu1", 1, 2}, {"cp", 1, 2},   {"cu3", 3, 2},   {"csx", 0, 2}, {"cu", 4, 2},      {"rxx", 1, 2},
+                     {"rzz", 1, 2}, {"rccx", 0, 3}, {"rc3x", 0, 4},  {"c3x", 0, 4}, {"c3sqrtx", 0, 4}, {"c4x", 0, 5}};
   for (const auto& [name, np, nq] : gates) {
     std::string call = name;
     if (np > 0) {
@@ -195,7 +198,8 @@ TEST_CASE("qasm parser: user gates with parameters, nested calls and barriers", 
 }
 
 TEST_CASE("qasm parser: user gates work without qelib1, over U and CX", "[qasm][parser]") {
-  const auto c = parse("OPENQASM 2.0;\ngate mine(l) a, b { U(0, 0, l) a; CX a, b; }\nqreg q[2];\nmine(pi) q[1], q[0];\n");
+  const auto c =
+      parse("OPENQASM 2.0;\ngate mine(l) a, b { U(0, 0, l) a; CX a, b; }\nqreg q[2];\nmine(pi) q[1], q[0];\n");
   REQUIRE(c.size() == 2);
   CHECK(c[0].kind == gate_kind::u);
   CHECK(param(c[0], 2) == pi);
@@ -249,10 +253,15 @@ TEST_CASE("qasm parser: parameter expressions", "[qasm][parser]") {
 }
 
 TEST_CASE("qasm parser: comments, whitespace and line endings", "[qasm][parser]") {
-  const auto c = parse("// leading comment\r\nOPENQASM 2.0; // trailing\r\ninclude \"qelib1.inc\";\r\n"
-                       "qreg q[2];\t// tab\r\n  h   q [ 0 ] ;\r\ncx q[0] ,\n q[1];// no newline at the end");
+  const auto c = parse(
+      "// leading comment\r\nOPENQASM 2.0; // trailing\r\ninclude \"qelib1.inc\";\r\n"
+      "qreg q[2];\t// tab\r\n  h   q [ 0 ] ;\r\ncx q[0] ,\n q[1];// no newline at the end");
   REQUIRE(c.size() == 2);
   CHECK(qubits(c[1]) == std::vector<std::uint32_t>{0, 1});
+  // A UTF-8 byte order mark is skipped, and columns count from after it.
+  CHECK(parse("\xEF\xBB\xBFOPENQASM 2.0;\nqreg q[1];\n").num_qubits() == 1);
+  require_error("\xEF\xBB\xBFqreg q[1]; @", 1, 12, "unexpected character '@'");
+  require_error("qreg q[1];\n\xEF\xBB\xBF", 2, 1, "unexpected byte 0xef");
   // Line counting survives CRLF: the error is on line 3.
   require_error("OPENQASM 2.0;\r\ninclude \"qelib1.inc\";\r\nqreg q[1]; h r[0];\r\n", 3, 14, "undeclared register 'r'");
 }
@@ -310,8 +319,7 @@ TEST_CASE("qasm parser: errors in statements", "[qasm][parser]") {
   require_error(q + "qreg r 3;\n", 5, 8, "expected '['");
   require_error(header + "qreg a[40];\nqreg b[23];\n", 4, 8, "too many qubits");
   CHECK(parse(header + "qreg a[40];\nqreg b[22];\n").num_qubits() == 62);
-  require_error(header + "creg a[9];\n", 3, 8, "too many classical bits",
-                hqml::qasm_parse_options{.max_clbits = 8});
+  require_error(header + "creg a[9];\n", 3, 8, "too many classical bits", hqml::qasm_parse_options{.max_clbits = 8});
   require_error(q + "qreg Q[2];\n", 5, 6, "names start with a lowercase letter");
   require_error(q + "qreg _a[2];\n", 5, 6, "names start with a lowercase letter");
   require_error(q + "qreg pi[2];\n", 5, 6, "'pi' is a reserved word");
@@ -387,8 +395,9 @@ TEST_CASE("qasm parser: errors in expressions", "[qasm][parser]") {
   require_error(q + "rx(sin 1) q[0];\n", 4, 8, "expected '(' after 'sin'");
   require_error(q + "rx(1 2) q[0];\n", 4, 6, "expected ')'");
   require_error(q + "rx() q[0];\n", 4, 1, "gate 'rx' takes 1 parameter, got 0");
-  require_error(q + "gate g(a) x { rx(1/a) x; }\ng(0) q[0];\n", 5, 1,
-                "a parameter of 'rx' inside gate 'g' is not a finite number for this call (the expression at t.qasm:4:18)");
+  require_error(
+      q + "gate g(a) x { rx(1/a) x; }\ng(0) q[0];\n", 5, 1,
+      "a parameter of 'rx' inside gate 'g' is not a finite number for this call (the expression at t.qasm:4:18)");
   CHECK(parse(q + "gate g(a) x { rx(1/a) x; }\ng(2) q[0];\n")[0].params[0].value() == 0.5);
 }
 
@@ -410,13 +419,11 @@ TEST_CASE("qasm parser: limits against deep nesting and blow-up", "[qasm][parser
   }
   SECTION("gate nesting depth") {
     std::string defs = "gate g0 a { x a; }\n";
-    for (int i = 1; i <= 200; ++i)
-      defs += "gate g" + std::to_string(i) + " a { g" + std::to_string(i - 1) + " a; }\n";
+    for (int i = 1; i <= 200; ++i) defs += "gate g" + std::to_string(i) + " a { g" + std::to_string(i - 1) + " a; }\n";
     // g_i has depth i + 1; g127 is the last one within 128 levels.
     require_error(q + defs, 4 + 128, 6, "gate 'g128' nests gate definitions 129 levels deep; the limit is 128");
     std::string ok = "gate g0 a { x a; }\n";
-    for (int i = 1; i <= 100; ++i)
-      ok += "gate g" + std::to_string(i) + " a { g" + std::to_string(i - 1) + " a; }\n";
+    for (int i = 1; i <= 100; ++i) ok += "gate g" + std::to_string(i) + " a { g" + std::to_string(i - 1) + " a; }\n";
     const auto c = parse(q + ok + "g100 q[0];\n");
     REQUIRE(c.size() == 1);
     CHECK(c[0].kind == gate_kind::x);
@@ -425,8 +432,8 @@ TEST_CASE("qasm parser: limits against deep nesting and blow-up", "[qasm][parser
   SECTION("exponential expansion") {
     std::string defs = "gate d0 a { x a; x a; }\n";
     for (int i = 1; i <= 40; ++i)
-      defs += "gate d" + std::to_string(i) + " a { d" + std::to_string(i - 1) + " a; d" + std::to_string(i - 1) +
-              " a; }\n";
+      defs +=
+          "gate d" + std::to_string(i) + " a { d" + std::to_string(i - 1) + " a; d" + std::to_string(i - 1) + " a; }\n";
     // Definitions alone cost nothing; a call that would expand to 2^41 operations is refused up front.
     CHECK(parse(q + defs).empty());
     require_error(q + defs + "d40 q[0];\n", 4 + 41, 1, "the circuit would exceed 16777216 operations");

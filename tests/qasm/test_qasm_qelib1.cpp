@@ -12,8 +12,8 @@
 #include <complex>
 #include <numbers>
 #include <sstream>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -24,8 +24,8 @@ constexpr double pi = std::numbers::pi;
 constexpr double tol = 1e-12;
 
 hqml::matrix unitary_of_call(const std::string& call, std::size_t n) {
-  const auto c = hqml::parse_qasm("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[" + std::to_string(n) + "];\n" +
-                                  call + ";\n");
+  const auto c =
+      hqml::parse_qasm("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[" + std::to_string(n) + "];\n" + call + ";\n");
   return qasm_test::unitary_of(c);
 }
 
@@ -111,11 +111,11 @@ TEST_CASE("qelib1: the gates hqml decomposes equal their definitions exactly", "
   SECTION("cu3 is U3 controlled, with no extra phase") {
     for (const auto& [t, p, l] : {std::tuple{0.3, -1.1, 2.4}, std::tuple{pi, 0.0, pi}, std::tuple{-2.0, 0.7, 0.0}}) {
       const std::string call = "cu3(" + num(t) + "," + num(p) + "," + num(l) + ")";
-      CHECK(max_diff(unitary_of_call(call + " q[0],q[1]", 2), qasm_test::controlled(2, {0}, 1, qasm_test::u3(t, p, l))) <
-            tol);
+      CHECK(max_diff(unitary_of_call(call + " q[0],q[1]", 2),
+                     qasm_test::controlled(2, {0}, 1, qasm_test::u3(t, p, l))) < tol);
       // control and target the other way round
-      CHECK(max_diff(unitary_of_call(call + " q[1],q[0]", 2), qasm_test::controlled(2, {1}, 0, qasm_test::u3(t, p, l))) <
-            tol);
+      CHECK(max_diff(unitary_of_call(call + " q[1],q[0]", 2),
+                     qasm_test::controlled(2, {1}, 0, qasm_test::u3(t, p, l))) < tol);
     }
   }
   SECTION("cu is e^{i gamma} U3 controlled") {
@@ -130,7 +130,8 @@ TEST_CASE("qelib1: the gates hqml decomposes equal their definitions exactly", "
   SECTION("c3x, c3sqrtx and c4x are multi-controlled X and sqrt(X)") {
     CHECK(max_diff(unitary_of_call("c3x q[0],q[1],q[2],q[3]", 4), qasm_test::controlled(4, {0, 1, 2}, 3, x)) < tol);
     CHECK(max_diff(unitary_of_call("c3x q[3],q[1],q[0],q[2]", 4), qasm_test::controlled(4, {3, 1, 0}, 2, x)) < tol);
-    CHECK(max_diff(unitary_of_call("c3sqrtx q[0],q[1],q[2],q[3]", 4), qasm_test::controlled(4, {0, 1, 2}, 3, sx)) < tol);
+    CHECK(max_diff(unitary_of_call("c3sqrtx q[0],q[1],q[2],q[3]", 4), qasm_test::controlled(4, {0, 1, 2}, 3, sx)) <
+          tol);
     CHECK(max_diff(unitary_of_call("c4x q[0],q[1],q[2],q[3],q[4]", 5), qasm_test::controlled(5, {0, 1, 2, 3}, 4, x)) <
           tol);
     CHECK(max_diff(unitary_of_call("c4x q[4],q[2],q[0],q[1],q[3]", 5), qasm_test::controlled(5, {4, 2, 0, 1}, 3, x)) <
@@ -138,8 +139,8 @@ TEST_CASE("qelib1: the gates hqml decomposes equal their definitions exactly", "
   }
   SECTION("rccx and rc3x are Qiskit's relative-phase Toffolis") {
     const cplx i{0.0, 1.0};
-    const auto rccx = sparse(8, {{0, 0, 1.0}, {1, 1, 1.0}, {2, 2, 1.0}, {3, 7, -i}, {4, 4, 1.0}, {5, 5, -1.0},
-                                 {6, 6, 1.0}, {7, 3, i}});
+    const auto rccx = sparse(
+        8, {{0, 0, 1.0}, {1, 1, 1.0}, {2, 2, 1.0}, {3, 7, -i}, {4, 4, 1.0}, {5, 5, -1.0}, {6, 6, 1.0}, {7, 3, i}});
     CHECK(max_diff(unitary_of_call("rccx q[0],q[1],q[2]", 3), rccx) < tol);
     const auto rc3x = sparse(16, {{0, 0, 1.0},
                                   {1, 1, 1.0},

@@ -34,33 +34,62 @@ struct expression {
   stack.clear();
   for (const instruction& in : e.code) {
     switch (in.op) {
-      case opcode::constant: stack.push_back(in.value); continue;
-      case opcode::param: stack.push_back(params[in.index]); continue;
-      default: break;
+      case opcode::constant:
+        stack.push_back(in.value);
+        continue;
+      case opcode::param:
+        stack.push_back(params[in.index]);
+        continue;
+      default:
+        break;
     }
     if (in.op >= opcode::add && in.op <= opcode::pow) {
       const double b = stack.back();
       stack.pop_back();
       double& a = stack.back();
       switch (in.op) {
-        case opcode::add: a = a + b; break;
-        case opcode::sub: a = a - b; break;
-        case opcode::mul: a = a * b; break;
-        case opcode::div: a = a / b; break;
-        default: a = std::pow(a, b); break;
+        case opcode::add:
+          a = a + b;
+          break;
+        case opcode::sub:
+          a = a - b;
+          break;
+        case opcode::mul:
+          a = a * b;
+          break;
+        case opcode::div:
+          a = a / b;
+          break;
+        default:
+          a = std::pow(a, b);
+          break;
       }
       if (!std::isfinite(a)) return std::nan("");
       continue;
     }
     double& a = stack.back();
     switch (in.op) {
-      case opcode::neg: a = -a; break;
-      case opcode::sin: a = std::sin(a); break;
-      case opcode::cos: a = std::cos(a); break;
-      case opcode::tan: a = std::tan(a); break;
-      case opcode::exp: a = std::exp(a); break;
-      case opcode::ln: a = std::log(a); break;
-      default: a = std::sqrt(a); break;
+      case opcode::neg:
+        a = -a;
+        break;
+      case opcode::sin:
+        a = std::sin(a);
+        break;
+      case opcode::cos:
+        a = std::cos(a);
+        break;
+      case opcode::tan:
+        a = std::tan(a);
+        break;
+      case opcode::exp:
+        a = std::exp(a);
+        break;
+      case opcode::ln:
+        a = std::log(a);
+        break;
+      default:
+        a = std::sqrt(a);
+        break;
     }
     if (!std::isfinite(a)) return std::nan("");
   }

@@ -59,7 +59,10 @@ struct token {
 /// lexer or the parser finds it; throws parse_error on a bad character or literal.
 class lexer {
  public:
-  lexer(std::string_view text, const std::string& file) : text_(text), file_(&file) {}
+  lexer(std::string_view text, const std::string& file) : text_(text), file_(&file) {
+    // A UTF-8 byte order mark, as some editors write, is an encoding marker, not text.
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") i_ = line_start_ = 3;
+  }
 
   /// The next token; tok::end (again and again) at the end of the text.
   [[nodiscard]] token next() {
@@ -129,7 +132,8 @@ class lexer {
       std::size_t j = i_ + 1;
       if (j < n && (text_[j] == '+' || text_[j] == '-')) ++j;
       if (j >= n || !is_digit(text_[j]))
-        fail(start, "malformed number '" + std::string(text_.substr(start, j - start)) + "': the exponent has no digits");
+        fail(start,
+             "malformed number '" + std::string(text_.substr(start, j - start)) + "': the exponent has no digits");
       while (j < n && is_digit(text_[j])) ++j;
       i_ = j;
     }
@@ -146,18 +150,30 @@ class lexer {
     const char c = text_[i_++];
     const bool more = i_ < text_.size();
     switch (c) {
-      case ';': return tok::semicolon;
-      case ',': return tok::comma;
-      case '(': return tok::lparen;
-      case ')': return tok::rparen;
-      case '[': return tok::lbracket;
-      case ']': return tok::rbracket;
-      case '{': return tok::lbrace;
-      case '}': return tok::rbrace;
-      case '+': return tok::plus;
-      case '*': return tok::star;
-      case '/': return tok::slash;
-      case '^': return tok::caret;
+      case ';':
+        return tok::semicolon;
+      case ',':
+        return tok::comma;
+      case '(':
+        return tok::lparen;
+      case ')':
+        return tok::rparen;
+      case '[':
+        return tok::lbracket;
+      case ']':
+        return tok::rbracket;
+      case '{':
+        return tok::lbrace;
+      case '}':
+        return tok::rbrace;
+      case '+':
+        return tok::plus;
+      case '*':
+        return tok::star;
+      case '/':
+        return tok::slash;
+      case '^':
+        return tok::caret;
       case '-':
         if (more && text_[i_] == '>') {
           ++i_;
@@ -170,7 +186,8 @@ class lexer {
           return tok::equals;
         }
         fail(start, "unexpected character '=' (comparisons are written '==')");
-      default: fail(start, "unexpected " + describe_byte(static_cast<unsigned char>(c)));
+      default:
+        fail(start, "unexpected " + describe_byte(static_cast<unsigned char>(c)));
     }
   }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <numbers>
@@ -22,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,23 +56,23 @@ struct native_gate {
 };
 
 inline constexpr native_gate qelib1_natives[] = {
-    {"u3", gate_kind::u, 3, 1, param_map::same},    {"u2", gate_kind::u, 2, 1, param_map::u2},
-    {"u1", gate_kind::p, 1, 1, param_map::same},    {"cx", gate_kind::cx, 0, 2, param_map::same},
-    {"id", gate_kind::i, 0, 1, param_map::same},    {"u0", gate_kind::i, 1, 1, param_map::none},
-    {"u", gate_kind::u, 3, 1, param_map::same},     {"p", gate_kind::p, 1, 1, param_map::same},
-    {"x", gate_kind::x, 0, 1, param_map::same},     {"y", gate_kind::y, 0, 1, param_map::same},
-    {"z", gate_kind::z, 0, 1, param_map::same},     {"h", gate_kind::h, 0, 1, param_map::same},
-    {"s", gate_kind::s, 0, 1, param_map::same},     {"sdg", gate_kind::sdg, 0, 1, param_map::same},
-    {"t", gate_kind::t, 0, 1, param_map::same},     {"tdg", gate_kind::tdg, 0, 1, param_map::same},
-    {"rx", gate_kind::rx, 1, 1, param_map::same},   {"ry", gate_kind::ry, 1, 1, param_map::same},
-    {"rz", gate_kind::rz, 1, 1, param_map::same},   {"sx", gate_kind::sx, 0, 1, param_map::same},
-    {"sxdg", gate_kind::sxdg, 0, 1, param_map::same}, {"cz", gate_kind::cz, 0, 2, param_map::same},
-    {"cy", gate_kind::cy, 0, 2, param_map::same},   {"swap", gate_kind::swap, 0, 2, param_map::same},
-    {"ch", gate_kind::ch, 0, 2, param_map::same},   {"ccx", gate_kind::ccx, 0, 3, param_map::same},
+    {"u3", gate_kind::u, 3, 1, param_map::same},        {"u2", gate_kind::u, 2, 1, param_map::u2},
+    {"u1", gate_kind::p, 1, 1, param_map::same},        {"cx", gate_kind::cx, 0, 2, param_map::same},
+    {"id", gate_kind::i, 0, 1, param_map::same},        {"u0", gate_kind::i, 1, 1, param_map::none},
+    {"u", gate_kind::u, 3, 1, param_map::same},         {"p", gate_kind::p, 1, 1, param_map::same},
+    {"x", gate_kind::x, 0, 1, param_map::same},         {"y", gate_kind::y, 0, 1, param_map::same},
+    {"z", gate_kind::z, 0, 1, param_map::same},         {"h", gate_kind::h, 0, 1, param_map::same},
+    {"s", gate_kind::s, 0, 1, param_map::same},         {"sdg", gate_kind::sdg, 0, 1, param_map::same},
+    {"t", gate_kind::t, 0, 1, param_map::same},         {"tdg", gate_kind::tdg, 0, 1, param_map::same},
+    {"rx", gate_kind::rx, 1, 1, param_map::same},       {"ry", gate_kind::ry, 1, 1, param_map::same},
+    {"rz", gate_kind::rz, 1, 1, param_map::same},       {"sx", gate_kind::sx, 0, 1, param_map::same},
+    {"sxdg", gate_kind::sxdg, 0, 1, param_map::same},   {"cz", gate_kind::cz, 0, 2, param_map::same},
+    {"cy", gate_kind::cy, 0, 2, param_map::same},       {"swap", gate_kind::swap, 0, 2, param_map::same},
+    {"ch", gate_kind::ch, 0, 2, param_map::same},       {"ccx", gate_kind::ccx, 0, 3, param_map::same},
     {"cswap", gate_kind::cswap, 0, 3, param_map::same}, {"crx", gate_kind::crx, 1, 2, param_map::same},
-    {"cry", gate_kind::cry, 1, 2, param_map::same}, {"crz", gate_kind::crz, 1, 2, param_map::same},
-    {"cu1", gate_kind::cp, 1, 2, param_map::same},  {"cp", gate_kind::cp, 1, 2, param_map::same},
-    {"rxx", gate_kind::rxx, 1, 2, param_map::same}, {"rzz", gate_kind::rzz, 1, 2, param_map::same},
+    {"cry", gate_kind::cry, 1, 2, param_map::same},     {"crz", gate_kind::crz, 1, 2, param_map::same},
+    {"cu1", gate_kind::cp, 1, 2, param_map::same},      {"cp", gate_kind::cp, 1, 2, param_map::same},
+    {"rxx", gate_kind::rxx, 1, 2, param_map::same},     {"rzz", gate_kind::rzz, 1, 2, param_map::same},
 };
 
 // The qelib1.inc gates hqml has no kind for, written over native gates. Each equals its
@@ -153,9 +155,6 @@ gate c4x a,b,c,d,e {
 }
 )";
 
-inline constexpr std::string_view qelib1_composite_names[] = {"cu3",  "cu",  "csx",     "rccx",
-                                                                  "rc3x", "c3x", "c3sqrtx", "c4x"};
-
 inline constexpr std::string_view reserved_words[] = {
     "OPENQASM", "include", "qreg", "creg", "gate", "opaque", "barrier", "measure", "reset", "if",
     "U",        "CX",      "pi",   "sin",  "cos",  "tan",    "exp",     "ln",      "sqrt"};
@@ -164,19 +163,12 @@ inline constexpr std::string_view reserved_words[] = {
   return std::find(std::begin(reserved_words), std::end(reserved_words), s) != std::end(reserved_words);
 }
 
-[[nodiscard]] inline bool is_qelib1_gate(std::string_view s) {
-  for (const native_gate& g : qelib1_natives)
-    if (g.name == s) return true;
-  return std::find(std::begin(qelib1_composite_names), std::end(qelib1_composite_names), s) !=
-         std::end(qelib1_composite_names);
-}
-
 class parser {
  public:
   parser(std::string_view text, std::string_view file, const qasm_parse_options& options)
-      : options_(options), file_(file), lexer_(text, file_) {
-    add_native("U", gate_kind::u, 3, 1, param_map::same, "the OpenQASM 2.0 language");
-    add_native("CX", gate_kind::cx, 0, 2, param_map::same, "the OpenQASM 2.0 language");
+      : parser(text, file, options, library()) {
+    symbols_.emplace("U", symbol{symbol::type::gate, 0});
+    symbols_.emplace("CX", symbol{symbol::type::gate, 1});
   }
 
   [[nodiscard]] circuit run() {
@@ -217,8 +209,8 @@ class parser {
     std::vector<body_op> body;
     std::size_t depth = 0;         // levels of definitions below this one
     std::size_t expanded_ops = 1;  // operations one call emits (saturating)
-    std::string declared_at;  // "file:line:col", for messages
-    std::string file;         // where the body's expressions are
+    std::string declared_at;       // "file:line:col", for messages
+    std::string file;              // where the body's expressions are
   };
   // The names a gate definition's body may use.
   struct gate_scope {
@@ -232,6 +224,34 @@ class parser {
     bool whole = false;
     std::uint64_t index = 0;
   };
+
+  parser(std::string_view text, std::string_view file, const qasm_parse_options& options,
+         const std::vector<gate_def>& lib)
+      : options_(options), file_(file), lexer_(text, file_), library_(&lib) {}
+
+  // Gate indices count the shared library first (U, CX, then qelib1.inc's gates), then this file's own.
+  [[nodiscard]] const gate_def& gate_at(std::size_t i) const {
+    return i < library_->size() ? (*library_)[i] : gates_[i - library_->size()];
+  }
+  [[nodiscard]] std::size_t next_gate_index() const { return library_->size() + gates_.size(); }
+
+  // U, CX and all of qelib1.inc, built once per process: the composites are parsed from their text like
+  // any user definition, by a parser whose library is empty, so its own gates get the final indices.
+  static const std::vector<gate_def>& library() {
+    static const std::vector<gate_def> lib = [] {
+      const qasm_parse_options options;
+      const std::vector<gate_def> none;
+      parser p(qelib1_composites, "qelib1.inc", options, none);
+      p.add_native("U", gate_kind::u, 3, 1, param_map::same, "the OpenQASM 2.0 language");
+      p.add_native("CX", gate_kind::cx, 0, 2, param_map::same, "the OpenQASM 2.0 language");
+      for (const native_gate& g : qelib1_natives)
+        p.add_native(g.name, g.kind, g.num_params, g.num_qubits, g.map, "qelib1.inc");
+      p.cur_ = p.lexer_.next();
+      while (p.peek().kind != tok::end) p.parse_gate_definition();
+      return std::move(p.gates_);
+    }();
+    return lib;
+  }
 
   // ---- tokens ----
   // Tokens are returned by value: a reference to cur_ would change under the caller at the next step.
@@ -253,9 +273,14 @@ class parser {
   [[noreturn]] void fail_at(std::size_t line, std::size_t column, const std::string& message) const {
     throw parse_error(file_, line, column, message);
   }
-  token expect(tok k, std::string_view what) {
-    if (!peek_is(k)) fail(peek(), "expected " + std::string(what) + ", found " + describe(peek()));
+  // `what` is a string, or a function making one: messages are only built for errors.
+  template <class Describe>
+  requires std::is_invocable_v<Describe> token expect(tok k, Describe&& what) {
+    if (!peek_is(k)) fail(peek(), "expected " + std::string(what()) + ", found " + describe(peek()));
     return next();
+  }
+  token expect(tok k, std::string_view what) {
+    return expect(k, [what] { return what; });
   }
   // A missing ';' is reported where it belongs: right after the previous token, not at the next line's start.
   void expect_semicolon(std::string_view statement) {
@@ -275,7 +300,8 @@ class parser {
   token expect_new_name(std::string_view what) {
     const token& t = peek();
     if (t.kind != tok::identifier) fail(t, "expected " + std::string(what) + ", found " + describe(t));
-    if (is_reserved(t.text)) fail(t, "'" + std::string(t.text) + "' is a reserved word and cannot name " + std::string(what));
+    if (is_reserved(t.text))
+      fail(t, "'" + std::string(t.text) + "' is a reserved word and cannot name " + std::string(what));
     if (t.text[0] < 'a' || t.text[0] > 'z')
       fail(t, "'" + std::string(t.text) + "' is not a valid OpenQASM 2 name: names start with a lowercase letter");
     return next();
@@ -284,8 +310,10 @@ class parser {
     const auto it = symbols_.find(t.text);
     if (it == symbols_.end()) return;
     std::string where;
-    if (it->second.kind == symbol::type::gate) where = gates_[it->second.index].declared_at;
-    else where = reg_declared_at_[it->second.index];
+    if (it->second.kind == symbol::type::gate)
+      where = gate_at(it->second.index).declared_at;
+    else
+      where = reg_declared_at_[it->second.index];
     fail(t, "redeclaration of '" + std::string(t.text) + "' (first declared at " + where + ")");
   }
 
@@ -299,7 +327,7 @@ class parser {
     g.native = kind;
     g.map = map;
     g.declared_at = std::move(declared_at);
-    symbols_.emplace(g.name, symbol{symbol::type::gate, gates_.size()});
+    symbols_.emplace(g.name, symbol{symbol::type::gate, next_gate_index()});
     gates_.push_back(std::move(g));
   }
 
@@ -348,28 +376,21 @@ class parser {
                   "\": hqml provides only the standard \"qelib1.inc\" and reads no other files");
     expect_semicolon("include statement");
     if (qelib1_included_) return;  // including it twice changes nothing
-    // Check every name first, so a clash is reported here and not inside the library text.
-    for (const native_gate& g : qelib1_natives) check_include_clash(kw, g.name);
-    for (std::string_view n : qelib1_composite_names) check_include_clash(kw, n);
-    const std::string where = "qelib1.inc";
-    for (const native_gate& g : qelib1_natives) add_native(g.name, g.kind, g.num_params, g.num_qubits, g.map, where);
-    // The composites are parsed from text like any user definition, by a parser of their own that
-    // shares this one's gate table.
-    parser lib(qelib1_composites, where, options_);
-    lib.symbols_ = std::move(symbols_);
-    lib.gates_ = std::move(gates_);
-    lib.reg_declared_at_ = reg_declared_at_;
-    lib.cur_ = lib.lexer_.next();
-    while (lib.peek().kind != tok::end) lib.parse_gate_definition();
-    symbols_ = std::move(lib.symbols_);
-    gates_ = std::move(lib.gates_);
+    for (std::size_t i = 2; i < library_->size(); ++i) {
+      const gate_def& g = (*library_)[i];
+      check_include_clash(kw, g.name);
+      if (g.depth > options_.max_gate_nesting)
+        fail(kw, "qelib1.inc's gate '" + g.name + "' nests gate definitions " + std::to_string(g.depth) +
+                     " levels deep; the limit is " + std::to_string(options_.max_gate_nesting));
+      symbols_.emplace(g.name, symbol{symbol::type::gate, i});
+    }
     qelib1_included_ = true;
   }
   void check_include_clash(const token& at, std::string_view name) const {
     const auto it = symbols_.find(name);
     if (it == symbols_.end()) return;
-    const std::string first = it->second.kind == symbol::type::gate ? gates_[it->second.index].declared_at
-                                                                     : reg_declared_at_[it->second.index];
+    const std::string first = it->second.kind == symbol::type::gate ? gate_at(it->second.index).declared_at
+                                                                    : reg_declared_at_[it->second.index];
     fail(at, "including \"qelib1.inc\" redeclares '" + std::string(name) + "', first declared at " + first);
   }
 
@@ -388,8 +409,9 @@ class parser {
     const std::size_t limit = quantum ? circuit::max_qubits : options_.max_clbits;
     if (size > limit - total)
       fail(size_tok, std::string(quantum ? "too many qubits" : "too many classical bits") + ": register '" +
-                         std::string(name.text) + "' of size " + std::string(size_tok.text) + " would bring the total over " +
-                         std::to_string(limit) + " (" + std::to_string(total) + " declared before it)");
+                         std::string(name.text) + "' of size " + std::string(size_tok.text) +
+                         " would bring the total over " + std::to_string(limit) + " (" + std::to_string(total) +
+                         " declared before it)");
     symbols_.emplace(std::string(name.text), symbol{quantum ? symbol::type::qreg : symbol::type::creg, regs_.size()});
     regs_.push_back({std::string(name.text), total, static_cast<std::size_t>(size)});
     reg_declared_at_.push_back(location(name));
@@ -398,7 +420,8 @@ class parser {
 
   std::uint64_t parse_integer(std::string_view what) {
     const token& t = peek();
-    if (t.kind != tok::integer) fail(t, "expected " + std::string(what) + " (a non-negative integer), found " + describe(t));
+    if (t.kind != tok::integer)
+      fail(t, "expected " + std::string(what) + " (a non-negative integer), found " + describe(t));
     next();
     std::uint64_t v = 0;
     const auto [p, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
@@ -420,7 +443,9 @@ class parser {
     g.declared_at = location(name);
     g.file = file_;
     auto check_local = [&](const token& t) {
-      const auto dup = [&](const std::vector<std::string_view>& v) { return std::find(v.begin(), v.end(), t.text) != v.end(); };
+      const auto dup = [&](const std::vector<std::string_view>& v) {
+        return std::find(v.begin(), v.end(), t.text) != v.end();
+      };
       if (dup(scope.params) || dup(scope.qubits))
         fail(t, "'" + std::string(t.text) + "' is declared twice in the definition of gate '" + g.name + "'");
     };
@@ -439,7 +464,7 @@ class parser {
       check_local(q);
       scope.qubits.push_back(q.text);
     } while (accept(tok::comma));
-    const token& open = expect(tok::lbrace, "'{' to open the body of gate '" + g.name + "'");
+    const token& open = expect(tok::lbrace, [&] { return "'{' to open the body of gate '" + g.name + "'"; });
     g.num_params = scope.params.size();
     g.num_qubits = scope.qubits.size();
     g.expanded_ops = 0;
@@ -454,17 +479,17 @@ class parser {
           w == "include" || w == "OPENQASM")
         fail(t, "'" + std::string(w) + "' is not allowed inside a gate definition (only gate calls and barriers are)");
       body_op op = w == "barrier" ? parse_body_barrier(scope) : parse_body_call(scope);
-      const std::size_t n = op.barrier ? 1 : gates_[op.gate].expanded_ops;
+      const std::size_t n = op.barrier ? 1 : gate_at(op.gate).expanded_ops;
       g.expanded_ops = n > std::numeric_limits<std::size_t>::max() - g.expanded_ops
                            ? std::numeric_limits<std::size_t>::max()
                            : g.expanded_ops + n;
-      if (!op.barrier) g.depth = std::max(g.depth, gates_[op.gate].depth + 1);
+      if (!op.barrier) g.depth = std::max(g.depth, gate_at(op.gate).depth + 1);
       g.body.push_back(std::move(op));
     }
     if (g.depth > options_.max_gate_nesting)
       fail(name, "gate '" + g.name + "' nests gate definitions " + std::to_string(g.depth) +
                      " levels deep; the limit is " + std::to_string(options_.max_gate_nesting));
-    symbols_.emplace(g.name, symbol{symbol::type::gate, gates_.size()});
+    symbols_.emplace(g.name, symbol{symbol::type::gate, next_gate_index()});
     gates_.push_back(std::move(g));
   }
 
@@ -505,13 +530,13 @@ class parser {
         do op.params.push_back(parse_expression(&scope));
         while (accept(tok::comma));
       }
-      expect(tok::rparen, "')' to close the parameters of '" + std::string(name.text) + "'");
+      expect(tok::rparen, [&] { return "')' to close the parameters of '" + std::string(name.text) + "'"; });
     }
-    check_param_count(name, op.params.size());
+    check_param_count(name, op.gate, op.params.size());
     const token first_arg = peek();
     op.args = parse_body_qubits(scope);
     expect_semicolon("gate call");
-    check_qubit_count(name, op.args.size(), first_arg);
+    check_qubit_count(op.gate, op.args.size(), first_arg);
     for (std::size_t a = 0; a < op.args.size(); ++a)
       for (std::size_t b = 0; b < a; ++b)
         if (op.args[a] == op.args[b])
@@ -549,7 +574,7 @@ class parser {
       ++g.num_qubits;
     } while (accept(tok::comma));
     expect_semicolon("opaque declaration");
-    symbols_.emplace(g.name, symbol{symbol::type::gate, gates_.size()});
+    symbols_.emplace(g.name, symbol{symbol::type::gate, next_gate_index()});
     gates_.push_back(std::move(g));
   }
 
@@ -558,42 +583,49 @@ class parser {
     const auto it = symbols_.find(name.text);
     if (it == symbols_.end()) {
       std::string msg = "unknown gate '" + std::string(name.text) + "'";
-      if (!qelib1_included_ && is_qelib1_gate(name.text)) msg += " (it is defined in qelib1.inc: add include \"qelib1.inc\";)";
+      const auto in_qelib1 = [&] {
+        for (std::size_t i = 2; i < library_->size(); ++i)
+          if ((*library_)[i].name == name.text) return true;
+        return false;
+      };
+      if (!qelib1_included_ && in_qelib1()) msg += " (it is defined in qelib1.inc: add include \"qelib1.inc\";)";
       fail(name, msg);
     }
-    if (it->second.kind != symbol::type::gate)
-      fail(name, "'" + std::string(name.text) + "' is a register, not a gate");
+    if (it->second.kind != symbol::type::gate) fail(name, "'" + std::string(name.text) + "' is a register, not a gate");
     return it->second.index;
   }
-  void check_param_count(const token& name, std::size_t got) const {
-    const gate_def& g = gates_[lookup_gate(name)];
+  void check_param_count(const token& name, std::size_t gi, std::size_t got) const {
+    const gate_def& g = gate_at(gi);
     if (got != g.num_params)
       fail(name, "gate '" + g.name + "' takes " + std::to_string(g.num_params) + " parameter" +
                      (g.num_params == 1 ? "" : "s") + ", got " + std::to_string(got));
   }
-  void check_qubit_count(const token& name, std::size_t got, const token& first_arg) const {
-    const gate_def& g = gates_[lookup_gate(name)];
+  void check_qubit_count(std::size_t gi, std::size_t got, const token& first_arg) const {
+    const gate_def& g = gate_at(gi);
     if (got != g.num_qubits)
       fail(first_arg, "gate '" + g.name + "' acts on " + std::to_string(g.num_qubits) + " qubit" +
                           (g.num_qubits == 1 ? "" : "s") + ", got " + std::to_string(got));
   }
 
   // ---- top-level operations ----
-  qarg parse_argument(bool quantum, std::string_view statement) {
+  // `statement` names what the argument is for in messages: "measure", "barrier", or a gate's name.
+  [[nodiscard]] static std::string statement_name(std::string_view statement, bool gate) {
+    return gate ? "gate '" + std::string(statement) + "'" : std::string(statement);
+  }
+  qarg parse_argument(bool quantum, std::string_view statement, bool gate = false) {
     qarg a;
     a.at = peek();
     const token& t = peek();
     if (t.kind != tok::identifier)
-      fail(t, std::string("expected a ") + (quantum ? "quantum" : "classical") + " register or bit, found " +
-                  describe(t));
+      fail(t,
+           std::string("expected a ") + (quantum ? "quantum" : "classical") + " register or bit, found " + describe(t));
     next();
     const auto it = symbols_.find(t.text);
     if (it == symbols_.end()) fail(t, "undeclared register '" + std::string(t.text) + "'");
-    if (it->second.kind == symbol::type::gate)
-      fail(t, "'" + std::string(t.text) + "' is a gate, not a register");
+    if (it->second.kind == symbol::type::gate) fail(t, "'" + std::string(t.text) + "' is a gate, not a register");
     if ((it->second.kind == symbol::type::qreg) != quantum)
       fail(t, "'" + std::string(t.text) + "' is a " + (quantum ? "classical" : "quantum") + " register, but " +
-                  std::string(statement) + " expects a " + (quantum ? "quantum" : "classical") + " one here");
+                  statement_name(statement, gate) + " expects a " + (quantum ? "quantum" : "classical") + " one here");
     a.reg = it->second.index;
     if (accept(tok::lbracket)) {
       const token idx = peek();
@@ -607,9 +639,9 @@ class parser {
     }
     return a;
   }
-  std::vector<qarg> parse_arguments(std::string_view statement) {
+  std::vector<qarg> parse_arguments(std::string_view statement, bool gate) {
     std::vector<qarg> args;
-    do args.push_back(parse_argument(true, statement));
+    do args.push_back(parse_argument(true, statement, gate));
     while (accept(tok::comma));
     return args;
   }
@@ -618,13 +650,14 @@ class parser {
   }
   // Registers given whole are broadcast: the statement runs once per index, and all such registers
   // must have the same size.
-  std::size_t broadcast_width(const std::vector<qarg>& args, std::string_view statement) const {
+  std::size_t broadcast_width(const std::vector<qarg>& args, std::string_view gate) const {
     const qarg* first = nullptr;
     for (const qarg& a : args) {
       if (!a.whole) continue;
-      if (!first) first = &a;
+      if (!first)
+        first = &a;
       else if (regs_[a.reg].size != regs_[first->reg].size)
-        fail(a.at, std::string(statement) + ": register '" + regs_[a.reg].name + "' has size " +
+        fail(a.at, statement_name(gate, true) + ": register '" + regs_[a.reg].name + "' has size " +
                        std::to_string(regs_[a.reg].size) + " but '" + regs_[first->reg].name + "' has size " +
                        std::to_string(regs_[first->reg].size) + "; registers applied together must have equal sizes");
     }
@@ -646,24 +679,25 @@ class parser {
           const expression e = parse_expression(nullptr);
           const double v = evaluate(e, {}, stack_);
           if (!std::isfinite(v))
-            fail_at(e.line, e.column, "parameter of '" + std::string(name.text) +
-                                          "' is not a finite number (division by zero, overflow, or ln/sqrt of an "
-                                          "invalid argument)");
+            fail_at(e.line, e.column,
+                    "parameter of '" + std::string(name.text) +
+                        "' is not a finite number (division by zero, overflow, or ln/sqrt of an "
+                        "invalid argument)");
           params.push_back(v);
         } while (accept(tok::comma));
       }
-      expect(tok::rparen, "')' to close the parameters of '" + std::string(name.text) + "'");
+      expect(tok::rparen, [&] { return "')' to close the parameters of '" + std::string(name.text) + "'"; });
     }
-    check_param_count(name, params.size());
+    check_param_count(name, gi, params.size());
     const token first_arg = peek();
-    const std::vector<qarg> args = parse_arguments("gate '" + std::string(name.text) + "'");
+    const std::vector<qarg> args = parse_arguments(name.text, true);
     expect_semicolon("gate call");
-    check_qubit_count(name, args.size(), first_arg);
-    const gate_def& g = gates_[gi];
+    check_qubit_count(gi, args.size(), first_arg);
+    const gate_def& g = gate_at(gi);
     if (g.kind == gate_def::type::opaque)
       fail(name, "gate '" + g.name + "' is opaque (declared at " + g.declared_at +
                      " without a definition), so hqml cannot apply it");
-    const std::size_t width = broadcast_width(args, "gate '" + g.name + "'");
+    const std::size_t width = broadcast_width(args, g.name);
     std::vector<std::uint32_t> qubits(args.size());
     for (std::size_t i = 0; i < width; ++i) {
       for (std::size_t k = 0; k < args.size(); ++k) {
@@ -681,15 +715,20 @@ class parser {
   // Recursion depth is bounded by max_gate_nesting, checked when each definition was read.
   void expand(std::size_t gi, std::span<const double> params, std::span<const std::uint32_t> qubits,
               const token& site) {
-    const gate_def& g = gates_[gi];
+    const gate_def& g = gate_at(gi);
     if (g.kind == gate_def::type::native) {
       operation op;
       op.kind = g.native;
       op.qubits.assign(qubits.begin(), qubits.end());
       switch (g.map) {
-        case param_map::same: op.params.assign(params.begin(), params.end()); break;
-        case param_map::u2: op.params = {angle(std::numbers::pi / 2), angle(params[0]), angle(params[1])}; break;
-        case param_map::none: break;
+        case param_map::same:
+          op.params.assign(params.begin(), params.end());
+          break;
+        case param_map::u2:
+          op.params = {angle(std::numbers::pi / 2), angle(params[0]), angle(params[1])};
+          break;
+        case param_map::none:
+          break;
       }
       ops_.push_back(std::move(op));
       return;
@@ -713,7 +752,7 @@ class parser {
       for (const expression& e : b.params) {
         const double v = evaluate(e, params, stack_);
         if (!std::isfinite(v))
-          fail(site, "a parameter of '" + gates_[b.gate].name + "' inside gate '" + g.name +
+          fail(site, "a parameter of '" + gate_at(b.gate).name + "' inside gate '" + g.name +
                          "' is not a finite number for this call (the expression at " + g.file + ":" +
                          std::to_string(e.line) + ":" + std::to_string(e.column) + ")");
         sub_params.push_back(v);
@@ -729,8 +768,9 @@ class parser {
     const qarg c = parse_argument(false, "measure");
     expect_semicolon("measure statement");
     if (q.whole != c.whole)
-      fail(q.whole ? c.at : q.at, "measure: give two registers of equal size or a single qubit and a single bit, "
-                                  "not a register and a single bit");
+      fail(q.whole ? c.at : q.at,
+           "measure: give two registers of equal size or a single qubit and a single bit, "
+           "not a register and a single bit");
     const std::size_t n = q.whole ? regs_[q.reg].size : 1;
     if (q.whole && regs_[c.reg].size != n)
       fail(c.at, "measure: register '" + regs_[q.reg].name + "' has size " + std::to_string(n) + " but '" +
@@ -762,7 +802,7 @@ class parser {
   // A barrier spans every qubit it names; registers are not broadcast, and a qubit named twice counts once.
   void parse_barrier() {
     const token kw = next();
-    const std::vector<qarg> args = parse_arguments("barrier");
+    const std::vector<qarg> args = parse_arguments("barrier", false);
     expect_semicolon("barrier");
     operation op;
     op.kind = gate_kind::barrier;
@@ -840,7 +880,8 @@ class parser {
       expect(tok::rparen, "')' to close the parenthesis");
       return;
     }
-    if (t.kind != tok::identifier) fail(t, "expected a number, parameter or '(' in the expression, found " + describe(t));
+    if (t.kind != tok::identifier)
+      fail(t, "expected a number, parameter or '(' in the expression, found " + describe(t));
     next();
     static constexpr std::pair<std::string_view, opcode> functions[] = {{"sin", opcode::sin}, {"cos", opcode::cos},
                                                                         {"tan", opcode::tan}, {"exp", opcode::exp},
@@ -851,10 +892,10 @@ class parser {
     }
     for (const auto& [fname, op] : functions) {
       if (t.text != fname) continue;
-      expect(tok::lparen, "'(' after '" + std::string(fname) + "'");
+      expect(tok::lparen, [&] { return "'(' after '" + std::string(fname) + "'"; });
       check_depth(depth + 1);
       parse_additive(code, scope, depth + 1);
-      expect(tok::rparen, "')' to close the argument of '" + std::string(fname) + "'");
+      expect(tok::rparen, [&] { return "')' to close the argument of '" + std::string(fname) + "'"; });
       code.push_back({op, 0, 0.0});
       return;
     }
@@ -877,7 +918,8 @@ class parser {
   std::map<std::string, symbol, std::less<>> symbols_;
   std::vector<reg> regs_;
   std::vector<std::string> reg_declared_at_;
-  std::vector<gate_def> gates_;
+  const std::vector<gate_def>* library_;
+  std::vector<gate_def> gates_;  // this file's own
   std::vector<operation> ops_;
   std::vector<double> stack_;
   std::size_t num_qubits_ = 0;

@@ -50,8 +50,10 @@ struct u3_angles {
   double nx = -v10.imag(), ny = v10.real(), nz = -v00.imag();
   const double s = std::sqrt(nx * nx + ny * ny + nz * nz);
   const double beta = std::atan2(s, v00.real());
-  if (s > 0) nx /= s, ny /= s, nz /= s;
-  else nx = 0, ny = 0, nz = 1;  // W = ±e^{iδ}I: any axis gives a root
+  if (s > 0)
+    nx /= s, ny /= s, nz /= s;
+  else
+    nx = 0, ny = 0, nz = 1;  // W = ±e^{iδ}I: any axis gives a root
   const double c = std::cos(t * beta), sn = std::sin(t * beta);
   const cplx g = std::polar(1.0, t * delta), I{0.0, 1.0};
   return {g * cplx(c, -sn * nz), g * (-I * sn * cplx(nx, -ny)), g * (-I * sn * cplx(nx, ny)), g * cplx(c, sn * nz)};
@@ -108,18 +110,29 @@ class writer {
         throw std::invalid_argument("hqml::to_qasm: " + describe_op(index, op) + " has a non-finite matrix entry");
     const auto& q = op.qubits;
     switch (op.kind) {
-      case gate_kind::i: return emit("id", {}, q);
-      case gate_kind::p: return emit("u1", prm, q);
-      case gate_kind::u: return emit("u3", prm, q);
-      case gate_kind::cp: return emit("cu1", prm, q);
-      case gate_kind::ryy: need_ryy_ = true; return emit("ryy", prm, q);
-      case gate_kind::iswap: need_iswap_ = true; return emit("iswap", prm, q);
-      case gate_kind::unitary: return write_unitary(op);
-      case gate_kind::diagonal: return write_diagonal(op);
+      case gate_kind::i:
+        return emit("id", {}, q);
+      case gate_kind::p:
+        return emit("u1", prm, q);
+      case gate_kind::u:
+        return emit("u3", prm, q);
+      case gate_kind::cp:
+        return emit("cu1", prm, q);
+      case gate_kind::ryy:
+        need_ryy_ = true;
+        return emit("ryy", prm, q);
+      case gate_kind::iswap:
+        need_iswap_ = true;
+        return emit("iswap", prm, q);
+      case gate_kind::unitary:
+        return write_unitary(op);
+      case gate_kind::diagonal:
+        return write_diagonal(op);
       case gate_kind::measure:
         body_ += "measure q[" + std::to_string(q[0]) + "] -> c[" + std::to_string(op.clbit) + "];\n";
         return;
-      default: return emit(op.name(), prm, q);  // the same name in qelib1.inc
+      default:
+        return emit(op.name(), prm, q);  // the same name in qelib1.inc
     }
   }
 
