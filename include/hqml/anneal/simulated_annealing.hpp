@@ -1,0 +1,115 @@
+#pragma once
+// Simulated annealing by single spin flips: Metropolis or Gibbs acceptance, sequential or random
+// update order, geometric or linear beta schedule (default range as dwave-samplers computes it).
+// Reads run in parallel over OpenMP threads; see read_driver.hpp for why results depend on the
+// seed only.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include <hqml/anneal/beta_schedule.hpp>
+#include <hqml/anneal/greedy.hpp>
+#include <hqml/anneal/model.hpp>
+#include <hqml/anneal/read_driver.hpp>
+#include <hqml/anneal/rng.hpp>
+#include <hqml/anneal/sample_set.hpp>
+#include <hqml/anneal/spin_kernel.hpp>
+
+namespace hqml::anneal {
+
+struct sa_options : run_options {
+  std::size_t num_sweeps = 1000;      // per read
+  std::size_t sweeps_per_beta = 1;
+  schedule_kind schedule = schedule_kind::geometric;
+  std::optional<beta_range> betas;    // default: default_beta_range(model)
+  std::vector<double> beta_schedule;  // if set: used as is, num_sweeps = size * sweeps_per_beta
+  acceptance_rule rule = acceptance_rule::metropolis;
+  update_order order = update_order::sequential;
+  bool greedy_postprocess = false;    // descend to a local minimum after the anneal
+};
+
+namespace detail {
+
+/// One read of annealing on a prepared problem: random start, then the schedule.
+template <acceptance_rule Rule, update_order Order, class Value>
+read_result anneal_read(const ising_model& m, const spin_problem<Value>& p, const std::vector<double>& betas,
+                        const sa_options& opt, read_control& control) {
+  xoshiro256ss rng(opt.seed, control.read());
+  read_result out;
+  out.state.resize(p.n);
+  random_spins(rng, std::span<std::int8_t>(out.state));
+  std::vector<Value> f(p.n);
+  compute_fields(p, out.state.data(), f.data());
+  const double unit = p.unit;
+  double energy = m.energy(std::span<const std::int8_t>(out.state));
+  acceptor<Rule, Value> accept(p.max_field, p.unit);
+  std::size_t sweeps = 0;
+  bool stop = control.should_stop(energy);
+  for (std::size_t b = 0; b < betas.size() && !stop; ++b) {
+    accept.set_beta(betas[b]);
+    for (std::size_t k = 0; k < opt.sweeps_per_beta; ++k) {
+      energy += unit * sweep<Rule, Order>(p, out.state.data(), f.data(), accept, rng);
+      ++sweeps;
+      if (control.should_stop(energy)) {
+        stop = true;
+        break;
+      }
+    }
+  }
+  if (opt.greedy_postprocess) greedy_descent(p, out.state.data(), f.data());
+  out.energy = m.energy(std::span<const std::int8_t>(out.state));  // exact, free of drift
+  out.spin_updates = sweeps * p.n;
+  return out;
+}
+
+template <class Value>
+sample_set anneal_prepared(const ising_model& m, const spin_problem<Value>& p, const std::vector<double>& betas,
+                           const sa_options& opt) {
+  auto run = [&](auto rule, auto order) {
+    constexpr acceptance_rule R = decltype(rule)::value;
+    constexpr update_order O = decltype(order)::value;
+    return run_reads(m.num_variables(), opt, betas.size() * opt.sweeps_per_beta,
+                     [&](std::size_t, read_control& c) { return anneal_read<R, O, Value>(m, p, betas, opt, c); });
+  };
+  using metropolis = std::integral_constant<acceptance_rule, acceptance_rule::metropolis>;
+  using gibbs = std::integral_constant<acceptance_rule, acceptance_rule::gibbs>;
+  using sequential = std::integral_constant<update_order, update_order::sequential>;
+  using random = std::integral_constant<update_order, update_order::random>;
+  if (opt.rule == acceptance_rule::metropolis)
+    return opt.order == update_order::sequential ? run(metropolis{}, sequential{}) : run(metropolis{}, random{});
+  return opt.order == update_order::sequential ? run(gibbs{}, sequential{}) : run(gibbs{}, random{});
+}
+
+}  // namespace detail
+
+/// The beta schedule a run with these options uses on this model.
+[[nodiscard]] inline std::vector<double> resolve_beta_schedule(const ising_model& m, const sa_options& opt) {
+  if (opt.sweeps_per_beta == 0) throw std::invalid_argument("hqml::anneal: sweeps_per_beta must be positive");
+  if (!opt.beta_schedule.empty()) {
+    for (double b : opt.beta_schedule)
+      if (!(b >= 0.0)) throw std::invalid_argument("hqml::anneal: beta schedule values must be non-negative");
+    return opt.beta_schedule;
+  }
+  if (opt.num_sweeps % opt.sweeps_per_beta != 0)
+    throw std::invalid_argument("hqml::anneal: num_sweeps must be a multiple of sweeps_per_beta");
+  const beta_range range = opt.betas ? *opt.betas : default_beta_range(m);
+  return make_beta_schedule(range, opt.num_sweeps / opt.sweeps_per_beta, opt.schedule);
+}
+
+/// Simulated annealing on an Ising model; samples are spins.
+[[nodiscard]] inline sample_set simulated_annealing(const ising_model& m, const sa_options& opt = {}) {
+  const std::vector<double> betas = resolve_beta_schedule(m, opt);
+  return visit_prepared(m, [&](const auto& p) { return detail::anneal_prepared(m, p, betas, opt); });
+}
+
+/// Simulated annealing on a QUBO (solved in Ising form); samples are bits, energies the QUBO's.
+[[nodiscard]] inline sample_set simulated_annealing(const qubo_model& q, const sa_options& opt = {}) {
+  return to_binary(simulated_annealing(to_ising(q), opt), &q);
+}
+
+}  // namespace hqml::anneal
