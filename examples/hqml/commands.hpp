@@ -18,5 +18,6 @@ struct usage_error : std::runtime_error {
 using action = std::function<int()>;
 
 void register_simulate(CLI::App& app, action& run);
+void register_anneal(CLI::App& app, action& run);
 
 }  // namespace hqml::cli
