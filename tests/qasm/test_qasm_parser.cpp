@@ -428,6 +428,10 @@ TEST_CASE("qasm parser: limits against deep nesting and blow-up", "[qasm][parser
     REQUIRE(c.size() == 1);
     CHECK(c[0].kind == gate_kind::x);
     require_error(q + ok, 4 + 9, 6, "the limit is 9", hqml::qasm_parse_options{.max_gate_nesting = 9});
+    // qelib1.inc's own definitions count too: c4x is two levels deep
+    require_error("OPENQASM 2.0;\ninclude \"qelib1.inc\";\n", 2, 1,
+                  "qelib1.inc's gate 'c4x' nests gate definitions 2 levels deep; the limit is 1",
+                  hqml::qasm_parse_options{.max_gate_nesting = 1});
   }
   SECTION("exponential expansion") {
     std::string defs = "gate d0 a { x a; x a; }\n";
@@ -436,7 +440,7 @@ TEST_CASE("qasm parser: limits against deep nesting and blow-up", "[qasm][parser
           "gate d" + std::to_string(i) + " a { d" + std::to_string(i - 1) + " a; d" + std::to_string(i - 1) + " a; }\n";
     // Definitions alone cost nothing; a call that would expand to 2^41 operations is refused up front.
     CHECK(parse(q + defs).empty());
-    require_error(q + defs + "d40 q[0];\n", 4 + 41, 1, "the circuit would exceed 16777216 operations");
+    require_error(q + defs + "d40 q[0];\n", 4 + 41, 1, "the circuit would exceed 4194304 operations");
     CHECK(parse(q + defs + "d9 q[0];\n").size() == 1024);
     hqml::qasm_parse_options small;
     small.max_operations = 1000;

@@ -32,8 +32,9 @@ namespace hqml {
 /// Limits that keep a hostile or mistaken file from exhausting time, memory or stack.
 struct qasm_parse_options {
   /// Operations the circuit may hold once every gate definition is expanded (definitions can nest
-  /// exponentially: each level calling the previous one twice doubles the count).
-  std::size_t max_operations = std::size_t{1} << 24;
+  /// exponentially: each level calling the previous one twice doubles the count). An operation takes
+  /// a few hundred bytes, so the default bounds a tiny file's circuit to about a gigabyte.
+  std::size_t max_operations = std::size_t{1} << 22;
   /// Levels of gate definitions calling gate definitions.
   std::size_t max_gate_nesting = 128;
   /// Levels of parentheses, unary minus, powers and function calls in one parameter expression.
@@ -890,13 +891,14 @@ class parser {
       code.push_back({opcode::constant, 0, std::numbers::pi});
       return;
     }
-    for (const auto& [fname, op] : functions) {
+    for (const auto& fn : functions) {
+      const std::string_view fname = fn.first;  // a plain variable: clang 14 cannot capture bindings
       if (t.text != fname) continue;
       expect(tok::lparen, [&] { return "'(' after '" + std::string(fname) + "'"; });
       check_depth(depth + 1);
       parse_additive(code, scope, depth + 1);
       expect(tok::rparen, [&] { return "')' to close the argument of '" + std::string(fname) + "'"; });
-      code.push_back({op, 0, 0.0});
+      code.push_back({fn.second, 0, 0.0});
       return;
     }
     if (!scope) fail(t, "unknown identifier '" + std::string(t.text) + "': only gate definitions have parameters");
