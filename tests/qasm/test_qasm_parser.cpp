@@ -372,6 +372,19 @@ TEST_CASE("qasm parser: errors in gate definitions", "[qasm][parser]") {
   require_error(q + "gate G a { }\n", 5, 6, "names start with a lowercase letter");
   require_error(q + "opaque o a, a;\n", 5, 13, "'a' is declared twice in opaque gate 'o'");
   require_error(q + "opaque o a\n", 5, 11, "missing ';' at the end of the opaque declaration");
+  // No gate may take more qubits than a circuit holds: it could never be applied.
+  std::string many, sixty_two;
+  std::size_t last_column = 0;
+  for (int i = 0; i < 63; ++i) {
+    if (i) many += ",";
+    if (i == 62) last_column = std::string("gate g ").size() + many.size() + 1;
+    many += 'a';  // appended piecewise: GCC 12 at -O3 warns (-Wrestrict, falsely) on "a" + std::string
+    many += std::to_string(i);
+    if (i == 61) sixty_two = many;
+  }
+  CHECK(parse(q + "gate g " + sixty_two + " { }\nopaque o " + sixty_two + ";\n").empty());
+  require_error(q + "gate g " + many + " { }\n", 5, last_column, "a gate of more than 62 qubits cannot be applied");
+  require_error(q + "opaque g " + many + ";\n", 5, last_column + 2, "a gate of more than 62 qubits");
   // Calls are checked against the gate's signature at the call site.
   require_error(q + "gate g(t) a, b { }\ng q[0], q[1];\n", 6, 1, "gate 'g' takes 1 parameter, got 0");
   require_error(q + "gate g(t) a, b { }\ng(1) q[0];\n", 6, 6, "gate 'g' acts on 2 qubits, got 1");

@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <numbers>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -213,11 +214,13 @@ class parser {
     std::string declared_at;       // "file:line:col", for messages
     std::string file;              // where the body's expressions are
   };
-  // The names a gate definition's body may use.
+  // The names a gate definition's body may use, looked up by name (a definition may list many).
   struct gate_scope {
     std::string_view gate;
-    std::vector<std::string_view> params;
-    std::vector<std::string_view> qubits;
+    std::vector<std::string_view> qubits;  // in order, for messages
+    std::map<std::string_view, std::uint32_t> param_index;
+    std::map<std::string_view, std::uint32_t> qubit_index;
+    [[nodiscard]] bool declares(std::string_view n) const { return param_index.count(n) || qubit_index.count(n); }
   };
   struct qarg {
     token at;
@@ -444,10 +447,7 @@ class parser {
     g.declared_at = location(name);
     g.file = file_;
     auto check_local = [&](const token& t) {
-      const auto dup = [&](const std::vector<std::string_view>& v) {
-        return std::find(v.begin(), v.end(), t.text) != v.end();
-      };
-      if (dup(scope.params) || dup(scope.qubits))
+      if (scope.declares(t.text))
         fail(t, "'" + std::string(t.text) + "' is declared twice in the definition of gate '" + g.name + "'");
     };
     if (accept(tok::lparen)) {
@@ -455,7 +455,7 @@ class parser {
         do {
           const token& p = expect_new_name("a parameter name");
           check_local(p);
-          scope.params.push_back(p.text);
+          scope.param_index.emplace(p.text, static_cast<std::uint32_t>(scope.param_index.size()));
         } while (accept(tok::comma));
       }
       expect(tok::rparen, "')' after the parameter names");
@@ -463,10 +463,12 @@ class parser {
     do {
       const token& q = expect_new_name("a qubit argument name");
       check_local(q);
+      check_qubit_limit(q, scope.qubits.size() + 1);
+      scope.qubit_index.emplace(q.text, static_cast<std::uint32_t>(scope.qubits.size()));
       scope.qubits.push_back(q.text);
     } while (accept(tok::comma));
     const token& open = expect(tok::lbrace, [&] { return "'{' to open the body of gate '" + g.name + "'"; });
-    g.num_params = scope.params.size();
+    g.num_params = scope.param_index.size();
     g.num_qubits = scope.qubits.size();
     g.expanded_ops = 0;
     while (!accept(tok::rbrace)) {
@@ -494,10 +496,16 @@ class parser {
     gates_.push_back(std::move(g));
   }
 
+  // A gate on more qubits than a circuit holds could never be applied (its qubits must be distinct).
+  void check_qubit_limit(const token& t, std::size_t count) const {
+    if (count > circuit::max_qubits)
+      fail(t, "a gate of more than " + std::to_string(circuit::max_qubits) +
+                  " qubits cannot be applied in an hqml circuit");
+  }
   std::uint32_t scope_qubit(const gate_scope& scope, const token& t) const {
-    const auto it = std::find(scope.qubits.begin(), scope.qubits.end(), t.text);
-    if (it != scope.qubits.end()) return static_cast<std::uint32_t>(it - scope.qubits.begin());
-    if (std::find(scope.params.begin(), scope.params.end(), t.text) != scope.params.end())
+    const auto it = scope.qubit_index.find(t.text);
+    if (it != scope.qubit_index.end()) return it->second;
+    if (scope.param_index.count(t.text))
       fail(t, "'" + std::string(t.text) + "' is a parameter of gate '" + std::string(scope.gate) + "', not a qubit");
     fail(t, "'" + std::string(t.text) + "' is not a qubit argument of gate '" + std::string(scope.gate) + "'");
   }
@@ -555,11 +563,10 @@ class parser {
     g.name = std::string(name.text);
     g.declared_at = location(name);
     g.expanded_ops = 0;
-    std::vector<std::string_view> names;
+    std::set<std::string_view> names;
     auto add = [&](const token& t) {
-      if (std::find(names.begin(), names.end(), t.text) != names.end())
+      if (!names.insert(t.text).second)
         fail(t, "'" + std::string(t.text) + "' is declared twice in opaque gate '" + g.name + "'");
-      names.push_back(t.text);
     };
     if (accept(tok::lparen)) {
       if (!peek_is(tok::rparen)) {
@@ -571,8 +578,9 @@ class parser {
       expect(tok::rparen, "')' after the parameter names");
     }
     do {
-      add(expect_new_name("a qubit argument name"));
-      ++g.num_qubits;
+      const token q = expect_new_name("a qubit argument name");
+      add(q);
+      check_qubit_limit(q, ++g.num_qubits);
     } while (accept(tok::comma));
     expect_semicolon("opaque declaration");
     symbols_.emplace(g.name, symbol{symbol::type::gate, next_gate_index()});
@@ -902,14 +910,14 @@ class parser {
       return;
     }
     if (!scope) fail(t, "unknown identifier '" + std::string(t.text) + "': only gate definitions have parameters");
-    const auto it = std::find(scope->params.begin(), scope->params.end(), t.text);
-    if (it == scope->params.end()) {
-      if (std::find(scope->qubits.begin(), scope->qubits.end(), t.text) != scope->qubits.end())
+    const auto it = scope->param_index.find(t.text);
+    if (it == scope->param_index.end()) {
+      if (scope->qubit_index.count(t.text))
         fail(t, "'" + std::string(t.text) + "' is a qubit argument of gate '" + std::string(scope->gate) +
                     "', not a parameter");
       fail(t, "unknown parameter '" + std::string(t.text) + "' in gate '" + std::string(scope->gate) + "'");
     }
-    code.push_back({opcode::param, static_cast<std::uint32_t>(it - scope->params.begin()), 0.0});
+    code.push_back({opcode::param, it->second, 0.0});
   }
 
   const qasm_parse_options& options_;
