@@ -1,0 +1,69 @@
+// hqml kernel: a quantum kernel matrix of CSV data as a float64 .npy file, streamed row block by row block.
+#include "commands.hpp"
+#include "pipeline_options.hpp"
+
+#include <hqml/quantum_kernel.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+namespace hqml::cli {
+namespace {
+
+struct kernel_cli {
+  std::string train, test, label, out;
+  map_options map;
+  std::string kind = "fidelity";
+  double gamma = 1.0;
+  int threads = 0;
+  std::string precision = "double";
+};
+
+int kernel_main(const kernel_cli& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Eigen::MatrixXd x = read_features(o.train, o.label);
+  const Eigen::MatrixXd y = o.test.empty() ? Eigen::MatrixXd() : read_features(o.test, o.label);
+  if (!o.test.empty() && y.cols() != x.cols())
+    throw usage_error(o.test + ": " + std::to_string(y.cols()) + " feature columns, but " + o.train + " has " +
+                      std::to_string(x.cols()));
+  const feature_map_spec spec = o.map.spec(static_cast<std::size_t>(x.cols()));
+  if (spec.features_read() > static_cast<std::size_t>(x.cols()))
+    throw usage_error("--qubits " + std::to_string(spec.num_qubits) + " needs " + std::to_string(spec.features_read()) +
+                      " feature columns; " + o.train + " has " + std::to_string(x.cols()));
+  const circuit fm = spec.build();
+  const kernel_options kopt{o.threads, 256};
+  // Rows of K are the test samples when given, else the training samples.
+  const Eigen::MatrixXd& rows = o.test.empty() ? x : y;
+  if (o.kind == "projected") {
+    io::write_npy(o.out, projected_kernel<double>(fm, rows, x, o.gamma, {}, o.threads));
+  } else if (o.precision == "float") {
+    fidelity_kernel_to_npy<float>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
+  } else {
+    fidelity_kernel_to_npy<double>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
+  }
+  std::cerr << "hqml kernel: " << rows.rows() << " x " << x.rows() << " " << o.kind << " kernel ("
+            << spec.kind << ", " << spec.num_qubits << " qubits) written to " << o.out << " in "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_kernel(CLI::App& app, action& act) {
+  auto o = std::make_shared<kernel_cli>();
+  auto* sub = app.add_subcommand("kernel", "Quantum kernel matrix of CSV data (features used as angles) to .npy");
+  sub->add_option("--train", o->train, "Training samples (CSV with header)")->required();
+  sub->add_option("--test", o->test, "Test samples: K has one row per test sample");
+  sub->add_option("--label", o->label, "Label column to drop (name or 0-based index)");
+  sub->add_option("--out", o->out, "Output .npy file")->required();
+  o->map.add_to(sub);
+  sub->add_option("--kernel", o->kind, "fidelity or projected")->check(CLI::IsMember({"fidelity", "projected"}));
+  sub->add_option("--gamma", o->gamma, "Projected kernel gamma")->check(CLI::PositiveNumber);
+  sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
+  sub->add_option("--precision", o->precision, "Simulation precision: float or double")
+      ->check(CLI::IsMember({"float", "double"}));
+  sub->callback([o, &act] { act = [o] { return kernel_main(*o); }; });
+}
+
+}  // namespace hqml::cli

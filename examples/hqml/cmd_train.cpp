@@ -1,0 +1,101 @@
+// hqml train / hqml predict: fit a quantum-kernel SVM on CSV data and save it; predict with a saved model.
+#include "commands.hpp"
+#include "pipeline_options.hpp"
+
+#include <hqml/pipeline.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace hqml::cli {
+namespace {
+
+struct train_cli {
+  std::string train, label = "label", out;
+  map_options map;
+  double c = 1.0, scale = 1.0;
+  int threads = 0;
+};
+
+int train_main(const train_cli& o) {
+  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
+  if (d.class_names.size() < 2) throw usage_error(o.train + ": the label column has one class only");
+  feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
+  const bool angle = spec.kind == "angle" || spec.kind == "angle_ladder";
+  preprocessing pre(angle ? static_cast<std::size_t>(d.features.cols()) : spec.num_qubits, pi);
+  pre.fit(d.features);
+  const Eigen::MatrixXd x = pre.transform(d.features);
+  if (!angle) spec.num_qubits = std::min(spec.num_qubits, static_cast<std::size_t>(x.cols()));
+  learn::svc_params sp;
+  sp.C = o.c;
+  sp.threads = o.threads;
+  const Eigen::MatrixXd k = fidelity_kernel<double>(spec.build(), o.scale * x, {}, kernel_options{o.threads, 256});
+  const learn::svc m = learn::svc::fit(k, d.labels, sp);
+  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names);
+  const double acc = learn::accuracy(d.labels, m.predict(k));
+  std::cout << "trained on " << d.labels.size() << " samples: " << m.support().size()
+            << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out << "\n";
+  return 0;
+}
+
+struct predict_cli {
+  std::string model, data, label, out;
+  int threads = 0;
+};
+
+int predict_main(const predict_cli& o) {
+  const pipeline_model m = pipeline_model::load(o.model);
+  io::labeled_dataset d;
+  if (o.label.empty()) d.features = io::read_csv_matrix(o.data, true);
+  else d = io::read_csv_dataset(o.data, parse_label(o.label));
+  const auto [pred, decision] = m.predict(d.features, o.threads);
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < pred.size(); ++i) {
+    const auto c = static_cast<std::size_t>(pred[i]);
+    rows.push_back({std::to_string(i), c < m.class_names.size() ? m.class_names[c] : std::to_string(pred[i]),
+                    std::to_string(decision(static_cast<Eigen::Index>(i), 0))});
+  }
+  std::string text = "row,prediction,decision\n";
+  for (const auto& r : rows) text += r[0] + "," + io::csv_escape(r[1]) + "," + r[2] + "\n";
+  if (!o.out.empty()) io::write_file_atomically(o.out, text);
+  else std::cout << text;
+  if (!o.label.empty()) {
+    // Map the file's class names onto the model's ids before scoring.
+    std::vector<int> truth(d.labels.size(), -1);
+    for (std::size_t i = 0; i < d.labels.size(); ++i) {
+      const auto& name = d.class_names[static_cast<std::size_t>(d.labels[i])];
+      const auto it = std::find(m.class_names.begin(), m.class_names.end(), name);
+      if (it != m.class_names.end()) truth[i] = static_cast<int>(it - m.class_names.begin());
+    }
+    std::cerr << "accuracy: " << learn::accuracy(truth, pred) << " on " << pred.size() << " samples\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_train(CLI::App& app, action& act) {
+  auto o = std::make_shared<train_cli>();
+  auto* sub = app.add_subcommand("train", "Fit a quantum-kernel SVM on CSV data and save the model");
+  sub->add_option("--train", o->train, "Training data (CSV with header)")->required();
+  sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
+  sub->add_option("--out", o->out, "Model directory")->required();
+  o->map.add_to(sub);
+  sub->add_option("--C", o->c, "SVM C")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")->capture_default_str();
+  sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
+  sub->callback([o, &act] { act = [o] { return train_main(*o); }; });
+}
+
+void register_predict(CLI::App& app, action& act) {
+  auto o = std::make_shared<predict_cli>();
+  auto* sub = app.add_subcommand("predict", "Predict classes of CSV data with a saved model");
+  sub->add_option("--model", o->model, "Model directory (from hqml train or hqml run)")->required();
+  sub->add_option("--data", o->data, "Samples (CSV with header)")->required();
+  sub->add_option("--label", o->label, "Label column: dropped from the features and used to report accuracy");
+  sub->add_option("--out", o->out, "Write predictions to this CSV (default: stdout)");
+  sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
+  sub->callback([o, &act] { act = [o] { return predict_main(*o); }; });
+}
+
+}  // namespace hqml::cli

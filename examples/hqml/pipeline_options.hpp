@@ -1,0 +1,57 @@
+#pragma once
+// Options shared by the pipeline subcommands (run, kernel, train, assess): the feature map and the data.
+
+#include "commands.hpp"
+
+#include <hqml/pipeline.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hqml::cli {
+
+struct map_options {
+  std::string kind = "zz";
+  std::size_t qubits = 0;
+  std::size_t reps = 2;
+  std::string entanglement = "linear";
+  double alpha = 2.0;
+  std::vector<std::string> paulis = {"Z", "ZZ"};
+
+  void add_to(CLI::App* sub) {
+    sub->add_option("--feature-map", kind, "Feature map: zz, pauli, iqp, angle, angle_ladder")
+        ->check(CLI::IsMember({"zz", "pauli", "iqp", "angle", "angle_ladder"}));
+    sub->add_option("--qubits", qubits, "Qubits (0: one per feature, at most 8)")->check(CLI::Range(0, 24));
+    sub->add_option("--reps", reps, "Feature-map repetitions (ladder depth for angle_ladder)")->check(CLI::Range(1, 64));
+    sub->add_option("--entanglement", entanglement, "full, linear, reverse_linear, circular or pairwise")
+        ->check(CLI::IsMember({"full", "linear", "reverse_linear", "circular", "pairwise"}));
+    sub->add_option("--alpha", alpha, "Pauli feature-map scale alpha");
+    sub->add_option("--paulis", paulis, "Pauli strings of the pauli map, e.g. --paulis Z ZZ");
+  }
+  [[nodiscard]] feature_map_spec spec(std::size_t features) const {
+    feature_map_spec s;
+    s.kind = kind;
+    s.num_qubits = qubits ? qubits : std::min<std::size_t>(features, 8);
+    s.reps = reps;
+    s.entanglement = entanglement;
+    s.alpha = alpha;
+    s.paulis = paulis;
+    if (kind == "angle" || kind == "angle_ladder") s.num_features = features;
+    return s;
+  }
+};
+
+/// The label column: a number is a 0-based index, anything else a header name.
+inline io::label_column parse_label(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) return io::label_column::at(std::stoul(s));
+  return io::label_column::named(s);
+}
+
+/// Features of a CSV file, with the label column removed when one is named.
+inline Eigen::MatrixXd read_features(const std::string& file, const std::string& label) {
+  if (label.empty()) return io::read_csv_matrix(file, true);
+  return io::read_csv_dataset(file, parse_label(label)).features;
+}
+
+}  // namespace hqml::cli
