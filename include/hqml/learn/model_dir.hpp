@@ -1,0 +1,247 @@
+#pragma once
+// Versioned model directories:
+//
+//   model/
+//     model.json        {"format_version": 1, "kind": "...", "arrays": {name: {file, dtype, shape, crc32}}, ...}
+//     <name>.npy        one file per array (NumPy format, readable by numpy.load)
+//
+// model.json carries whatever blocks the writer adds (an "svc" block, later "feature_map" and "kernel"
+// blocks of a pipeline); arrays are referenced by name and checked by CRC-32 on load, so a truncated or
+// corrupted file is reported by name instead of being read as wrong numbers. The directory is written
+// atomically (atomic_directory): a good model is never replaced by a half-written one.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <span>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+
+#include <hqml/config.hpp>
+#include <hqml/error.hpp>
+#include <hqml/io/atomic_file.hpp>
+#include <hqml/io/npy.hpp>
+
+namespace hqml::learn {
+
+/// The model.json format this build writes and the newest it reads.
+inline constexpr int model_format_version = 1;
+
+/// A model directory that cannot be used; file() names the offending file.
+class model_error : public std::runtime_error {
+ public:
+  model_error(std::filesystem::path file, const std::string& message)
+      : std::runtime_error("hqml: " + file.string() + ": " + message), file_(std::move(file)) {}
+  [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
+
+ private:
+  std::filesystem::path file_;
+};
+
+namespace detail {
+
+// CRC-32 (zlib's, polynomial 0xEDB88320): the same value as Python's zlib.crc32 of the file bytes.
+inline std::uint32_t crc32(const void* data, std::size_t n, std::uint32_t crc = 0) {
+  static const auto table = [] {
+    std::array<std::uint32_t, 256> t{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+      std::uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  const auto* p = static_cast<const unsigned char*>(data);
+  crc = ~crc;
+  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xffu] ^ (crc >> 8);
+  return ~crc;
+}
+
+inline std::string read_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw model_error(p, "cannot open");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void check_array_name(const std::string& name) {
+  const bool ok = !name.empty() && name.front() != '.' &&
+                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                      std::string::npos;
+  if (!ok) throw std::invalid_argument("hqml: model array name '" + name + "' must be [A-Za-z0-9_.-]+");
+}
+
+}  // namespace detail
+
+/// Collects JSON blocks and arrays in memory, then writes the directory in one atomic step.
+class model_writer {
+ public:
+  explicit model_writer(std::string kind) {
+    root_["format_version"] = model_format_version;
+    root_["kind"] = std::move(kind);
+    root_["created_by"] = "hqml " + std::to_string(HQML_VERSION_MAJOR) + "." + std::to_string(HQML_VERSION_MINOR) + "." +
+                          std::to_string(HQML_VERSION_PATCH);
+  }
+
+  /// The model.json root object; add your own blocks. "format_version", "kind" and "arrays" are managed here.
+  [[nodiscard]] nlohmann::json& json() noexcept { return root_; }
+
+  /// Stores a matrix as a 2-D C-order array (a compile-time vector as 1-D).
+  template <class Derived>
+  void add_array(const std::string& name, const Eigen::DenseBase<Derived>& m) {
+    using T = typename Derived::Scalar;
+    const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
+    std::vector<std::size_t> shape;
+    if constexpr (Derived::ColsAtCompileTime == 1) {
+      shape = {static_cast<std::size_t>(m.rows())};
+    } else {
+      shape = {static_cast<std::size_t>(m.rows()), static_cast<std::size_t>(m.cols())};
+    }
+    put(name, rm.data(), shape);
+  }
+  template <class T>
+  void add_array(const std::string& name, const std::vector<T>& v) {
+    put(name, v.data(), {v.size()});
+  }
+
+  /// Writes (or atomically replaces) the model directory.
+  void save(const std::filesystem::path& dir) const {
+    io::atomic_directory out(dir);
+    nlohmann::json root = root_;
+    root["arrays"] = nlohmann::json::object();
+    for (const auto& [name, a] : arrays_) {
+      out.write_file(a.file, a.bytes);
+      root["arrays"][name] = {{"file", a.file},
+                              {"dtype", a.dtype},
+                              {"shape", a.shape},
+                              {"crc32", detail::crc32(a.bytes.data(), a.bytes.size())}};
+    }
+    out.write_file("model.json", root.dump(2) + "\n");
+    out.commit();
+  }
+
+ private:
+  struct stored {
+    std::string file, dtype, bytes;
+    std::vector<std::size_t> shape;
+  };
+  template <class T>
+  void put(const std::string& name, const T* data, std::vector<std::size_t> shape) {
+    detail::check_array_name(name);
+    constexpr auto dt = io::npy_dtype_of<T>::value;
+    std::size_t n = 1;
+    for (auto s : shape) n *= s;
+    stored s;
+    s.file = name + ".npy";
+    s.dtype = std::string(dt == io::npy_dtype::uint8 ? "|" : "<") + std::string(io::npy_type_code(dt));
+    s.bytes = io::npy_header_bytes(dt, shape);
+    s.bytes.append(reinterpret_cast<const char*>(data), n * sizeof(T));
+    s.shape = std::move(shape);
+    arrays_[name] = std::move(s);
+  }
+
+  nlohmann::json root_;
+  std::map<std::string, stored> arrays_;
+};
+
+/// Opens a model directory: parses model.json, checks the format version; arrays load on request.
+class model_reader {
+ public:
+  explicit model_reader(std::filesystem::path dir) : dir_(std::move(dir)) {
+    const auto file = dir_ / "model.json";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir_, ec)) throw model_error(dir_, "not a model directory (missing or not a folder)");
+    if (!std::filesystem::is_regular_file(file, ec)) throw model_error(file, "missing model.json");
+    const std::string text = detail::read_bytes(file);
+    try {
+      root_ = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      std::size_t line = 1, col = 1;
+      for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+          ++line;
+          col = 1;
+        } else {
+          ++col;
+        }
+      }
+      throw hqml::parse_error(file.string(), line, col, "model.json is not valid JSON");
+    }
+    if (!root_.is_object() || !root_.contains("format_version") || !root_["format_version"].is_number_integer())
+      throw model_error(file, "no integer \"format_version\"; not an hqml model");
+    const int v = root_["format_version"].get<int>();
+    if (v < 1 || v > model_format_version)
+      throw model_error(file, "format_version " + std::to_string(v) + " is not supported (this hqml reads 1 to " +
+                                  std::to_string(model_format_version) + ")");
+    if (!root_.contains("kind") || !root_["kind"].is_string()) throw model_error(file, "no \"kind\" string");
+    if (!root_.contains("arrays") || !root_["arrays"].is_object()) throw model_error(file, "no \"arrays\" object");
+  }
+
+  [[nodiscard]] const nlohmann::json& json() const noexcept { return root_; }
+  [[nodiscard]] std::string kind() const { return root_["kind"].get<std::string>(); }
+  [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
+
+  /// A JSON block by key, or a model_error naming model.json.
+  [[nodiscard]] const nlohmann::json& block(const std::string& key) const {
+    if (!root_.contains(key)) throw model_error(dir_ / "model.json", "missing \"" + key + "\" block");
+    return root_[key];
+  }
+
+  [[nodiscard]] bool has_array(const std::string& name) const { return root_["arrays"].contains(name); }
+
+  /// An array as stored (after its checksum has been verified).
+  template <class T>
+  [[nodiscard]] io::npy_array<T> array(const std::string& name) const {
+    const auto path = verified(name);
+    auto a = io::read_npy<T>(path);
+    const auto& entry = root_["arrays"][name];
+    if (entry.contains("shape") && entry["shape"].get<std::vector<std::size_t>>() != a.shape)
+      throw model_error(path, "shape differs from the one recorded in model.json");
+    return a;
+  }
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> matrix(const std::string& name) const {
+    auto a = array<Scalar>(name);
+    if (a.shape.size() != 2) throw model_error(dir_ / (name + ".npy"), "expected a 2-D array");
+    return Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        a.data.data(), static_cast<Eigen::Index>(a.shape[0]), static_cast<Eigen::Index>(a.shape[1]));
+  }
+  template <class Scalar = double>
+  [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> vector(const std::string& name) const {
+    auto a = array<Scalar>(name);
+    if (a.shape.size() != 1) throw model_error(dir_ / (name + ".npy"), "expected a 1-D array");
+    return Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(a.data.data(), static_cast<Eigen::Index>(a.data.size()));
+  }
+
+ private:
+  std::filesystem::path verified(const std::string& name) const {
+    const auto& arrays = root_["arrays"];
+    if (!arrays.contains(name)) throw model_error(dir_ / "model.json", "no array named \"" + name + "\"");
+    const auto& e = arrays[name];
+    if (!e.contains("file") || !e["file"].is_string()) throw model_error(dir_ / "model.json", "array \"" + name + "\" has no file");
+    const auto file = e["file"].get<std::string>();
+    detail::check_array_name(file);
+    const auto path = dir_ / file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw model_error(path, "missing array file");
+    const std::string bytes = detail::read_bytes(path);
+    if (e.contains("crc32") && detail::crc32(bytes.data(), bytes.size()) != e["crc32"].get<std::uint32_t>())
+      throw model_error(path, "checksum mismatch: the file is corrupted or was changed after the model was saved");
+    return path;
+  }
+
+  std::filesystem::path dir_;
+  nlohmann::json root_;
+};
+
+}  // namespace hqml::learn
