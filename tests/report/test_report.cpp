@@ -1,0 +1,622 @@
+// Tests of the HTML run report: structure, well-formed SVG, escaping, bounded size, error messages, atomic write.
+#include <catch2/catch.hpp>
+
+#include <hqml/report.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------------------------
+// A small markup checker: tags balance, attribute values are quoted, '&' only starts a known or numeric
+// entity, '<' only starts a tag. In xml mode (each SVG on its own) every element must be closed; in html mode
+// the HTML void elements are allowed without a closing tag and <style> is raw text.
+
+bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == '_'; }
+
+std::string check_entities(std::string_view text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '<') return "raw '<' in text";
+    if (text[i] != '&') continue;
+    const auto semi = text.find(';', i);
+    if (semi == std::string_view::npos) return "unterminated entity";
+    const auto name = text.substr(i + 1, semi - i - 1);
+    static const std::set<std::string_view> named{"amp", "lt", "gt", "quot", "apos"};
+    bool ok = named.count(name) > 0;
+    if (!ok && name.size() >= 2 && name[0] == '#') {
+      const bool hex = name[1] == 'x';
+      const auto digits = name.substr(hex ? 2 : 1);
+      ok = !digits.empty() && std::all_of(digits.begin(), digits.end(), [&](char c) {
+        return hex ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                   : std::isdigit(static_cast<unsigned char>(c)) != 0;
+      });
+    }
+    if (!ok) return "bad entity &" + std::string(name) + ";";
+    i = semi;
+  }
+  return {};
+}
+
+std::string check_markup(std::string_view doc, bool xml) {
+  static const std::set<std::string> void_elements{"meta", "link", "br", "hr", "img", "input", "col", "wbr"};
+  std::vector<std::string> stack;
+  std::size_t i = 0;
+  auto where = [&](std::size_t at) { return " at offset " + std::to_string(at); };
+  while (i < doc.size()) {
+    const auto lt = doc.find('<', i);
+    const auto text = doc.substr(i, (lt == std::string_view::npos ? doc.size() : lt) - i);
+    if (auto e = check_entities(text); !e.empty()) return e + where(i);
+    if (lt == std::string_view::npos) break;
+    if (doc.compare(lt, 4, "<!--") == 0) {
+      const auto end = doc.find("-->", lt);
+      if (end == std::string_view::npos) return "unterminated comment";
+      i = end + 3;
+      continue;
+    }
+    if (doc.compare(lt, 2, "<!") == 0) {
+      if (xml) return "declaration inside SVG" + where(lt);
+      i = doc.find('>', lt) + 1;
+      continue;
+    }
+    std::size_t p = lt + 1;
+    const bool closing = p < doc.size() && doc[p] == '/';
+    if (closing) ++p;
+    const auto name_start = p;
+    while (p < doc.size() && is_name_char(doc[p])) ++p;
+    const std::string name(doc.substr(name_start, p - name_start));
+    if (name.empty()) return "empty tag name" + where(lt);
+    if (closing) {
+      while (p < doc.size() && doc[p] == ' ') ++p;
+      if (p >= doc.size() || doc[p] != '>') return "bad closing tag " + name + where(lt);
+      if (stack.empty() || stack.back() != name) {
+        return "</" + name + "> closes <" + (stack.empty() ? std::string("nothing") : stack.back()) + ">" + where(lt);
+      }
+      stack.pop_back();
+      i = p + 1;
+      continue;
+    }
+    std::set<std::string> attributes;
+    bool self_closing = false;
+    while (true) {
+      while (p < doc.size() && std::isspace(static_cast<unsigned char>(doc[p]))) ++p;
+      if (p >= doc.size()) return "unterminated tag " + name;
+      if (doc[p] == '>') {
+        ++p;
+        break;
+      }
+      if (doc.compare(p, 2, "/>") == 0) {
+        self_closing = true;
+        p += 2;
+        break;
+      }
+      const auto attr_start = p;
+      while (p < doc.size() && is_name_char(doc[p])) ++p;
+      const std::string attr(doc.substr(attr_start, p - attr_start));
+      if (attr.empty()) return "bad attribute in <" + name + ">" + where(p);
+      if (!attributes.insert(attr).second) return "duplicate attribute " + attr + where(p);
+      if (p >= doc.size() || doc[p] != '=' || p + 1 >= doc.size() || doc[p + 1] != '"') {
+        return "attribute " + attr + " of <" + name + "> is not name=\"value\"" + where(p);
+      }
+      const auto value_end = doc.find('"', p + 2);
+      if (value_end == std::string_view::npos) return "unterminated attribute value" + where(p);
+      if (auto e = check_entities(doc.substr(p + 2, value_end - p - 2)); !e.empty())
+        return e + " in attribute" + where(p);
+      p = value_end + 1;
+    }
+    i = p;
+    if (self_closing) continue;
+    if (!xml && void_elements.count(name) > 0) continue;
+    if (!xml && (name == "style" || name == "script")) {
+      const auto end = doc.find("</" + name + ">", i);
+      if (end == std::string_view::npos) return "unterminated <" + name + ">";
+      i = end + name.size() + 3;
+      continue;
+    }
+    stack.push_back(name);
+  }
+  if (!stack.empty()) return "<" + stack.back() + "> never closed";
+  return {};
+}
+
+std::vector<std::string> svgs_in(const std::string& html) {
+  std::vector<std::string> out;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) {
+    const auto end = html.find("</svg>", at);
+    REQUIRE(end != std::string::npos);
+    out.push_back(html.substr(at, end + 6 - at));
+  }
+  return out;
+}
+
+std::size_t count(const std::string& haystack, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+std::string element_with_id(const std::string& html, const std::string& id) {
+  const auto id_at = html.find(" id=\"" + id + "\"");
+  if (id_at == std::string::npos) return {};
+  const auto at = html.rfind("<svg ", id_at);
+  REQUIRE(html.find('>', at) > id_at);  // the id belongs to that <svg> tag
+  return html.substr(at, html.find("</svg>", at) + 6 - at);
+}
+
+struct cell_census {
+  long cells = 0;  // the cells drawn, counting those a mirrored <use> draws
+  long max_coordinate = -1;
+  bool mirrored = false;
+};
+
+// Heatmap cells are stroked runs "Mx yhN" inside <g class="cells">; when the map is symmetric only the lower
+// triangle is written and a <use> mirrors it.
+cell_census census(const std::string& svg) {
+  cell_census c;
+  const auto g = svg.find("<g class=\"cells\"");
+  REQUIRE(g != std::string::npos);
+  const std::string cells = svg.substr(g, svg.find("<rect", g) - g);  // the frame follows the cells
+  c.mirrored = cells.find("<use href=") != std::string::npos;
+  CHECK(c.mirrored == (svg.find("data-mirrored=\"1\"") != std::string::npos));
+  static const std::regex run(R"(M(\d+) (\d+)h(\d+))");
+  for (auto it = std::sregex_iterator(cells.begin(), cells.end(), run); it != std::sregex_iterator(); ++it) {
+    const long x = std::stol((*it)[1]), y = std::stol((*it)[2]), len = std::stol((*it)[3]);
+    if (c.mirrored) REQUIRE(x + len - 1 <= y);
+    c.cells += c.mirrored ? 2 * len - (x + len - 1 == y ? 1 : 0) : len;
+    c.max_coordinate = std::max({c.max_coordinate, x + len - 1, y});
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Inputs shaped like a real `hqml run`.
+
+json model_metrics(std::string_view kernel, double accuracy, double auc, int classes) {
+  json m;
+  m["kernel"] = kernel;
+  m["test_accuracy"] = accuracy;
+  m["balanced_accuracy"] = accuracy - 0.0125;
+  m["precision"] = 0.95;
+  m["recall"] = accuracy;
+  m["f1"] = 0.9512345;
+  json labels = json::array(), matrix = json::array();
+  for (int r = 0; r < classes; ++r) {
+    labels.push_back(r);
+    json row = json::array();
+    for (int c = 0; c < classes; ++c) row.push_back(r == c ? 18 : (r + c) % 2);
+    matrix.push_back(row);
+  }
+  m["confusion_matrix"] = {{"labels", labels}, {"matrix", matrix}};
+  if (classes == 2) {
+    m["roc_auc"] = auc;
+    const double q = auc > 0.98 ? 1.0 : 0.6;  // the better model rises faster
+    m["roc_curve"] = {{"fpr", {0.0, 0.0, 0.05, 0.05, 0.1 / q, 0.3 / q, 1.0}},
+                      {"tpr", {0.0, 0.6 * q, 0.6 * q, 0.9 * q, 0.95, 1.0, 1.0}}};
+  }
+  json cv = json::array();
+  for (const double h : {0.1, 0.5, 1.0, 2.0}) {
+    for (const double c : {0.1, 1.0, 10.0}) {
+      const double mean = 0.7 + 0.2 * std::exp(-(std::log(h) * std::log(h))) + 0.01 * std::log10(c);
+      cv.push_back({{"hyperparameter", h},
+                    {"C", c},
+                    {"mean", mean},
+                    {"std", 0.04},
+                    {"folds", {mean - 0.05, mean, mean + 0.05, mean - 0.02, mean + 0.02}}});
+    }
+  }
+  m["cv"] = cv;
+  m["best"] = {{"hyperparameter", 1.0}, {"C", 10.0}, {"cv_mean", 0.91}};
+  m["n_support"] = 12;
+  return m;
+}
+
+json make_metrics(int classes = 2) {
+  json class_names = json::array();
+  for (int c = 0; c < classes; ++c) class_names.push_back("class " + std::to_string(c));
+  json m;
+  m["format_version"] = 1;
+  m["dataset"] = {{"name", "two moons"}, {"source", "builtin:moons"}, {"n_train", 80},
+                  {"n_test", 40},        {"n_features", 2},           {"class_names", class_names}};
+  m["feature_map"] = {{"kind", "zz"}, {"num_qubits", 2},      {"reps", 2}, {"entanglement", "linear"},
+                      {"alpha", 2.0}, {"paulis", {"Z", "ZZ"}}};
+  m["quantum"] = model_metrics("fidelity", 0.975, 0.9912, classes);
+  m["classical"] = model_metrics("rbf", 0.925, 0.9634, classes);
+  m["assessment"] = {{"geometric_difference", 1.3},
+                     {"complexity_classical", 10.2},
+                     {"complexity_quantum", 4.1},
+                     {"dimension_classical", 5.0},
+                     {"dimension_quantum", 12.0},
+                     {"verdict", "quantum_worth_trying"},
+                     {"explanation", "g is large and s_C is 2.488 times s_Q."}};
+  m["timings"] = json::array({{{"stage", "load"}, {"seconds", 0.012}},
+                              {{"stage", "quantum kernel"}, {"seconds", 3.5}},
+                              {{"stage", "classical kernel"}, {"seconds", 0.04}},
+                              {{"stage", "grid search"}, {"seconds", 1.25}},
+                              {{"stage", "report"}, {"seconds", 0.002}}});
+  m["threads"] = 2;
+  m["seed"] = 0;
+  m["hqml_version"] = "0.1.0";
+  return m;
+}
+
+struct training_set {
+  Eigen::MatrixXd k_quantum, k_classical;
+  std::vector<int> labels;
+};
+
+// Interleaved classes so that the report has to sort them; angle-encoding fidelity and RBF kernels.
+training_set make_training_set(int n, int classes = 2) {
+  training_set t;
+  Eigen::MatrixXd x(n, 2);
+  for (int i = 0; i < n; ++i) {
+    const int label = (i * 7) % classes;
+    t.labels.push_back(label);
+    x(i, 0) = label + 0.3 * std::sin(1.7 * i);
+    x(i, 1) = -0.5 * label + 0.3 * std::cos(2.3 * i);
+  }
+  t.k_quantum.resize(n, n);
+  t.k_classical.resize(n, n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const Eigen::RowVector2d d = x.row(i) - x.row(j);
+      t.k_quantum(i, j) = std::pow(std::cos(d(0) / 2), 2) * std::pow(std::cos(d(1) / 2), 2);
+      t.k_classical(i, j) = std::exp(-0.5 * d.squaredNorm());
+    }
+  }
+  return t;
+}
+
+std::string render(const json& m, const training_set& t) {
+  return hqml::render_report(m, t.k_quantum, t.k_classical, t.labels);
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    path = fs::temp_directory_path() / ("hqml_report_test." + std::to_string(::getpid()) + "." +
+                                        std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("report: every section of a realistic binary run is rendered", "[report]") {
+  const auto t = make_training_set(80);
+  const std::string html = render(make_metrics(), t);
+
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  for (const char* id : {"summary", "kernels", "roc", "confusion", "cv", "timings", "assessment"}) {
+    INFO(id);
+    CHECK(html.find(std::string("<section id=\"") + id + "\">") != std::string::npos);
+  }
+  // Summary: names, feature map, both accuracies, the winner marked, the verdict and its explanation.
+  CHECK(html.find("<title>hqml report: two moons</title>") != std::string::npos);
+  CHECK(html.find("builtin:moons") != std::string::npos);
+  CHECK(html.find("linear") != std::string::npos);
+  CHECK(html.find("Z, ZZ") != std::string::npos);
+  CHECK(html.find("<div class=\"card quantum win\">") != std::string::npos);
+  CHECK(html.find("<div class=\"card classical\">") != std::string::npos);
+  CHECK(html.find(">0.975<") != std::string::npos);
+  CHECK(html.find(">0.925<") != std::string::npos);
+  CHECK(html.find("the quantum kernel is worth trying") != std::string::npos);
+  CHECK(html.find("g is large and s_C is 2.488 times s_Q.") != std::string::npos);
+  CHECK(html.find("0.9512") != std::string::npos);  // 4 significant digits
+  CHECK(html.find("0.9512345") == std::string::npos);
+
+  // Heatmaps with colour scales and class boundaries.
+  for (const char* id : {"hm-quantum", "hm-classical"}) {
+    const std::string svg = element_with_id(html, id);
+    REQUIRE_FALSE(svg.empty());
+    CHECK(svg.find("data-cells=\"80\"") != std::string::npos);
+    CHECK(census(svg).cells == 80 * 80);
+    CHECK(svg.find("<linearGradient") != std::string::npos);
+    CHECK(svg.find("class=\"boundaries\"") != std::string::npos);
+    CHECK(svg.find("class 1") != std::string::npos);
+  }
+  // ROC: both curves, the diagonal, AUCs in the legend.
+  const std::string roc = element_with_id(html, "roc-plot");
+  REQUIRE_FALSE(roc.empty());
+  CHECK(count(roc, "<polyline class=\"roc\"") == 2);
+  CHECK(roc.find("Quantum, AUC 0.9912") != std::string::npos);
+  CHECK(roc.find("Classical, AUC 0.9634") != std::string::npos);
+  CHECK(roc.find("false positive rate") != std::string::npos);
+  // Confusion matrices as tables, CV points with error bars, one timing bar per stage, the assessment table.
+  CHECK(count(html, "<table class=\"cm\">") == 2);
+  CHECK(count(element_with_id(html, "cv-quantum"), "class=\"cvpt\"") == 12);
+  CHECK(count(element_with_id(html, "cv-classical"), "class=\"cvpt\"") == 12);
+  CHECK(count(element_with_id(html, "cv-quantum"), "r=\"7\"") == 1);  // the chosen grid point, ringed once
+  CHECK(count(element_with_id(html, "timing-chart"), "class=\"bar\"") == 5);
+  CHECK(html.find("3.5 s") != std::string::npos);
+  for (const char* value : {"1.3", "10.2", "4.1", "12"})
+    CHECK(html.find(std::string(">") + value + "<") != std::string::npos);
+
+  // Self-contained: no script, nothing fetched.
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("src=") == std::string::npos);
+  CHECK(html.find("@import") == std::string::npos);
+  CHECK(html.find("url(http") == std::string::npos);
+  CHECK(html.size() < 120 * 1024);
+}
+
+TEST_CASE("report: the page and each SVG are well-formed", "[report]") {
+  for (const int classes : {2, 3}) {
+    INFO(classes << " classes");
+    const auto t = make_training_set(60, classes);
+    auto m = make_metrics(classes);
+    m["dataset"]["class_names"][0] = "a<b & \"c\" 'd'";
+    const std::string html = render(m, t);
+    CHECK(check_markup(html, false).empty());
+    INFO(check_markup(html, false));
+    const auto svgs = svgs_in(html);
+    CHECK(svgs.size() == (classes == 2 ? 6U : 5U));
+    for (const auto& svg : svgs) {
+      INFO(svg.substr(0, 160));
+      CHECK(check_markup(svg, true) == "");
+    }
+  }
+  // The checker itself catches what it is there to catch.
+  CHECK_FALSE(check_markup("<svg><g></svg>", true).empty());
+  CHECK_FALSE(check_markup("<svg><text>a < b</text></svg>", true).empty());
+  CHECK_FALSE(check_markup("<svg><text>a &nbsp; b</text></svg>", true).empty());
+  CHECK_FALSE(check_markup("<svg width=3></svg>", true).empty());
+  CHECK_FALSE(check_markup("<svg><line/><meta></svg>", true).empty());
+  CHECK(check_markup("<svg><line x=\"1\"/><text>&#160;&amp;</text></svg>", true).empty());
+}
+
+TEST_CASE("report: text from the metrics is escaped", "[report]") {
+  const auto t = make_training_set(40);
+  auto m = make_metrics();
+  m["dataset"]["name"] = "<script>alert('name')</script>";
+  m["dataset"]["source"] = "file:///x.csv?a=1&b=2";
+  m["dataset"]["class_names"] = {"<script>alert(0)</script>", "\"><img src=x onerror=alert(1)>"};
+  m["assessment"]["explanation"] = "<script>alert(2)</script> & more";
+  m["assessment"]["verdict"] = "<b>odd</b>";
+  m["timings"][0]["stage"] = "<script>alert(3)</script>";
+  m["quantum"]["kernel"] = "<i>k</i>";
+  m["feature_map"]["<x>"] = "</table>";
+  const std::string html = render(m, t);
+
+  std::string lower = html;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  CHECK(lower.find("<script") == std::string::npos);
+  CHECK(lower.find("<img") == std::string::npos);
+  CHECK(lower.find("<b>odd") == std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt;") != std::string::npos);
+  CHECK(html.find("&lt;script&gt;alert(2)&lt;/script&gt; &amp; more") != std::string::npos);
+  CHECK(html.find("a=1&amp;b=2") != std::string::npos);
+  CHECK(html.find("&quot;&gt;&lt;img") != std::string::npos);
+  CHECK(html.find("&lt;x&gt;") != std::string::npos);
+  CHECK(check_markup(html, false).empty());
+  for (const auto& svg : svgs_in(html)) CHECK(check_markup(svg, true).empty());
+}
+
+TEST_CASE("report: large kernels are block-averaged to at most 96 x 96 cells", "[report]") {
+  const auto t = make_training_set(1000);
+  const std::string html = render(make_metrics(), t);
+  for (const char* id : {"hm-quantum", "hm-classical"}) {
+    const std::string svg = element_with_id(html, id);
+    CHECK(svg.find("data-cells=\"96\"") != std::string::npos);
+    const auto c = census(svg);
+    CHECK(c.cells == 96 * 96);
+    CHECK(c.max_coordinate == 95);
+    CHECK(count(svg, "<rect") < 10);  // cells are paths, not one element each
+  }
+  CHECK(html.find("block averages") != std::string::npos);
+  CHECK(html.size() < 300 * 1024);
+}
+
+TEST_CASE("report: block averages follow the class-sorted order", "[report]") {
+  // Labels 1 0 1 0: sorted order is samples 1, 3 (class 0) then 0, 2 (class 1); two cells, one per class.
+  Eigen::MatrixXd k(4, 4);
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) k(i, j) = 10 * i + j;
+  }
+  const std::vector<int> labels{1, 0, 1, 0};
+  const auto h = hqml::detail::report::block_average(k, labels, 2);
+  REQUIRE(h.cells == 2);
+  CHECK(h.mean(0, 0) == Approx((k(1, 1) + k(1, 3) + k(3, 1) + k(3, 3)) / 4));
+  CHECK(h.mean(0, 1) == Approx((k(1, 0) + k(1, 2) + k(3, 0) + k(3, 2)) / 4));
+  CHECK(h.mean(1, 0) == Approx((k(0, 1) + k(0, 3) + k(2, 1) + k(2, 3)) / 4));
+  CHECK(h.mean(1, 1) == Approx((k(0, 0) + k(0, 2) + k(2, 0) + k(2, 2)) / 4));
+  REQUIRE(h.boundaries.size() == 1);
+  CHECK(h.boundaries[0] == Approx(1.0));
+  REQUIRE(h.class_centres.size() == 2);
+  CHECK(h.class_centres[0].first == 0);
+  CHECK(h.class_centres[0].second == Approx(0.5));
+
+  // Without reduction every cell is one kernel entry, permuted.
+  const auto full = hqml::detail::report::block_average(k, labels, 96);
+  REQUIRE(full.cells == 4);
+  CHECK(full.mean(0, 2) == k(1, 0));
+  CHECK(full.mean(3, 1) == k(2, 3));
+}
+
+TEST_CASE("report: a missing required key throws naming the key", "[report]") {
+  const auto t = make_training_set(20);
+  for (const char* key : {"format_version", "dataset", "quantum", "classical"}) {
+    INFO(key);
+    auto m = make_metrics();
+    m.erase(key);
+    CHECK_THROWS_AS(render(m, t), std::invalid_argument);
+    CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains(std::string("\"") + key + "\""));
+    m[key] = nullptr;
+    CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains(key));
+  }
+  auto m = make_metrics();
+  m["format_version"] = 2;
+  CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains("format_version"));
+  m = make_metrics();
+  m["dataset"] = "moons";
+  CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains("dataset"));
+  CHECK_THROWS_AS(hqml::render_report(json::array(), t.k_quantum, t.k_classical, t.labels), std::invalid_argument);
+  // Kernels must match the labels (an empty one means "not computed").
+  const std::vector<int> fewer(t.labels.begin(), t.labels.end() - 1);
+  CHECK_THROWS_WITH(hqml::render_report(make_metrics(), t.k_quantum, t.k_classical, fewer),
+                    Catch::Matchers::Contains("quantum kernel is 20 x 20"));
+}
+
+TEST_CASE("report: only the required keys still give every section", "[report]") {
+  json m;
+  m["format_version"] = 1;
+  m["dataset"] = json::object();
+  m["quantum"] = json::object();
+  m["classical"] = {{"kernel", "rbf"}, {"cv", {{{"C", 1.0}}}}, {"confusion_matrix", {{"matrix", {{1}, {2, 3}}}}}};
+  const Eigen::MatrixXd empty;
+  std::string html;
+  REQUIRE_NOTHROW(html = hqml::render_report(m, empty, empty, {}));
+  for (const char* id : {"summary", "kernels", "roc", "confusion", "cv", "timings", "assessment"}) {
+    CHECK(html.find(std::string("<section id=\"") + id + "\">") != std::string::npos);
+  }
+  CHECK(html.find("unnamed dataset") != std::string::npos);
+  CHECK(count(html, "Kernel matrix not provided") == 2);
+  CHECK(html.find("No ROC curve in metrics") != std::string::npos);
+  CHECK(html.find("No timings in metrics") != std::string::npos);
+  CHECK(html.find("No kernel assessment in metrics") != std::string::npos);
+  CHECK(html.find(" win\"") == std::string::npos);
+  CHECK(html.find("No test-set metrics in metrics") != std::string::npos);
+  CHECK(check_markup(html, false).empty());
+
+  // Wrongly typed optional fields are skipped, not fatal.
+  auto odd = make_metrics();
+  odd["timings"] = "fast";
+  odd["quantum"]["roc_curve"] = {{"fpr", {0, 0.5}}, {"tpr", {1}}};
+  odd["quantum"]["cv"] = {{{"mean", "high"}}};
+  odd["classical"]["test_accuracy"] = "n/a";
+  odd["assessment"] = {{"verdict", 3}};
+  const auto t = make_training_set(10);
+  REQUIRE_NOTHROW(html = render(odd, t));
+  CHECK(check_markup(html, false).empty());
+}
+
+TEST_CASE("report: three classes show confusion matrices and no ROC", "[report]") {
+  const auto t = make_training_set(90, 3);
+  auto m = make_metrics(3);
+  // Even a stray ROC curve is not drawn for a multiclass problem.
+  m["quantum"]["roc_curve"] = {{"fpr", {0, 1}}, {"tpr", {0, 1}}};
+  const std::string html = render(m, t);
+  CHECK(html.find("id=\"roc-plot\"") == std::string::npos);
+  CHECK(html.find("<polyline") == std::string::npos);
+  CHECK(html.find("binary problems only") != std::string::npos);
+  CHECK(html.find("has 3 classes") != std::string::npos);
+  CHECK(count(html, "<table class=\"cm\">") == 2);
+  CHECK(count(html, "<td style=") == 2 * 9);
+  const std::string svg = element_with_id(html, "hm-quantum");
+  CHECK(count(svg, "<title>class ") == 6);  // three class names, beside rows and above columns
+  CHECK(check_markup(html, false).empty());
+}
+
+TEST_CASE("report: odd kernels and long ROC curves stay bounded", "[report]") {
+  auto t = make_training_set(50);
+  t.k_classical *= 40.0;  // a linear-like kernel outside [0, 1] gets its own scale
+  t.k_quantum(3, 4) = std::nan("");
+  auto m = make_metrics();
+  std::vector<double> fpr, tpr;
+  for (int i = 0; i <= 100000; ++i) {
+    fpr.push_back(std::pow(i / 100000.0, 2));
+    tpr.push_back(std::sqrt(i / 100000.0));
+  }
+  m["quantum"]["roc_curve"] = {{"fpr", fpr}, {"tpr", tpr}};
+  const std::string html = render(m, t);
+  const std::string quantum = element_with_id(html, "hm-quantum");
+  CHECK(quantum.find("#9a9a9a") != std::string::npos);  // the NaN cell
+  const auto c = census(quantum);
+  CHECK_FALSE(c.mirrored);  // no longer symmetric: every cell is written
+  CHECK(c.cells == 50 * 50);
+  CHECK(census(element_with_id(html, "hm-classical")).mirrored);
+  CHECK(element_with_id(html, "hm-classical").find(">40<") != std::string::npos);
+  const std::string roc = element_with_id(html, "roc-plot");
+  const auto polyline = roc.find("points=\"");
+  REQUIRE(polyline != std::string::npos);
+  const auto points = count(roc.substr(polyline, roc.find('"', polyline + 8) - polyline), ",");
+  CHECK(points > 50);
+  CHECK(points < 7000);
+  CHECK(html.size() < 200 * 1024);
+}
+
+TEST_CASE("report: number formatting", "[report]") {
+  using hqml::detail::report::format_number;
+  using hqml::detail::report::px;
+  CHECK(format_number(0.123456) == "0.1235");
+  CHECK(format_number(1.0) == "1");
+  CHECK(format_number(0.975) == "0.975");
+  CHECK(format_number(-0.0) == "0");
+  CHECK(format_number(12345.6) == "12346");
+  CHECK(format_number(2.5e-7) == "2.5e-07");
+  CHECK(format_number(std::nan("")) == "NaN");
+  CHECK(px(12.04) == "12");
+  CHECK(px(12.06) == "12.1");
+  CHECK(px(-0.01) == "0");
+  CHECK(hqml::detail::report::esc("a<&>\"'\x01") == "a&lt;&amp;&gt;&quot;&#39;&#65533;");
+  CHECK(hqml::detail::report::truncate_utf8("\xC3\xA9t\xC3\xA9 long name", 3) == "\xC3\xA9t\xC3\xA9\xE2\x80\xA6");
+  // The polynomial viridis stays close to matplotlib's table at both ends and in the middle.
+  const auto near = [](hqml::detail::report::rgb a, hqml::detail::report::rgb b) {
+    return std::abs(a.r - b.r) < 0.02 && std::abs(a.g - b.g) < 0.02 && std::abs(a.b - b.b) < 0.02;
+  };
+  CHECK(near(hqml::detail::report::viridis(0), {0.267004, 0.004874, 0.329415}));
+  CHECK(near(hqml::detail::report::viridis(0.5), {0.127568, 0.566949, 0.550556}));
+  CHECK(near(hqml::detail::report::viridis(1), {0.993248, 0.906157, 0.143936}));
+  CHECK(hqml::detail::report::hex({1, 0, 0.5}) == "#ff0080");
+}
+
+TEST_CASE("report: write_report replaces the file atomically and leaves no temporary", "[report]") {
+  temp_dir dir;
+  const fs::path file = dir.path / "report.html";
+  const auto t = make_training_set(30);
+  auto m = make_metrics();
+
+  hqml::write_report(file, m, t.k_quantum, t.k_classical, t.labels);
+  const std::string first = read_all(file);
+  CHECK(first == render(m, t));
+
+  // A reader holding the old file keeps reading the complete old version: the new one arrives by rename,
+  // not by rewriting in place.
+  std::ifstream old_reader(file, std::ios::binary);
+  m["dataset"]["name"] = "second run";
+  hqml::write_report(file, m, t.k_quantum, t.k_classical, t.labels);
+  const std::string second = read_all(file);
+  CHECK(second == render(m, t));
+  CHECK(second != first);
+  const std::string seen_by_old_reader{std::istreambuf_iterator<char>(old_reader), std::istreambuf_iterator<char>()};
+  CHECK(seen_by_old_reader == first);
+
+  // A failing render leaves the previous report untouched.
+  auto broken = m;
+  broken.erase("quantum");
+  CHECK_THROWS_AS(hqml::write_report(file, broken, t.k_quantum, t.k_classical, t.labels), std::invalid_argument);
+  CHECK(read_all(file) == second);
+
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
+  CHECK(names == std::vector<std::string>{"report.html"});
+
+  // An unwritable target throws and leaves nothing behind.
+  CHECK_THROWS(hqml::write_report(dir.path / "missing" / "report.html", m, t.k_quantum, t.k_classical, t.labels));
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+}
