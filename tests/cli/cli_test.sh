@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# End-to-end checks of the hqml program: cli_test.sh HQML_BINARY SHARED_DIR CASE
+set -euo pipefail
+hqml=$1 shared=$2 case=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+
+case $case in
+simulate_demo)
+  "$hqml" simulate --json --statevector --shots 2000 --seed 5 >"$work/out.json"
+  [ "$(json "$work/out.json" "sorted(d['counts'])")" = "['0000', '1111']" ] || fail "GHZ counts"
+  [ "$(json "$work/out.json" "sum(d['counts'].values())")" = 2000 ] || fail "shot total"
+  [ "$(json "$work/out.json" "round(d['statevector'][15][0]**2, 6)")" = 0.5 ] || fail "amplitude of |1111>"
+  a=$("$hqml" simulate --json --shots 2000 --seed 5 --threads 1 | python3 -c "import json,sys; print(json.load(sys.stdin)['counts'])")
+  b=$("$hqml" simulate --json --shots 2000 --seed 5 --threads 2 | python3 -c "import json,sys; print(json.load(sys.stdin)['counts'])")
+  [ "$a" = "$b" ] || fail "counts differ between 1 and 2 threads"
+  ;;
+simulate_bitorder)
+  # x on qubit 0 only: classical bit 0 is the rightmost character; amplitude 1 sits at index 1.
+  printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[3];\ncreg c[3];\nx q[0];\nmeasure q -> c;\n' >"$work/x0.qasm"
+  "$hqml" simulate "$work/x0.qasm" --json --statevector --shots 10 >"$work/out.json"
+  [ "$(json "$work/out.json" "list(d['counts'])")" = "['001']" ] || fail "bit order of counts"
+  [ "$(json "$work/out.json" "d['statevector'][1]")" = "[1.0, 0.0]" ] || fail "statevector index order"
+  "$hqml" simulate "$work/x0.qasm" --precision float --json --shots 10 | grep -q '"001":10' || fail "float precision"
+  ;;
+simulate_bad_file)
+  printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nh q[0];\ncx q[0], q[7];\n' >"$work/bad.qasm"
+  set +e
+  "$hqml" simulate "$work/bad.qasm" 2>"$work/err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "exit code $rc, expected 2"
+  [ "$(wc -l <"$work/err")" -eq 1 ] || fail "error is not one line"
+  grep -q "bad.qasm:5:" "$work/err" || fail "no file:line in: $(cat "$work/err")"
+  set +e
+  "$hqml" simulate "$work/missing.qasm" 2>"$work/err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "missing file: exit code $rc"
+  grep -q "missing.qasm" "$work/err" || fail "missing file not named"
+  ;;
+simulate_qasmbench)
+  f="$shared/data/qasmbench/small/adder_n4.qasm"
+  [ -f "$f" ] || { echo "SKIP: $f absent"; exit 0; }
+  "$hqml" simulate "$f" --json --shots 100 >"$work/out.json"
+  [ "$(json "$work/out.json" "d['counts']")" = "{'1001': 100}" ] || fail "adder_n4 result"
+  ;;
+run_pipeline)
+  "$hqml" run --out "$work/run" --seed 1 --folds 3 >"$work/stdout"
+  for f in model/model.json metrics.json report.html; do [ -s "$work/run/$f" ] || fail "missing $f"; done
+  [ "$(json "$work/run/metrics.json" "d['quantum']['test_accuracy']")" = 1.0 ] || fail "quantum accuracy on ad hoc data"
+  json "$work/run/metrics.json" "d['classical']['test_accuracy']" >/dev/null || fail "classical accuracy missing"
+  grep -q "<svg" "$work/run/report.html" || fail "report has no SVG"
+  ls -a "$work/run" | grep -q "tmp" && fail "temporary file left behind"
+  # predict with the saved model on a CSV of the same kind of data
+  "$hqml" run --out "$work/run2" --json --seed 1 --folds 3 | python3 -c "import json,sys; assert json.load(sys.stdin)['format_version'] == 1"
+  ;;
+stages)
+  python3 - "$work" <<'PY'
+import random, sys
+random.seed(4)
+with open(sys.argv[1] + "/train.csv", "w") as f:
+    f.write("x0,x1,x2,y\n")
+    for i in range(60):
+        c = i % 2
+        f.write(",".join(f"{random.gauss(1.2 if c else -1.2, 0.8):.6f}" for _ in range(3)) + f",{'yes' if c else 'no'}\n")
+with open(sys.argv[1] + "/bad.csv", "w") as f:
+    f.write("x0,x1,x2,y\n1,2,3,yes\n4,oops,6,no\n")
+PY
+  "$hqml" kernel --train "$work/train.csv" --label y --feature-map zz --reps 2 --entanglement linear --out "$work/K.npy" 2>/dev/null
+  python3 -c "
+import struct
+b = open('$work/K.npy','rb').read()
+assert b[:6] == b'\x93NUMPY', 'not an npy file'
+hl = struct.unpack('<H', b[8:10])[0]
+h = b[10:10+hl].decode()
+assert \"'shape': (60, 60)\" in h and '<f8' in h, h
+" || fail "kernel npy"
+  "$hqml" train --train "$work/train.csv" --label y --qubits 2 --reps 1 --out "$work/model" >/dev/null
+  "$hqml" predict --model "$work/model" --data "$work/train.csv" --label y --out "$work/pred.csv" 2>"$work/acc"
+  [ "$(head -1 "$work/pred.csv")" = "row,prediction,decision" ] || fail "predictions header"
+  [ "$(wc -l <"$work/pred.csv")" -eq 61 ] || fail "prediction rows"
+  grep -q "accuracy" "$work/acc" || fail "no accuracy"
+  "$hqml" assess --train "$work/train.csv" --label y --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['geometric_difference'] > 0 and d['verdict']"
+  set +e
+  "$hqml" train --train "$work/bad.csv" --label y --out "$work/m2" 2>"$work/err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "bad CSV exit code $rc"
+  grep -q "bad.csv:3:" "$work/err" || fail "bad CSV error lacks line: $(cat "$work/err")"
+  [ ! -e "$work/m2" ] || fail "a model was written from bad data"
+  ;;
+*) fail "unknown case $case" ;;
+esac
+echo "ok: $case"
