@@ -32,12 +32,8 @@ inline hqml::matrix op_matrix(const hqml::operation& op) {
   return hqml::gate_matrix(op.kind, prm.data());
 }
 
-/// Applies op to an n-qubit state in place.
-inline void apply(std::vector<cplx>& state, const hqml::operation& op) {
-  if (op.kind == hqml::gate_kind::barrier) return;
-  if (op.kind == hqml::gate_kind::measure || op.kind == hqml::gate_kind::reset)
-    throw std::invalid_argument("qasm_test::apply: not unitary: " + std::string(op.name()));
-  const hqml::matrix g = op_matrix(op);
+/// Applies op, whose matrix is g, to an n-qubit state in place.
+inline void apply(std::vector<cplx>& state, const hqml::operation& op, const hqml::matrix& g) {
   const std::size_t k = op.qubits.size(), d = std::size_t{1} << k;
   std::size_t mask = 0;
   for (auto q : op.qubits) mask |= std::size_t{1} << q;
@@ -58,6 +54,14 @@ inline void apply(std::vector<cplx>& state, const hqml::operation& op) {
       state[idx[r]] = acc;
     }
   }
+}
+
+/// Applies op to an n-qubit state in place.
+inline void apply(std::vector<cplx>& state, const hqml::operation& op) {
+  if (op.kind == hqml::gate_kind::barrier) return;
+  if (op.kind == hqml::gate_kind::measure || op.kind == hqml::gate_kind::reset)
+    throw std::invalid_argument("qasm_test::apply: not unitary: " + std::string(op.name()));
+  apply(state, op, op_matrix(op));
 }
 
 /// The 2^n × 2^n row-major unitary of a circuit without measurements or resets.
