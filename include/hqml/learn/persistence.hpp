@@ -49,6 +49,16 @@ inline void expect_type(const model_reader& r, const nlohmann::json& block, cons
     throw model_error(r.directory() / "model.json", "\"" + prefix + "\" is not a " + type + " block");
 }
 
+// Runs a loader step; inconsistent stored parameters become a model_error naming model.json.
+template <class Fn>
+auto checked(const model_reader& r, const std::string& prefix, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::invalid_argument& e) {
+    throw model_error(r.directory() / "model.json", "\"" + prefix + "\": " + e.what());
+  }
+}
+
 }  // namespace detail
 
 inline void save(model_writer& w, const svc& m, const std::string& prefix = "svc") {
@@ -79,14 +89,18 @@ inline void save(model_writer& w, const svc& m, const std::string& prefix = "svc
   const auto& b = r.block(prefix);
   detail::expect_type(r, b, prefix, "svc");
   svc_params p;
-  const auto& pj = b.contains("params") ? b["params"] : nlohmann::json::object();
-  if (pj.contains("C")) p.C = pj["C"].get<double>();
-  if (pj.contains("eps")) p.eps = pj["eps"].get<double>();
-  if (pj.contains("shrinking")) p.shrinking = pj["shrinking"].get<bool>();
-  if (pj.contains("cache_mb")) p.cache_mb = pj["cache_mb"].get<double>();
-  if (pj.contains("probability_seed")) p.probability_seed = pj["probability_seed"].get<std::uint32_t>();
-  if (pj.contains("class_weight"))
-    for (const auto& e : pj["class_weight"]) p.class_weight.emplace_back(e.at(0).get<int>(), e.at(1).get<double>());
+  try {
+    const auto& pj = b.contains("params") ? b["params"] : nlohmann::json::object();
+    if (pj.contains("C")) p.C = pj["C"].get<double>();
+    if (pj.contains("eps")) p.eps = pj["eps"].get<double>();
+    if (pj.contains("shrinking")) p.shrinking = pj["shrinking"].get<bool>();
+    if (pj.contains("cache_mb")) p.cache_mb = pj["cache_mb"].get<double>();
+    if (pj.contains("probability_seed")) p.probability_seed = pj["probability_seed"].get<std::uint32_t>();
+    if (pj.contains("class_weight"))
+      for (const auto& e : pj["class_weight"]) p.class_weight.emplace_back(e.at(0).get<int>(), e.at(1).get<double>());
+  } catch (const nlohmann::json::exception& e) {
+    throw model_error(r.directory() / "model.json", "\"" + prefix + "\".params: " + e.what());
+  }
   const auto support = r.array<std::int64_t>(prefix + ".support").data;
   try {
     return svc::from_parts(detail::field<std::vector<int>>(r, b, prefix, "classes"),
@@ -110,8 +124,10 @@ inline void save(model_writer& w, const min_max_scaler& s, const std::string& pr
 [[nodiscard]] inline min_max_scaler load_min_max_scaler(const model_reader& r, const std::string& prefix = "scaler") {
   const auto& b = r.block(prefix);
   detail::expect_type(r, b, prefix, "min_max_scaler");
-  return min_max_scaler::from_parameters(detail::field<double>(r, b, prefix, "lo"), detail::field<double>(r, b, prefix, "hi"),
-                                         r.vector<double>(prefix + ".data_min"), r.vector<double>(prefix + ".data_max"));
+  return detail::checked(r, prefix, [&] {
+    return min_max_scaler::from_parameters(detail::field<double>(r, b, prefix, "lo"), detail::field<double>(r, b, prefix, "hi"),
+                                           r.vector<double>(prefix + ".data_min"), r.vector<double>(prefix + ".data_max"));
+  });
 }
 
 inline void save(model_writer& w, const standard_scaler& s, const std::string& prefix = "scaler") {
@@ -122,7 +138,9 @@ inline void save(model_writer& w, const standard_scaler& s, const std::string& p
 
 [[nodiscard]] inline standard_scaler load_standard_scaler(const model_reader& r, const std::string& prefix = "scaler") {
   detail::expect_type(r, r.block(prefix), prefix, "standard_scaler");
-  return standard_scaler::from_parameters(r.vector<double>(prefix + ".mean"), r.vector<double>(prefix + ".scale"));
+  return detail::checked(r, prefix, [&] {
+    return standard_scaler::from_parameters(r.vector<double>(prefix + ".mean"), r.vector<double>(prefix + ".scale"));
+  });
 }
 
 inline void save(model_writer& w, const pca& p, const std::string& prefix = "pca") {
@@ -135,9 +153,11 @@ inline void save(model_writer& w, const pca& p, const std::string& prefix = "pca
 
 [[nodiscard]] inline pca load_pca(const model_reader& r, const std::string& prefix = "pca") {
   detail::expect_type(r, r.block(prefix), prefix, "pca");
-  return pca::from_parameters(r.vector<double>(prefix + ".mean"), r.matrix<double>(prefix + ".components"),
-                              r.vector<double>(prefix + ".explained_variance"),
-                              r.vector<double>(prefix + ".explained_variance_ratio"));
+  return detail::checked(r, prefix, [&] {
+    return pca::from_parameters(r.vector<double>(prefix + ".mean"), r.matrix<double>(prefix + ".components"),
+                                r.vector<double>(prefix + ".explained_variance"),
+                                r.vector<double>(prefix + ".explained_variance_ratio"));
+  });
 }
 
 /// A directory holding one SVC.
