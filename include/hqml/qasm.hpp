@@ -17,6 +17,7 @@
 
 #include <hqml/circuit.hpp>
 #include <hqml/error.hpp>
+#include <hqml/io/atomic_file.hpp>
 
 #define HQML_QASM_INTERNAL_INCLUDE
 #include <hqml/detail/qasm_expr.hpp>
@@ -26,22 +27,13 @@
 #undef HQML_QASM_INTERNAL_INCLUDE
 
 #include <cerrno>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#if defined(_WIN32)
-#include <io.h>
-#else
-#include <fcntl.h>
-#include <unistd.h>
-#endif
 
 namespace hqml {
 
@@ -76,62 +68,11 @@ namespace hqml {
 /// operation when an angle still depends on parameters or features (bind() the circuit first).
 [[nodiscard]] inline std::string to_qasm(const circuit& c) { return detail::qasm::writer(c).run(); }
 
-/// Writes to_qasm(c) to `path` atomically: a temporary file in the same folder is written, flushed to
-/// disk and renamed over `path`, so readers see the old file or the whole new one, never a part.
+/// Writes to_qasm(c) to `path` atomically (through hqml::io::atomic_file): a temporary file in the same
+/// folder is written, fsynced and renamed over `path`, so readers see the old file or the whole new one,
+/// never a part; on failure the temporary is removed and std::filesystem::filesystem_error names the file.
 inline void save_qasm(const circuit& c, const std::filesystem::path& path) {
-  const std::string text = to_qasm(c);
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::random_device rd;
-  const std::filesystem::path tmp =
-      dir / ("." + path.filename().string() + ".tmp" + std::to_string(rd()) + std::to_string(rd()));
-  auto fail = [&](int err, const std::string& what) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    throw std::system_error(err, std::generic_category(), "hqml::save_qasm: " + what);
-  };
-#if defined(_WIN32)
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(errno ? errno : EIO, "cannot create '" + tmp.string() + "'");
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) fail(errno ? errno : EIO, "cannot write '" + tmp.string() + "'");
-  }
-#else
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    const int err = errno;
-    throw std::system_error(err, std::generic_category(), "hqml::save_qasm: cannot create '" + tmp.string() + "'");
-  }
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ::ssize_t w = ::write(fd, text.data() + done, text.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      const int err = w < 0 ? errno : EIO;
-      ::close(fd);
-      fail(err, "cannot write '" + tmp.string() + "'");
-    }
-    done += static_cast<std::size_t>(w);
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    fail(err, "cannot flush '" + tmp.string() + "' to disk");
-  }
-  if (::close(fd) != 0) fail(errno, "cannot close '" + tmp.string() + "'");
-#endif
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) fail(ec.value(), "cannot rename '" + tmp.string() + "' to '" + path.string() + "'");
-#if !defined(_WIN32)
-  // Make the rename itself durable; a folder that cannot be opened or synced only loses that guarantee.
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-#endif
+  io::write_file_atomically(path, to_qasm(c));
 }
 
 /// The circuit without its final measurements: a measure is dropped when nothing but measures and
