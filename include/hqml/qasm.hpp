@@ -7,7 +7,9 @@
 // reset. `include "qelib1.inc";` is built in (no file is read); its gates map onto hqml's gate kinds
 // (u3 → u, u2(φ,λ) → u(π/2,φ,λ), u1 → p, cu1 → cp, id and u0 → i, ...) or, where hqml has none
 // (cu3, cu, csx, rccx, rc3x, c3x, c3sqrtx, c4x), expand into them with the same matrix.
-// Every problem is an hqml::parse_error naming file, line and column.
+// Every problem is an hqml::parse_error naming file, line and column. qasm_parse_options bounds the
+// operations a file may expand to and the nesting of gate definitions and expressions, so no input can
+// exhaust memory or stack.
 //
 // Export writes qelib1.inc gates (u as u3, p as u1, cp as cu1); ryy and iswap get gate definitions in
 // the file's header; one-qubit unitary and diagonal operations become u3 and u1 (exact up to global
