@@ -154,3 +154,55 @@ TEST_CASE("svc rejects bad input", "[svc]") {
   CHECK_THROWS_AS(m.decision_function(Eigen::MatrixXd::Zero(2, 4)), std::invalid_argument);
   CHECK_THROWS_AS(m.predict_proba(Eigen::MatrixXd::Zero(2, 3)), std::logic_error);
 }
+
+TEST_CASE("kernel column cache: LRU eviction, growth and index swaps", "[svc][cache]") {
+  // 4 columns of length 4; a budget below two columns is raised to exactly two (8 doubles).
+  hqml::learn::kernel_column_cache<double> cache(4, 1e-9);
+  REQUIRE(cache.capacity() == 8);
+  auto fill = [](double* d, std::ptrdiff_t from, std::ptrdiff_t to, double tag) {
+    for (std::ptrdiff_t k = from; k < to; ++k) d[k] = tag * 10 + static_cast<double>(k);
+  };
+  auto [c0, s0] = cache.get(0, 4);
+  CHECK(s0 == 0);
+  fill(c0, 0, 4, 0);
+  auto [c1, s1] = cache.get(1, 2);  // a prefix only
+  CHECK(s1 == 0);
+  fill(c1, 0, 2, 1);
+  auto [c1b, s1b] = cache.get(1, 4);  // grows: the cached prefix is kept, the rest must be filled
+  CHECK(s1b == 2);
+  CHECK(c1b[0] == 10);
+  CHECK(c1b[1] == 11);
+  fill(c1b, 2, 4, 1);
+  CHECK(cache.get(0, 3).second == 3);  // hit; column 0 becomes the most recently used
+  auto [c2, s2] = cache.get(2, 4);     // full: evicts column 1, the least recently used
+  CHECK(s2 == 0);
+  fill(c2, 0, 4, 2);
+  CHECK(cache.get(0, 4).second == 4);  // still cached
+  CHECK(cache.get(1, 4).second == 0);  // was evicted (and now evicts column 2)
+
+  // Swapping positions 1 and 3 swaps those entries in every column long enough to hold both.
+  hqml::learn::kernel_column_cache<double> big(4, 1.0);
+  for (std::ptrdiff_t c = 0; c < 3; ++c) fill(big.get(c, 4).first, 0, 4, static_cast<double>(c));
+  fill(big.get(3, 2).first, 0, 2, 3);  // column 3 holds [0, 2): it covers position 1 but not 3
+  big.swap_index(1, 3);
+  const auto [col0, st0] = big.get(0, 4);
+  CHECK(st0 == 4);
+  CHECK(col0[1] == 3);
+  CHECK(col0[3] == 1);
+  CHECK(big.get(1, 2).second == 0);    // position 1 now holds old column 3, which was dropped by the swap
+  CHECK(big.get(3, 4).second == 4);    // position 3 now holds old column 1
+  CHECK(big.get(3, 4).first[0] == 10);
+}
+
+#if defined(__GLIBC__)
+#include <cstdlib>
+TEST_CASE("libc_rand draws what glibc's rand draws", "[svc][rand]") {
+  for (unsigned seed : {0u, 1u, 7u, 123456789u, 4294967295u}) {
+    std::srand(seed);
+    hqml::learn::libc_rand r(seed);
+    bool same = true;
+    for (int i = 0; i < 20000 && same; ++i) same = std::rand() == r();
+    CHECK(same);
+  }
+}
+#endif
