@@ -25,7 +25,7 @@ struct run_options {
   bool json = false;
 };
 
-int run(const run_options& o) {
+int run_main(const run_options& o) {
   pipeline_config cfg;
   cfg.data = o.data;
   cfg.label = parse_label(o.label);
@@ -93,7 +93,7 @@ void register_run(CLI::App& app, action& act) {
   sub->add_option("--C", o->c_grid, "SVM C values to search");
   sub->add_option("--feature-scales", o->scale_grid, "Quantum feature scales to search");
   sub->add_flag("--json", o->json, "Print metrics.json to stdout");
-  sub->callback([o, &act] { act = [o] { return run(*o); }; });
+  sub->callback([o, &act] { act = [o] { return run_main(*o); }; });
 }
 
 }  // namespace hqml::cli
