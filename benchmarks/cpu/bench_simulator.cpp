@@ -2,7 +2,8 @@
 // copy in the same binary, and whole circuits (qulacs' benchmark circuit, random circuits, QASMBench).
 //
 //   bench_simulator --benchmark_filter=... [--benchmark_format=json]
-// Environment: HQML_BENCH_THREADS (default "1,2") picks the thread counts of the circuit benchmarks.
+// Environment: HQML_BENCH_THREADS (default "1,2") picks the thread counts of the circuit benchmarks;
+// HQML_BENCH_MAX_QUBITS (default 26) skips larger QASMBench circuits.
 #include <benchmark/benchmark.h>
 
 #include <hqml/qasm.hpp>
@@ -179,7 +180,9 @@ void register_all() {
       benchmark::RegisterBenchmark(("random_circuit/double" + suffix).c_str(), bm_random_circuit<double>)
           ->Args({n, t})->UseRealTime()->Unit(benchmark::kMillisecond);
     }
-  // QASMBench medium circuits (unitary part; final measurements removed).
+  // QASMBench medium circuits (unitary part; final measurements removed), up to HQML_BENCH_MAX_QUBITS qubits.
+  const char* mq = std::getenv("HQML_BENCH_MAX_QUBITS");
+  const std::size_t max_qubits = mq ? std::stoul(mq) : 26;
   const std::filesystem::path dir = std::filesystem::path(HQML_SHARED_DIR) / "data/qasmbench/medium";
   if (std::filesystem::exists(dir)) {
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -191,7 +194,7 @@ void register_all() {
         continue;  // circuits with `if` are not simulable as one state
       }
       const measurement_split split = split_final_measurements(c);
-      if (split.dynamic) continue;
+      if (split.dynamic || c.num_qubits() > max_qubits) continue;
       auto body = std::make_shared<circuit>(split.body);
       for (int t : threads)
         benchmark::RegisterBenchmark(("qasmbench/" + entry.path().stem().string() + "/t" + std::to_string(t)).c_str(),

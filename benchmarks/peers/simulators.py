@@ -158,6 +158,8 @@ def main():
                 try:
                     qc = QuantumCircuit.from_qasm_file(os.path.join(args.qasmbench, f))
                     qc.remove_final_measurements()
+                    if qc.num_qubits > args.max_qubits:
+                        continue
                     if any(i.operation.name in ("measure", "reset") for i in qc.data):
                         continue
                     ql = qiskit_to_qulacs(qc)
