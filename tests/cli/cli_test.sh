@@ -92,6 +92,19 @@ assert \"'shape': (60, 60)\" in h and '<f8' in h, h
   grep -q "bad.csv:3:" "$work/err" || fail "bad CSV error lacks line: $(cat "$work/err")"
   [ ! -e "$work/m2" ] || fail "a model was written from bad data"
   ;;
+tune)
+  "$hqml" tune --budget 8 --folds 3 --seed 2 --json >"$work/tune.json"
+  python3 - "$work/tune.json" <<'PY' || fail "tune output"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for m in ("fmqa", "random", "grid"):
+    b = d[m]["best_so_far"]
+    assert len(b) == 8, (m, len(b))
+    assert all(x <= y for x, y in zip(b, b[1:])), (m, b)  # best so far never decreases
+    assert 0.0 <= d[m]["best_score"] <= 1.0 and d[m]["best_score"] == b[-1]
+    assert d[m]["best"]["entanglement"] in ("linear", "full", "circular")
+PY
+  ;;
 *) fail "unknown case $case" ;;
 esac
 echo "ok: $case"

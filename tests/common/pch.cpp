@@ -1,0 +1,1 @@
+// Compiles the precompiled header the test executables share (see tests/CMakeLists.txt).
