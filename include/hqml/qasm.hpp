@@ -18,6 +18,7 @@
 // every gate that qelib1.inc has.
 
 #include <hqml/circuit.hpp>
+#include <hqml/final_measurements.hpp>  // remove_final_measurements, for readers of QASM files
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
 
@@ -75,28 +76,6 @@ namespace hqml {
 /// never a part; on failure the temporary is removed and std::filesystem::filesystem_error names the file.
 inline void save_qasm(const circuit& c, const std::filesystem::path& path) {
   io::write_file_atomically(path, to_qasm(c));
-}
-
-/// The circuit without its final measurements: a measure is dropped when nothing but measures and
-/// barriers follows it on its qubit (what Qiskit's remove_final_measurements drops). The classical
-/// bits stay, so the circuit's shape is unchanged.
-[[nodiscard]] inline circuit remove_final_measurements(const circuit& c) {
-  const auto& ops = c.operations();
-  std::vector<bool> final_only(c.num_qubits(), true);  // nothing but measures/barriers after this point
-  std::vector<bool> keep(ops.size(), true);
-  for (std::size_t i = ops.size(); i-- > 0;) {
-    const operation& op = ops[i];
-    if (op.kind == gate_kind::barrier) continue;
-    if (op.kind == gate_kind::measure && final_only[op.qubits[0]]) {
-      keep[i] = false;
-      continue;
-    }
-    for (auto q : op.qubits) final_only[q] = false;
-  }
-  circuit r(c.num_qubits(), c.num_clbits());
-  for (std::size_t i = 0; i < ops.size(); ++i)
-    if (keep[i]) r.append(ops[i]);
-  return r;
 }
 
 }  // namespace hqml

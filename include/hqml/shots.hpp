@@ -3,6 +3,7 @@
 // mid-circuit measurement or reset are simulated shot by shot.
 
 #include <hqml/circuit.hpp>
+#include <hqml/final_measurements.hpp>
 #include <hqml/rng.hpp>
 #include <hqml/state_vector.hpp>
 
@@ -13,35 +14,6 @@
 #include <vector>
 
 namespace hqml {
-
-/// A circuit split into its unitary part and the measurements at its end.
-struct measurement_split {
-  circuit body;                                                 // everything but the final measurements
-  std::vector<std::pair<std::uint32_t, std::size_t>> final_measurements;  // (qubit, clbit)
-  bool dynamic = false;  // true when measurements or resets remain in the body
-};
-
-/// Separates the measurements after which nothing else acts on their qubits.
-[[nodiscard]] inline measurement_split split_final_measurements(const circuit& c) {
-  const auto& ops = c.operations();
-  std::vector<bool> touched(c.num_qubits(), false), is_final(ops.size(), false);
-  for (std::size_t k = ops.size(); k-- > 0;) {
-    const operation& op = ops[k];
-    if (op.kind == gate_kind::barrier) continue;
-    if (op.kind == gate_kind::measure && !touched[op.qubits[0]]) is_final[k] = true;
-    for (auto q : op.qubits) touched[q] = true;
-  }
-  measurement_split s{circuit(c.num_qubits(), c.num_clbits()), {}, false};
-  for (std::size_t k = 0; k < ops.size(); ++k) {
-    if (is_final[k]) {
-      s.final_measurements.emplace_back(ops[k].qubits[0], static_cast<std::size_t>(ops[k].clbit));
-      continue;
-    }
-    if (ops[k].kind == gate_kind::measure || ops[k].kind == gate_kind::reset) s.dynamic = true;
-    s.body.append(ops[k]);
-  }
-  return s;
-}
 
 /// Classical bits as a string with bit 0 rightmost (OpenQASM / Qiskit order).
 [[nodiscard]] inline std::string bitstring(const std::vector<int>& bits) {
