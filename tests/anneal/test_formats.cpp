@@ -103,6 +103,8 @@ TEST_CASE("COO: i j value lines", "[anneal][formats]") {
   auto e = parse_failure([] { (void)parse_coo("0 1 1\n0 -1 2\n", "m.coo"); });
   CHECK(e.line() == 2);
   CHECK_THAT(e.message(), Contains("index j"));
+  e = parse_failure([] { (void)parse_coo("0 4000000000 1\n", "m.coo"); });  // no 32 GB allocation
+  CHECK_THAT(e.message(), Contains("out of range"));
   e = parse_failure([] { (void)parse_coo("0 1\n", "m.coo"); });
   CHECK_THAT(e.message(), Contains("expected value") && Contains("end of line"));
 }

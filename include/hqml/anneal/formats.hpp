@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -39,6 +40,10 @@
 namespace hqml::anneal {
 
 enum class file_format : std::uint8_t { gset, bqp, coo, qio_json };
+
+/// Largest variable count a reader accepts: a typo such as "0 4000000000 1" must give an error
+/// message, not an attempt to allocate tens of gigabytes.
+inline constexpr std::uint32_t max_file_variables = std::uint32_t{1} << 26;
 
 [[nodiscard]] inline std::optional<file_format> parse_file_format(std::string_view name) {
   if (name == "gset" || name == "rudy") return file_format::gset;
@@ -137,7 +142,7 @@ inline std::string format_number(double v) {
   detail::text_scanner sc(text, name);
   if (!sc.next_line()) sc.fail({{}, sc.line(), sc.column()}, "expected 'N M' (vertices and edges), found an empty file");
   const auto nt = sc.next_in_line();
-  const auto n = sc.integer<std::uint32_t>(nt, "the number of vertices N", 1, 0xFFFFFFFEu);
+  const auto n = sc.integer<std::uint32_t>(nt, "the number of vertices N", 1, max_file_variables);
   const auto mt = sc.next_in_line();
   const auto m = sc.integer<std::uint64_t>(mt, "the number of edges M", 0, std::uint64_t{1} << 40);
   sc.end_line("'N M'");
@@ -193,7 +198,7 @@ inline void write_gset(const std::string& path, const ising_model& m) { write_fi
   for (std::uint64_t p = 0;; ++p) {
     const auto nt = sc.next_any();
     const auto n = sc.integer<std::uint32_t>(nt, "the number of variables n of problem " + std::to_string(p + 1), 1,
-                                             0xFFFFFFFEu);
+                                             max_file_variables);
     const auto zt = sc.next_any();
     const auto nnz = sc.integer<std::uint64_t>(zt, "the number of non-zero entries", 0, std::uint64_t{1} << 40);
     // (i, j) with i <= j -> value and where it was given, to accept a mirrored pair once.
@@ -263,8 +268,8 @@ inline coo_terms parse_coo_terms(std::string_view text, const std::string& name)
   coo_terms t;
   while (sc.next_line()) {
     const auto it = sc.next_in_line();
-    const auto i = sc.integer<std::uint32_t>(it, "index i", 0, 0xFFFFFFFDu);
-    const auto j = sc.integer<std::uint32_t>(sc.next_in_line(), "index j", 0, 0xFFFFFFFDu);
+    const auto i = sc.integer<std::uint32_t>(it, "index i", 0, max_file_variables - 1);
+    const auto j = sc.integer<std::uint32_t>(sc.next_in_line(), "index j", 0, max_file_variables - 1);
     const double v = sc.real(sc.next_in_line(), "value");
     sc.end_line("'i j value'");
     t.n = std::max<std::size_t>(t.n, std::size_t{std::max(i, j)} + 1);

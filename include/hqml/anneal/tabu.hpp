@@ -35,6 +35,11 @@ struct tabu_options : run_options {
   double perturbation = 0.1;       // fraction of the elite state flipped before a restart
 };
 
+/// Moves per restart that these options give on n variables.
+[[nodiscard]] inline std::size_t tabu_iterations(const tabu_options& opt, std::size_t n) noexcept {
+  return opt.num_iterations ? opt.num_iterations : std::max<std::size_t>(10000, 50 * n);
+}
+
 namespace detail {
 
 template <class Value>
@@ -42,7 +47,7 @@ read_result tabu_read(const ising_model& m, const spin_problem<Value>& p, const 
                       read_control& control) {
   const std::uint32_t n = p.n;
   xoshiro256ss rng(opt.seed, control.read());
-  const std::size_t iterations = opt.num_iterations ? opt.num_iterations : std::max<std::size_t>(10000, 50 * std::size_t(n));
+  const std::size_t iterations = tabu_iterations(opt, n);
   const std::size_t tenure =
       opt.tenure ? opt.tenure : std::max<std::size_t>(1, std::min<std::size_t>(n / 2, std::max<std::size_t>(10, n / 16)));
   const std::size_t stall = opt.stall ? opt.stall : std::max<std::size_t>(2000, 10 * std::size_t(n));
@@ -120,7 +125,7 @@ read_result tabu_read(const ising_model& m, const spin_problem<Value>& p, const 
     throw std::invalid_argument("hqml::anneal: tabu perturbation must lie in [0, 1]");
   return visit_prepared(m, [&](const auto& p) {
     using value = std::remove_cvref_t<decltype(*p.h)>;
-    return run_reads(m.num_variables(), opt, opt.num_iterations,
+    return run_reads(m.num_variables(), opt, tabu_iterations(opt, m.num_variables()),
                      [&](std::size_t, read_control& c) { return detail::tabu_read<value>(m, p, opt, c); });
   });
 }
