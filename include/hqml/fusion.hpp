@@ -94,8 +94,12 @@ inline void multiply_into_block(matrix& block, const std::vector<std::uint32_t>&
     block& bl = blocks[b];
     bl.alive = false;
     for (auto q : bl.qubits) open[q] = -1;
-    if (bl.ops.size() == 1) {
-      out.append(ops[bl.ops[0]]);
+    // One gate, or only permutations (CX ladders): their own kernels move less data than a dense block computes.
+    const bool permutations = std::all_of(bl.ops.begin(), bl.ops.end(), [&](std::size_t i) {
+      return info(ops[i].kind).cls == gate_class::permutation;
+    });
+    if (bl.ops.size() == 1 || permutations) {
+      for (std::size_t i : bl.ops) out.append(ops[i]);
       return;
     }
     const bool diag =

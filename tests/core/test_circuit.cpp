@@ -5,6 +5,9 @@
 
 #include <hqml/circuit.hpp>
 #include <hqml/fusion.hpp>
+#include <hqml/optimize.hpp>
+
+#include <random>
 
 using namespace hqml;
 
@@ -105,4 +108,53 @@ TEST_CASE("fusion merges gates on few qubits and respects non-unitary operations
   p.rx(0, param(0));
   REQUIRE_THROWS_WITH(fuse(p), Catch::Contains("bind"));
   REQUIRE_THROWS_WITH(fuse(c, {7}), Catch::Contains("max_qubits"));
+}
+
+TEST_CASE("optimize cancels adjacent inverse pairs and merges rotations without changing the unitary", "[optimize]") {
+  circuit c(3, 1);
+  c.h(0).h(0);                      // cancels
+  c.s(1).cx(0, 2).sdg(1);           // cancels across a gate on other qubits
+  c.rz(2, param(0)).rz(2, 0.5);     // merges symbolically
+  c.cz(0, 1).cz(1, 0);              // symmetric gate: cancels
+  c.rzz(0, 2, 0.3).rzz(2, 0, -0.3); // merges to zero: removed
+  c.x(1).barrier().x(1);            // a barrier blocks cancellation
+  c.cx(0, 1).h(1).cx(0, 1);         // not adjacent: stays
+  c.t(0).measure(0, 0).tdg(0);      // a measurement blocks cancellation
+  optimize_stats st;
+  const circuit o = optimize(c, &st);
+  REQUIRE(st.cancelled_pairs == 3);
+  REQUIRE(st.merged_rotations == 2);
+  REQUIRE(st.removed_identities == 1);
+  const auto counts = o.count_ops();
+  REQUIRE(counts.count("h") == 1);
+  REQUIRE(counts.at("x") == 2);
+  REQUIRE(counts.at("rz") == 1);
+  REQUIRE(counts.count("rzz") == 0);
+  REQUIRE(counts.count("cz") == 0);
+  REQUIRE(counts.at("cx") == 3);
+  const auto& rz = *std::find_if(o.operations().begin(), o.operations().end(),
+                                 [](const operation& op) { return op.kind == gate_kind::rz; });
+  REQUIRE(rz.params[0] == param(0) + 0.5);
+
+  // Random circuits: the optimized circuit has the same unitary (on the unitary part).
+  std::mt19937_64 rng(11);
+  const gate_kind kinds[] = {gate_kind::h,  gate_kind::x,  gate_kind::s,  gate_kind::sdg, gate_kind::t,
+                             gate_kind::tdg, gate_kind::rz, gate_kind::rx, gate_kind::cx,  gate_kind::cz,
+                             gate_kind::rzz, gate_kind::swap, gate_kind::sx, gate_kind::sxdg};
+  for (int trial = 0; trial < 20; ++trial) {
+    circuit r(3);
+    for (int g = 0; g < 60; ++g) {
+      const gate_kind k = kinds[rng() % std::size(kinds)];
+      std::vector<std::uint32_t> qs{static_cast<std::uint32_t>(rng() % 3)};
+      if (info(k).num_qubits == 2) qs.push_back((qs[0] + 1 + static_cast<std::uint32_t>(rng() % 2)) % 3);
+      std::vector<angle> prm;
+      if (info(k).num_params) prm.emplace_back(double(rng() % 4) * 0.25);
+      r.gate(k, qs, prm);
+    }
+    optimize_stats s;
+    const circuit o2 = optimize(r, &s);
+    REQUIRE(o2.size() <= r.size());
+    const auto psi = hqml::test::random_state(3, 40 + static_cast<std::uint64_t>(trial));
+    REQUIRE((hqml::test::reference_run(o2, psi) - hqml::test::reference_run(r, psi)).cwiseAbs().maxCoeff() < 1e-12);
+  }
 }
