@@ -18,6 +18,12 @@ struct usage_error : std::runtime_error {
 using action = std::function<int()>;
 
 void register_simulate(CLI::App& app, action& run);
+void register_run(CLI::App& app, action& run);
+void register_kernel(CLI::App& app, action& run);
+void register_train(CLI::App& app, action& run);
+void register_predict(CLI::App& app, action& run);
+void register_assess(CLI::App& app, action& run);
+void register_tune(CLI::App& app, action& run);
 void register_anneal(CLI::App& app, action& run);
 
 }  // namespace hqml::cli

@@ -12,7 +12,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "hqml 0.1.0");
   hqml::cli::action run;
+  hqml::cli::register_run(app, run);
   hqml::cli::register_simulate(app, run);
+  hqml::cli::register_kernel(app, run);
+  hqml::cli::register_train(app, run);
+  hqml::cli::register_predict(app, run);
+  hqml::cli::register_assess(app, run);
+  hqml::cli::register_tune(app, run);
   hqml::cli::register_anneal(app, run);
   try {
     app.parse(argc, argv);
