@@ -1,0 +1,293 @@
+#pragma once
+// CUDA implementation of the state-vector operations: device memory, the driver kernel that walks a
+// gate functor over the index space, reductions and sampling. Internal: include <hqml/cuda.cuh>.
+#if !defined(HQML_INTERNAL_INCLUDE)
+#error "hqml/backends/cuda/state_ops.cuh is internal; include <hqml/cuda.cuh> instead"
+#endif
+
+#include <hqml/backends/cuda.hpp>
+#include <hqml/backends/cuda/memory.cuh>
+#include <hqml/backends/cuda/reduce.cuh>
+#include <hqml/detail/state_ops.hpp>
+#include <hqml/error.hpp>
+#include <hqml/kernels/index.hpp>
+#include <hqml/rng.hpp>
+
+#include <thrust/binary_search.h>
+#include <thrust/device_ptr.h>
+#include <thrust/execution_policy.h>
+#include <thrust/scan.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <iterator>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace hqml {
+
+inline bool backend_traits<cuda>::available() noexcept {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  return count > 0;
+}
+
+namespace cuda_detail {
+
+/// Sorted bit positions a gate leaves at zero in its base indices (at most 6: max_unitary_qubits).
+struct fixed_positions {
+  unsigned p[8];
+  unsigned k;
+};
+
+inline constexpr unsigned gate_block = 256;
+
+/// The driver: f(a, base) for every base index with zeros at `pos`, 64-bit grid-stride loop.
+template <class Real, class F>
+__global__ void __launch_bounds__(gate_block) run_kernel(F f, Real* a, fixed_positions pos, index_t count) {
+  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
+  for (index_t j = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < count; j += stride)
+    f(a, kernels::insert_zeros(j, pos.p, pos.k));
+}
+
+/// The same for functors too large for the kernel parameter space (fused 6-qubit blocks in double are
+/// 66 KB): the functor is read from device memory, where all threads read the same words (broadcast).
+template <class Real, class F>
+__global__ void __launch_bounds__(gate_block)
+    run_kernel_indirect(const F* __restrict__ f, Real* a, fixed_positions pos, index_t count) {
+  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
+  for (index_t j = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < count; j += stride)
+    (*f)(a, kernels::insert_zeros(j, pos.p, pos.k));
+}
+
+template <class Real>
+__device__ __forceinline__ double amp_norm(const Real* r, index_t i) {
+  const double x = r[2 * i], y = r[2 * i + 1];
+  return x * x + y * y;
+}
+
+template <class Real>
+struct norm_term {
+  const Real* r;
+  __device__ dsum<1> operator()(index_t i) const { return {{amp_norm(r, i)}}; }
+};
+
+template <class Real>
+struct prob_one_term {
+  const Real* r;
+  unsigned q;
+  __device__ dsum<1> operator()(index_t j) const {
+    return {{amp_norm(r, kernels::insert_zero(j, q) | (index_t{1} << q))}};
+  }
+};
+
+template <class Real>
+struct pauli_term {
+  const Real* r;
+  index_t x_mask, z_mask;
+  __device__ dsum<2> operator()(index_t i) const {
+    // conj(a[i ^ x]) · a[i], negated when i has odd parity on the Z mask.
+    const index_t k = i ^ x_mask;
+    const double ar = r[2 * k], ai = -double(r[2 * k + 1]), br = r[2 * i], bi = r[2 * i + 1];
+    const double sign = kernels::parity(i & z_mask) ? -1.0 : 1.0;
+    return {{sign * (ar * br - ai * bi), sign * (ar * bi + ai * br)}};
+  }
+};
+
+template <class Real>
+struct rdm_term {
+  const Real* r;
+  unsigned q;
+  __device__ dsum<4> operator()(index_t j) const {
+    const index_t i0 = kernels::insert_zero(j, q), i1 = i0 | (index_t{1} << q);
+    const double ar = r[2 * i0], ai = r[2 * i0 + 1], br = r[2 * i1], bi = r[2 * i1 + 1];
+    // ρ00, ρ11, and ρ01 = a0 · conj(a1).
+    return {{ar * ar + ai * ai, br * br + bi * bi, ar * br + ai * bi, ai * br - ar * bi}};
+  }
+};
+
+template <class Real>
+struct overlap_term {
+  const Real* a;
+  const Real* b;
+  __device__ dsum<2> operator()(index_t i) const {
+    const double ar = a[2 * i], ai = -double(a[2 * i + 1]), br = b[2 * i], bi = b[2 * i + 1];
+    return {{ar * br - ai * bi, ar * bi + ai * br}};
+  }
+};
+
+template <class Real>
+__global__ void collapse_kernel(Real* r, index_t size, index_t bit, int outcome, Real scale) {
+  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
+  for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride) {
+    const bool keep = ((i & bit) != 0) == (outcome != 0);
+    r[2 * i] = keep ? r[2 * i] * scale : Real(0);
+    r[2 * i + 1] = keep ? r[2 * i + 1] * scale : Real(0);
+  }
+}
+
+template <class Real>
+__global__ void probabilities_kernel(double* p, const Real* r, index_t size) {
+  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
+  for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride)
+    p[i] = amp_norm(r, i);
+}
+
+}  // namespace cuda_detail
+
+namespace detail {
+
+/// state_vector's operations on the current CUDA device. Thread counts do not apply (ignored); every
+/// operation is issued on the default stream, and the ones that return values synchronize.
+template <class Real>
+struct state_ops<cuda, Real> {
+  using complex_type = std::complex<Real>;
+  using index_t = kernels::index_t;
+
+  static complex_type* allocate(std::size_t n) {
+    const std::size_t bytes = (std::size_t{1} << n) * sizeof(complex_type);
+    return static_cast<complex_type*>(
+        cuda_detail::device_allocate(bytes, "a state vector of " + std::to_string(n) + " qubits"));
+  }
+  static void deallocate(complex_type* p, std::size_t) noexcept { cuda_detail::device_free(p); }
+  static void copy(complex_type* dst, const complex_type* src, index_t count) {
+    HQML_CUDA_CHECK(cudaMemcpy(dst, src, count * sizeof(complex_type), cudaMemcpyDeviceToDevice));
+  }
+  static void upload(complex_type* dst, const complex_type* src, index_t count) {
+    HQML_CUDA_CHECK(cudaMemcpy(dst, src, count * sizeof(complex_type), cudaMemcpyHostToDevice));
+  }
+  static void download(complex_type* dst, const complex_type* src, index_t count) {
+    HQML_CUDA_CHECK(cudaMemcpy(dst, src, count * sizeof(complex_type), cudaMemcpyDeviceToHost));
+  }
+
+  static void fill_basis(complex_type* a, std::size_t n, index_t i, int /*threads*/) {
+    HQML_CUDA_CHECK(cudaMemset(a, 0, (index_t{1} << n) * sizeof(complex_type)));
+    const complex_type one(1);
+    HQML_CUDA_CHECK(cudaMemcpy(a + i, &one, sizeof(complex_type), cudaMemcpyHostToDevice));
+  }
+
+  /// Runs a gate functor f(a, base) over every base with zero bits at `fixed` (one launch, asynchronous).
+  template <class F>
+  static void run(std::size_t n, std::span<const unsigned> fixed, int /*threads*/, const F& f, complex_type* a) {
+    static_assert(std::is_trivially_copyable_v<F>, "gate functors are copied to the device");
+    cuda_detail::fixed_positions pos{};
+    if (fixed.size() > std::size(pos.p))
+      throw std::invalid_argument("hqml::cuda: a gate on " + std::to_string(fixed.size()) + " qubits");
+    pos.k = static_cast<unsigned>(fixed.size());
+    std::copy(fixed.begin(), fixed.end(), pos.p);
+    const index_t count = index_t{1} << (n - pos.k);
+    const unsigned blocks = cuda_detail::grid_for(count, cuda_detail::gate_block);
+    Real* r = reinterpret_cast<Real*>(a);
+    // Kernel parameters may take 32 KB (CUDA 12.1+, Volta+); keep a margin and go through memory above it.
+    if constexpr (sizeof(F) <= 4096) {
+      cuda_detail::run_kernel<Real, F><<<blocks, cuda_detail::gate_block>>>(f, r, pos, count);
+      HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::run_kernel");
+    } else {
+      // Stream-ordered allocation: freed after the kernel completes, without a host synchronization.
+      void* p = nullptr;
+      HQML_CUDA_CHECK(cudaMallocAsync(&p, sizeof(F), cudaStreamLegacy));
+      HQML_CUDA_CHECK(cudaMemcpyAsync(p, &f, sizeof(F), cudaMemcpyHostToDevice, cudaStreamLegacy));
+      cuda_detail::run_kernel_indirect<Real, F><<<blocks, cuda_detail::gate_block>>>(static_cast<const F*>(p), r, pos,
+                                                                                     count);
+      const cudaError_t launch = cudaGetLastError();
+      HQML_CUDA_CHECK(cudaFreeAsync(p, cudaStreamLegacy));
+      if (launch != cudaSuccess)
+        cuda_detail::throw_error("launch of hqml::cuda_detail::run_kernel_indirect", __FILE__, __LINE__, launch);
+    }
+  }
+
+  static double norm_squared(const complex_type* a, std::size_t n, int /*threads*/) {
+    return cuda_detail::reduce<1>(index_t{1} << n, cuda_detail::norm_term<Real>{real(a)})[0];
+  }
+  static double probability_one(const complex_type* a, std::size_t n, std::uint32_t q, int /*threads*/) {
+    return cuda_detail::reduce<1>(index_t{1} << (n - 1), cuda_detail::prob_one_term<Real>{real(a), q})[0];
+  }
+  /// Keeps the half where qubit q reads `outcome`, zeroes the other, scales by `scale`.
+  static void collapse(complex_type* a, std::size_t n, std::uint32_t q, int outcome, double scale, int /*threads*/) {
+    const index_t size = index_t{1} << n;
+    cuda_detail::collapse_kernel<Real><<<cuda_detail::grid_for(size, 256), 256>>>(
+        reinterpret_cast<Real*>(a), size, index_t{1} << q, outcome, Real(scale));
+    HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::collapse_kernel");
+  }
+  static void probabilities(double* p, const complex_type* a, std::size_t n, int /*threads*/) {
+    const index_t size = index_t{1} << n;
+    cuda_detail::device_buffer<double> d(size, "probabilities of " + std::to_string(n) + " qubits");
+    cuda_detail::probabilities_kernel<Real><<<cuda_detail::grid_for(size, 256), 256>>>(d.data(), real(a), size);
+    HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::probabilities_kernel");
+    d.download({p, size});
+  }
+
+  /// Draws `shots` outcomes: an inclusive scan of |a_i|² (Thrust), uniform draws made on the host from the
+  /// seed, then one vectorized binary search. Same state and seed, same draws.
+  static std::vector<index_t> sample(const complex_type* a, std::size_t n, std::size_t shots, std::uint64_t seed,
+                                     int /*threads*/) {
+    std::vector<index_t> out(shots);
+    if (shots == 0) return out;
+    const index_t size = index_t{1} << n;
+    cuda_detail::device_buffer<double> cdf(size, "the sampling CDF of " + std::to_string(n) + " qubits");
+    cuda_detail::probabilities_kernel<Real><<<cuda_detail::grid_for(size, 256), 256>>>(cdf.data(), real(a), size);
+    HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::probabilities_kernel");
+    const thrust::device_ptr<double> c(cdf.data());
+    try {
+      thrust::inclusive_scan(thrust::cuda::par, c, c + static_cast<std::ptrdiff_t>(size), c);
+    } catch (const std::exception& e) {  // Thrust reports CUDA failures as thrust::system_error
+      throw cuda_error("thrust::inclusive_scan", __FILE__, __LINE__, e.what());
+    }
+    double total = 0;
+    HQML_CUDA_CHECK(cudaMemcpy(&total, cdf.data() + (size - 1), sizeof(double), cudaMemcpyDeviceToHost));
+    xoshiro256 rng(seed);
+    // Draws stay strictly below the total: upper_bound then lands on an outcome of nonzero weight.
+    const double top = std::nextafter(total, 0.0);
+    std::vector<double> draws(shots);
+    for (auto& d : draws) d = std::min(rng.uniform() * total, top);
+    cuda_detail::device_buffer<double> d_draws(shots, "sampling draws");
+    cuda_detail::device_buffer<index_t> d_out(shots, "sampled outcomes");
+    d_draws.upload(draws);
+    const thrust::device_ptr<double> dd(d_draws.data());
+    const thrust::device_ptr<index_t> od(d_out.data());
+    try {
+      thrust::upper_bound(thrust::cuda::par, c, c + static_cast<std::ptrdiff_t>(size), dd,
+                          dd + static_cast<std::ptrdiff_t>(shots), od);
+    } catch (const std::exception& e) {
+      throw cuda_error("thrust::upper_bound", __FILE__, __LINE__, e.what());
+    }
+    d_out.download(out);
+    // Rounding in the scan could leave the last CDF entry a hair below a draw: clamp to a valid index.
+    for (auto& o : out) o = std::min(o, size - 1);
+    return out;
+  }
+
+  static double expectation(const complex_type* a, std::size_t n, std::uint64_t x_mask, std::uint64_t z_mask,
+                            unsigned num_y, int /*threads*/) {
+    const auto s = cuda_detail::reduce<2>(index_t{1} << n, cuda_detail::pauli_term<Real>{real(a), x_mask, z_mask});
+    static constexpr std::array<std::complex<double>, 4> ipow{{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}};
+    return (ipow[num_y & 3u] * std::complex<double>(s[0], s[1])).real();
+  }
+
+  static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
+                                                                    std::uint32_t q, int /*threads*/) {
+    const auto s = cuda_detail::reduce<4>(index_t{1} << (n - 1), cuda_detail::rdm_term<Real>{real(a), q});
+    const std::complex<double> c01(s[2], s[3]);
+    return {s[0], c01, std::conj(c01), s[1]};
+  }
+
+  static std::complex<double> overlap(const complex_type* a, const complex_type* b, std::size_t n, int /*threads*/) {
+    const auto s = cuda_detail::reduce<2>(index_t{1} << n, cuda_detail::overlap_term<Real>{real(a), real(b)});
+    return {s[0], s[1]};
+  }
+
+ private:
+  static const Real* real(const complex_type* a) { return reinterpret_cast<const Real*>(a); }
+};
+
+}  // namespace detail
+}  // namespace hqml

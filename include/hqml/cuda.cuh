@@ -1,0 +1,14 @@
+#pragma once
+// The CUDA backend: include this (from a .cu translation unit compiled by nvcc) and
+// hqml::state_vector<float, hqml::cuda> / state_vector<double, hqml::cuda> keep their whole interface,
+// with the amplitudes in device memory. Every CUDA call is checked (hqml::cuda_error); running out of
+// device memory throws hqml::out_of_memory with the bytes asked for.
+
+#include <hqml/backends/cuda.hpp>
+#include <hqml/state_vector.hpp>
+#define HQML_INTERNAL_INCLUDE
+#include <hqml/backends/cuda/state_ops.cuh>
+#undef HQML_INTERNAL_INCLUDE
+
+/// Defined once the CUDA backend's device code is visible in this translation unit.
+#define HQML_HAS_CUDA_BACKEND 1
