@@ -13,8 +13,10 @@ target_link_libraries(hqml_cuda_options INTERFACE hqml::hqml CUDA::cudart CUDA::
 # Eigen treats the translation unit as host code (hqml never uses Eigen in device code): without this,
 # Eigen 3.4 marks defaulted members __host__ __device__ and nvcc warns on each (warning 20012).
 target_compile_definitions(hqml_cuda_options INTERFACE EIGEN_NO_CUDA)
-# C++20 by flag: CMake 3.25 knows no CUDA_STANDARD 20 for nvcc.
-target_compile_options(hqml_cuda_options INTERFACE $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 -Xcompiler=-Wall,-Wextra>)
+# C++20 by flag: CMake 3.25 knows no CUDA_STANDARD 20 for nvcc. nvcc translation units are compiled
+# without OpenMP, so the CPU headers' `#pragma omp` lines are ignored there on purpose.
+target_compile_options(hqml_cuda_options INTERFACE
+  $<$<COMPILE_LANGUAGE:CUDA>:-std=c++20 -Xcompiler=-Wall,-Wextra,-Wno-unknown-pragmas>)
 if(HQML_WARNINGS_AS_ERRORS)
   target_compile_options(hqml_cuda_options INTERFACE
     $<$<COMPILE_LANGUAGE:CUDA>:--Werror=all-warnings -Xcompiler=-Werror>)
