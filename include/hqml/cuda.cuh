@@ -2,7 +2,9 @@
 // The CUDA backend: include this (from a .cu translation unit compiled by nvcc) and
 // hqml::state_vector<float, hqml::cuda> / state_vector<double, hqml::cuda> keep their whole interface,
 // with the amplitudes in device memory. Every CUDA call is checked (hqml::cuda_error); running out of
-// device memory throws hqml::out_of_memory with the bytes asked for.
+// device memory throws hqml::out_of_memory with the bytes asked for. Spell the tag hqml::cuda after
+// `using namespace hqml;`: CUDA's own headers declare a global namespace ::cuda (libcu++), and an
+// unqualified `cuda` is then ambiguous.
 
 #include <hqml/backends/cuda.hpp>
 #include <hqml/state_vector.hpp>

@@ -29,7 +29,7 @@ anneal::ising_model random_model(std::size_t n, std::size_t edges, std::uint64_t
 
 }  // namespace
 
-TEST_CASE("GPU annealing energies equal the CPU energy of the returned states; seeds reproduce", "[cuda][anneal]") {
+TEST_CASE("GPU annealing energies equal the CPU energy of the returned states and seeds reproduce", "[cuda][anneal]") {
   const auto m = random_model(700, 2100, 1);
   gpu::anneal_options opt;
   opt.num_replicas = 48;
