@@ -2,10 +2,13 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
+#include <hqml/kernel_training.hpp>
 #include <hqml/pipeline.hpp>
 
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace hqml::cli {
 namespace {
@@ -13,11 +16,31 @@ namespace {
 struct train_cli {
   std::string train, label = "label", out;
   map_options map;
+  kernel_training_cli training;
   double c = 1.0, scale = 1.0;
   int threads = 0;
 };
 
+// Trains θ of the trainable map on the (scaled) training data and reports the loss on stdout.
+std::vector<double> train_theta(const train_cli& o, const feature_map_spec& spec, const Eigen::MatrixXd& x,
+                                const std::vector<int>& labels, const kernel_options& kopt) {
+  kernel_training_options t;
+  t.loss = o.training.objective == "svc" ? kernel_loss::svc(o.c) : kernel_loss::alignment();
+  t.optimizer = o.training.method == "spsa" ? kernel_optimizer::spsa : kernel_optimizer::adam;
+  t.max_iterations = o.training.iterations;
+  t.spsa.seed = o.training.seed;
+  t.kernel = kopt;
+  const std::vector<double> theta0(spec.num_params(), 0.0);
+  const kernel_training_result r = train_kernel(spec.build(), x, labels, theta0, t);  // class ids 0 / 1
+  std::cout << "kernel training (" << o.training.method << ", " << o.training.objective << "): loss "
+            << r.loss_history.front() << " -> " << r.loss << " in " << r.iterations << " iterations, "
+            << r.kernel_evaluations << " kernel evaluations\n";
+  return r.theta;
+}
+
 int train_main(const train_cli& o) {
+  if (o.training.method != "none" && !o.training.trainable)
+    throw usage_error("--train-kernel " + o.training.method + " needs a trainable feature map: add --trainable");
   const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
   if (d.class_names.size() < 2) throw usage_error(o.train + ": the label column has one class only");
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
@@ -26,12 +49,21 @@ int train_main(const train_cli& o) {
   pre.fit(d.features);
   const Eigen::MatrixXd x = pre.transform(d.features);
   if (!angle) spec.num_qubits = std::min(spec.num_qubits, static_cast<std::size_t>(x.cols()));
+  spec.trainable = o.training.trainable;
+  std::vector<double> theta(spec.num_params(), 0.0);  // θ = 0: RY(0) = I, the map without the trainable layer
+  const kernel_options kopt{o.threads, 256};
+  if (o.training.method != "none") {
+    if (d.class_names.size() != 2)
+      throw usage_error("--train-kernel needs two classes; the label column of " + o.train + " has " +
+                        std::to_string(d.class_names.size()));
+    theta = train_theta(o, spec, o.scale * x, d.labels, kopt);
+  }
   learn::svc_params sp;
   sp.C = o.c;
   sp.threads = o.threads;
-  const Eigen::MatrixXd k = fidelity_kernel<double>(spec.build(), o.scale * x, {}, kernel_options{o.threads, 256});
+  const Eigen::MatrixXd k = fidelity_kernel<double>(spec.build(), o.scale * x, theta, kopt);
   const learn::svc m = learn::svc::fit(k, d.labels, sp);
-  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names);
+  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta);
   const double acc = learn::accuracy(d.labels, m.predict(k));
   std::cout << "trained on " << d.labels.size() << " samples: " << m.support().size()
             << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out << "\n";
@@ -81,6 +113,7 @@ void register_train(CLI::App& app, action& act) {
   sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
   sub->add_option("--out", o->out, "Model directory")->required();
   o->map.add_to(sub);
+  o->training.add_to(sub);
   sub->add_option("--C", o->c, "SVM C")->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")->capture_default_str();
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));

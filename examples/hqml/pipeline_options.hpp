@@ -5,6 +5,7 @@
 
 #include <hqml/pipeline.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,31 @@ struct map_options {
     s.paulis = paulis;
     if (kind == "angle" || kind == "angle_ladder") s.num_features = features;
     return s;
+  }
+};
+
+/// Training the parameters θ of a trainable feature map before fitting (hqml train).
+struct kernel_training_cli {
+  bool trainable = false;
+  std::string method = "none";  // none, spsa, gradient (Adam on the parameter-shift gradient)
+  std::size_t iterations = 30;
+  std::string objective = "alignment";  // alignment, svc
+  std::uint64_t seed = 0;
+
+  void add_to(CLI::App* sub) {
+    sub->add_flag("--trainable", trainable,
+                  "Trainable feature map: RY(theta_q) on every qubit before the map (theta = 0 unless trained)");
+    sub->add_option("--train-kernel", method, "Train theta before fitting: none, spsa or gradient (Adam)")
+        ->check(CLI::IsMember({"none", "spsa", "gradient"}))
+        ->capture_default_str();
+    sub->add_option("--train-kernel-iters", iterations, "Kernel-training iterations")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    sub->add_option("--train-kernel-objective", objective,
+                    "Kernel-training loss: alignment (negative kernel-target alignment) or svc (SVC dual objective)")
+        ->check(CLI::IsMember({"alignment", "svc"}))
+        ->capture_default_str();
+    sub->add_option("--seed", seed, "Seed of SPSA's random directions")->capture_default_str();
   }
 };
 

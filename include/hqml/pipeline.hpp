@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ struct feature_map_spec {
   double alpha = 2.0;
   std::vector<std::string> paulis = {"Z", "ZZ"};
   std::size_t num_features = 0;  // angle maps: features read (0: one per qubit)
+  bool trainable = false;        // prepend RY(θ_q) on every qubit (with_trainable_layer): num_qubits parameters θ
 
   static constexpr const char* kinds = "zz, pauli, iqp, angle, angle_ladder";
 
@@ -41,20 +43,25 @@ struct feature_map_spec {
     if (num_qubits < 1 || num_qubits > 24)
       throw std::invalid_argument("feature map: num_qubits = " + std::to_string(num_qubits) + " must be in 1..24");
     const std::size_t nf = num_features ? num_features : num_qubits;
-    if (kind == "zz") return zz_feature_map(num_qubits, reps, entanglement, alpha);
-    if (kind == "pauli") return pauli_feature_map(num_qubits, reps, entanglement, alpha, paulis);
-    if (kind == "iqp") return iqp_feature_map(num_qubits, reps);
-    if (kind == "angle") return angle_embedding(nf, num_qubits, 'Y');
-    if (kind == "angle_ladder") return angle_ladder_map(nf, num_qubits, reps);
-    throw std::invalid_argument("feature map: unknown kind '" + kind + "' (one of " + kinds + ")");
+    circuit map;
+    if (kind == "zz") map = zz_feature_map(num_qubits, reps, entanglement, alpha);
+    else if (kind == "pauli") map = pauli_feature_map(num_qubits, reps, entanglement, alpha, paulis);
+    else if (kind == "iqp") map = iqp_feature_map(num_qubits, reps);
+    else if (kind == "angle") map = angle_embedding(nf, num_qubits, 'Y');
+    else if (kind == "angle_ladder") map = angle_ladder_map(nf, num_qubits, reps);
+    else throw std::invalid_argument("feature map: unknown kind '" + kind + "' (one of " + kinds + ")");
+    return trainable ? with_trainable_layer(map) : map;
   }
+  /// Trainable parameters θ the built map reads.
+  [[nodiscard]] std::size_t num_params() const { return trainable ? num_qubits : 0; }
   /// Features the map reads per sample.
   [[nodiscard]] std::size_t features_read() const {
     return (kind == "angle" || kind == "angle_ladder") && num_features ? num_features : num_qubits;
   }
   [[nodiscard]] nlohmann::json to_json() const {
     return {{"kind", kind},   {"num_qubits", num_qubits}, {"reps", reps},
-            {"entanglement", entanglement}, {"alpha", alpha}, {"paulis", paulis}, {"num_features", num_features}};
+            {"entanglement", entanglement}, {"alpha", alpha}, {"paulis", paulis}, {"num_features", num_features},
+            {"trainable", trainable}};
   }
   static feature_map_spec from_json(const nlohmann::json& j) {
     feature_map_spec s;
@@ -65,6 +72,7 @@ struct feature_map_spec {
     s.alpha = j.at("alpha").get<double>();
     s.paulis = j.at("paulis").get<std::vector<std::string>>();
     s.num_features = j.value("num_features", std::size_t{0});
+    s.trainable = j.value("trainable", false);  // absent in models written before trainable maps
     (void)s.build();  // validates the settings
     return s;
   }
@@ -386,14 +394,18 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
           {"seed", r.seed}};
 }
 
-/// Saves the quantum model: feature map, kernel settings, preprocessing, the support vectors' features and the
-/// SVM, as one versioned directory written atomically.
+/// Saves the quantum model: feature map, kernel settings (with the trained θ of a trainable map), preprocessing,
+/// the support vectors' features and the SVM, as one versioned directory written atomically.
 inline void save_pipeline_model(const std::filesystem::path& dir, const feature_map_spec& map, double feature_scale,
                                 const preprocessing& pre, const learn::svc& model, const Eigen::MatrixXd& x_train,
-                                const std::vector<std::string>& class_names) {
+                                const std::vector<std::string>& class_names, std::span<const double> theta = {}) {
+  if (theta.size() != map.num_params())
+    throw std::invalid_argument("save_pipeline_model: theta has " + std::to_string(theta.size()) +
+                                " values; the feature map has " + std::to_string(map.num_params()) + " parameters");
   learn::model_writer w("hqml-quantum-kernel-svc");
   w.json()["feature_map"] = map.to_json();
   w.json()["kernel"] = {{"type", "fidelity"}, {"feature_scale", feature_scale}};
+  if (!theta.empty()) w.json()["kernel"]["theta"] = std::vector<double>(theta.begin(), theta.end());
   w.json()["class_names"] = class_names;
   pre.save(w);
   // Prediction needs the training samples that are support vectors only.
@@ -407,6 +419,7 @@ inline void save_pipeline_model(const std::filesystem::path& dir, const feature_
 struct pipeline_model {
   feature_map_spec map;
   double feature_scale = 1;
+  std::vector<double> theta;  // trained parameters of a trainable feature map (empty otherwise)
   preprocessing pre;
   learn::svc model;
   Eigen::MatrixXd support_x;
@@ -420,10 +433,15 @@ struct pipeline_model {
     try {
       m.map = feature_map_spec::from_json(r.block("feature_map"));
       m.feature_scale = r.block("kernel").at("feature_scale").get<double>();
+      m.theta = r.block("kernel").value("theta", std::vector<double>{});
       m.class_names = r.block("class_names").get<std::vector<std::string>>();
     } catch (const nlohmann::json::exception& e) {
       throw learn::model_error(dir / "model.json", std::string("malformed block: ") + e.what());
     }
+    if (m.theta.size() != m.map.num_params())
+      throw learn::model_error(dir / "model.json", "kernel.theta has " + std::to_string(m.theta.size()) +
+                                                       " values; the feature map has " +
+                                                       std::to_string(m.map.num_params()) + " parameters");
     m.pre = preprocessing::load(r);
     m.support_x = r.matrix<double>("support_x");
     m.model = learn::load_svc(r, "svc");
@@ -435,8 +453,8 @@ struct pipeline_model {
     if (static_cast<std::size_t>(x.cols()) < map.features_read())
       throw std::invalid_argument("the data has " + std::to_string(raw.cols()) + " feature columns; the model needs " +
                                   std::to_string(map.features_read()) + " after preprocessing");
-    const Eigen::MatrixXd k =
-        fidelity_kernel<double>(map.build(), feature_scale * x, feature_scale * support_x, {}, kernel_options{threads, 256});
+    const Eigen::MatrixXd k = fidelity_kernel<double>(map.build(), feature_scale * x, feature_scale * support_x, theta,
+                                                      kernel_options{threads, 256});
     return {model.predict_sv(k), model.decision_function_sv(k)};
   }
 };

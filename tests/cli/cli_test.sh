@@ -92,6 +92,65 @@ assert \"'shape': (60, 60)\" in h and '<f8' in h, h
   grep -q "bad.csv:3:" "$work/err" || fail "bad CSV error lacks line: $(cat "$work/err")"
   [ ! -e "$work/m2" ] || fail "a model was written from bad data"
   ;;
+train_kernel)
+  python3 - "$work" <<'PY'
+import math, random, sys
+random.seed(7)
+with open(sys.argv[1] + "/train.csv", "w") as f:
+    f.write("x0,x1,y\n")
+    for i in range(40):
+        c = i % 2
+        r = random.uniform(0.0, 1.0) if c else random.uniform(1.5, 2.5)
+        a = random.uniform(0, 2 * math.pi)
+        f.write(f"{r * math.cos(a):.6f},{r * math.sin(a):.6f},{'in' if c else 'out'}\n")
+PY
+  t="$work/train.csv"
+  set +e
+  "$hqml" train --train "$t" --label y --train-kernel spsa --out "$work/m0" 2>"$work/err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "--train-kernel without --trainable: exit code $rc"
+  grep -q -- "--trainable" "$work/err" || fail "error does not name --trainable: $(cat "$work/err")"
+  # Untrained, theta = 0 makes the trainable layer the identity: the same decisions as the plain map.
+  "$hqml" train --train "$t" --label y --out "$work/plain" >/dev/null
+  "$hqml" train --train "$t" --label y --trainable --out "$work/zero" >/dev/null
+  [ "$(json "$work/zero/model.json" "d['kernel']['theta']")" = "[0.0, 0.0]" ] || fail "untrained theta"
+  [ "$(json "$work/zero/model.json" "d['feature_map']['trainable']")" = True ] || fail "trainable flag not saved"
+  "$hqml" predict --model "$work/plain" --data "$t" --label y --out "$work/plain.csv" 2>/dev/null
+  "$hqml" predict --model "$work/zero" --data "$t" --label y --out "$work/zero.csv" 2>/dev/null
+  cmp -s "$work/plain.csv" "$work/zero.csv" || fail "theta = 0 changed the predictions"
+  "$hqml" train --train "$t" --label y --trainable --train-kernel spsa --train-kernel-iters 10 --seed 3 \
+    --out "$work/spsa" >"$work/out"
+  grep -q "kernel training (spsa, alignment): loss" "$work/out" || fail "no training report: $(cat "$work/out")"
+  python3 - "$work/out" <<'PY' || fail "SPSA did not lower the loss"
+import re, sys
+m = re.search(r"loss (\S+) -> (\S+) in 10 iterations, 81 kernel evaluations", open(sys.argv[1]).read())
+assert m and float(m.group(2)) < float(m.group(1)), open(sys.argv[1]).read()
+PY
+  json "$work/spsa/model.json" "[abs(v) > 0 for v in d['kernel']['theta']] == [True, True] or exit(1)" >/dev/null \
+    || fail "trained theta missing or zero"
+  "$hqml" predict --model "$work/spsa" --data "$t" --label y --out "$work/spsa.csv" 2>/dev/null
+  # The same SVM with another theta in the model file must predict differently: predict reads theta.
+  cp -r "$work/spsa" "$work/moved"
+  python3 -c "
+import json; p='$work/moved/model.json'; d=json.load(open(p)); d['kernel']['theta'] = [1.0, -1.0]; json.dump(d, open(p,'w'))"
+  "$hqml" predict --model "$work/moved" --data "$t" --label y --out "$work/moved.csv" 2>/dev/null
+  cmp -s "$work/moved.csv" "$work/spsa.csv" && fail "predict ignores the model's theta"
+  "$hqml" train --train "$t" --label y --trainable --train-kernel gradient --train-kernel-objective svc \
+    --train-kernel-iters 3 --out "$work/svc" | grep -q "kernel training (gradient, svc)" || fail "gradient/svc run"
+  # A model without theta for its trainable map is refused; one from before trainable maps still loads.
+  python3 -c "
+import json; p='$work/spsa/model.json'; d=json.load(open(p)); del d['kernel']['theta']; json.dump(d, open(p,'w'))"
+  set +e
+  "$hqml" predict --model "$work/spsa" --data "$t" --label y 2>"$work/err" >/dev/null
+  rc=$?
+  set -e
+  [ $rc -ne 0 ] && grep -q "kernel.theta has 0 values" "$work/err" || fail "model without theta: rc $rc, $(cat "$work/err")"
+  python3 -c "
+import json; p='$work/plain/model.json'; d=json.load(open(p)); del d['feature_map']['trainable']; json.dump(d, open(p,'w'))"
+  "$hqml" predict --model "$work/plain" --data "$t" --label y --out "$work/old.csv" 2>/dev/null
+  cmp -s "$work/plain.csv" "$work/old.csv" || fail "a model without the trainable key predicts differently"
+  ;;
 tune)
   "$hqml" tune --budget 8 --folds 3 --seed 2 --json >"$work/tune.json"
   python3 - "$work/tune.json" <<'PY' || fail "tune output"
