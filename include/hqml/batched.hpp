@@ -62,8 +62,11 @@ void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::Matri
     per_sample(i, sv);
   };
   const int nt = cpu_detail::resolve_threads(threads);
+  // A small batch (about 0.1 ms of gate work) runs on the calling thread: starting a team costs more, and much
+  // more when another process holds the other cores.
+  const double work = double(n) * double(std::size_t{1} << c.num_qubits()) * double(ops.size() + 1);
 #if defined(_OPENMP)
-#pragma omp parallel num_threads(nt) if (n > 1 && nt > 1)
+#pragma omp parallel num_threads(nt) if (n > 1 && nt > 1 && work >= 65536.0)
 #endif
   {
     state_vector<Real, basic_cpu<sequential_threads>> sv(c.num_qubits());

@@ -12,14 +12,20 @@
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <filesystem>
+#include <future>
 #include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 namespace hqml {
 
@@ -30,28 +36,78 @@ struct kernel_options {
 
 namespace detail {
 
-// Visits the (I, J) tiles of an na × nb product in parallel; upper_only keeps J ≥ I.
-template <class F>
-void for_each_tile(Eigen::Index na, Eigen::Index nb, Eigen::Index tile, bool upper_only, int threads, const F& f) {
+inline void check_tile(Eigen::Index tile) {
+  if (tile < 1) throw std::invalid_argument("hqml: kernel tile size must be at least 1");
+}
+
+/// Rows [a0, a0 + na) of `a` against all rows of `b`: calls store(r, c, nr, nc, tile) for each tile of
+/// |⟨a_i|b_j⟩|² (r, c relative to a0 and to b's first row), in parallel over tiles. With `upper_only` (a and b the
+/// same states, a0 = 0), only tiles with c ≥ r are visited, and in the diagonal tiles only j ≥ i is meaningful.
+///
+/// One real matrix product per tile instead of a complex one: a row of states read as reals is r_i = (Re a_i0,
+/// Im a_i0, Re a_i1, ...), and s_i = (−Im a_i0, Re a_i0, ...) is the same row with each pair rotated, so
+/// Re⟨a_i|b_j⟩ = r_i·r_j and Im⟨a_i|b_j⟩ = s_i·r_j. Stacking the tile's r rows over its s rows gives both parts in
+/// one real GEMM (2·nr × 2D times 2D × nc), which Eigen runs close to its real peak and about twice as fast as its
+/// complex product of the same flops; the states are read in place, and the stacked rows are built once per
+/// row tile and per thread, not per tile.
+template <class Real, class Store>
+void gram_tiles(const state_matrix<Real>& a, Eigen::Index a0, Eigen::Index na, const state_matrix<Real>& b,
+                bool upper_only, const kernel_options& opt, const Store& store) {
+  using real_rows = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using real_map = Eigen::Map<const real_rows>;
+  using real_cols = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;
+  check_tile(opt.tile);
+  const Eigen::Index tile = opt.tile, nb = b.rows(), d2 = 2 * a.cols();
+  // std::complex<Real> arrays may be read as arrays of (re, im) pairs ([complex.numbers]).
+  const real_map ra(reinterpret_cast<const Real*>(a.data()), a.rows(), d2);
+  const real_map rb(reinterpret_cast<const Real*>(b.data()), b.rows(), d2);
   const Eigen::Index ti = (na + tile - 1) / tile, tj = (nb + tile - 1) / tile;
   std::vector<std::pair<Eigen::Index, Eigen::Index>> tiles;
   for (Eigen::Index i = 0; i < ti; ++i)
     for (Eigen::Index j = upper_only ? i : 0; j < tj; ++j) tiles.emplace_back(i, j);
   const auto count = static_cast<long>(tiles.size());
-  const int nt = cpu_detail::resolve_threads(threads);
+  const int nt = cpu_detail::resolve_threads(opt.threads);
   (void)nt;
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (count > 1 && nt > 1)
+#pragma omp parallel num_threads(nt) if (count > 1 && nt > 1)
 #endif
-  for (long t = 0; t < count; ++t) {
-    const auto [i, j] = tiles[static_cast<std::size_t>(t)];
-    const Eigen::Index r0 = i * tile, c0 = j * tile;
-    f(r0, std::min(tile, na - r0), c0, std::min(tile, nb - c0));
+  {
+    real_rows lhs;  // the current row tile: its r rows, then its s rows
+    real_cols prod;
+    Eigen::Index lhs_tile = -1;
+#if defined(_OPENMP)
+    // Eigen parallelizes a product by itself unless it runs in a team of several threads; with one thread
+    // requested (an inactive region) it would start its own team. This sets only this region's thread count.
+    omp_set_num_threads(1);
+#pragma omp for schedule(dynamic, 1)
+#endif
+    for (long t = 0; t < count; ++t) {
+      const auto [i, j] = tiles[static_cast<std::size_t>(t)];
+      const Eigen::Index r0 = i * tile, c0 = j * tile, nr = std::min(tile, na - r0), nc = std::min(tile, nb - c0);
+      if (i != lhs_tile) {
+        lhs.resize(2 * nr, d2);
+        lhs.topRows(nr) = ra.middleRows(a0 + r0, nr);
+        for (Eigen::Index r = 0; r < nr; ++r) {
+          const Real* src = ra.data() + (a0 + r0 + r) * d2;
+          Real* dst = &lhs(nr + r, 0);
+          for (Eigen::Index k = 0; k < d2; k += 2) {
+            dst[k] = -src[k + 1];
+            dst[k + 1] = src[k];
+          }
+        }
+        lhs_tile = i;
+      }
+      prod.noalias() = lhs * rb.middleRows(c0, nc).transpose();
+      store(r0, c0, nr, nc, (prod.topRows(nr).array().square() + prod.bottomRows(nr).array().square()).matrix());
+    }
   }
 }
 
-inline void check_tile(Eigen::Index tile) {
-  if (tile < 1) throw std::invalid_argument("hqml: kernel tile size must be at least 1");
+template <class Real>
+void check_same_dimension(const state_matrix<Real>& a, const state_matrix<Real>& b) {
+  if (a.cols() != b.cols())
+    throw std::invalid_argument("hqml::fidelity_kernel: states of dimension " + std::to_string(a.cols()) + " and " +
+                                std::to_string(b.cols()));
 }
 
 }  // namespace detail
@@ -60,32 +116,30 @@ inline void check_tile(Eigen::Index tile) {
 template <class Real>
 [[nodiscard]] Eigen::MatrixXd fidelity_kernel(const state_matrix<Real>& a, const state_matrix<Real>& b,
                                               const kernel_options& opt = {}) {
-  if (a.cols() != b.cols())
-    throw std::invalid_argument("hqml::fidelity_kernel: states of dimension " + std::to_string(a.cols()) + " and " +
-                                std::to_string(b.cols()));
-  detail::check_tile(opt.tile);
+  detail::check_same_dimension(a, b);
   Eigen::MatrixXd k(a.rows(), b.rows());
-  detail::for_each_tile(a.rows(), b.rows(), opt.tile, false, opt.threads,
-                        [&](Eigen::Index r0, Eigen::Index nr, Eigen::Index c0, Eigen::Index nc) {
-                          Eigen::Matrix<std::complex<Real>, Eigen::Dynamic, Eigen::Dynamic> g =
-                              a.middleRows(r0, nr).conjugate() * b.middleRows(c0, nc).transpose();
-                          k.block(r0, c0, nr, nc) = g.cwiseAbs2().template cast<double>();
-                        });
+  detail::gram_tiles<Real>(a, 0, a.rows(), b, false, opt,
+                           [&](Eigen::Index r0, Eigen::Index c0, Eigen::Index nr, Eigen::Index nc, const auto& t) {
+                             k.block(r0, c0, nr, nc) = t.template cast<double>();
+                           });
   return k;
 }
 
-/// The symmetric train × train kernel: upper-triangle tiles only, mirrored; the diagonal is |⟨a_i|a_i⟩|².
+/// The symmetric train × train kernel: upper-triangle tiles only, each also written to its mirror tile, so the
+/// result is exactly symmetric; the diagonal is |⟨a_i|a_i⟩|².
 template <class Real>
 [[nodiscard]] Eigen::MatrixXd fidelity_kernel(const state_matrix<Real>& a, const kernel_options& opt = {}) {
-  detail::check_tile(opt.tile);
   Eigen::MatrixXd k(a.rows(), a.rows());
-  detail::for_each_tile(a.rows(), a.rows(), opt.tile, true, opt.threads,
-                        [&](Eigen::Index r0, Eigen::Index nr, Eigen::Index c0, Eigen::Index nc) {
-                          Eigen::Matrix<std::complex<Real>, Eigen::Dynamic, Eigen::Dynamic> g =
-                              a.middleRows(r0, nr).conjugate() * a.middleRows(c0, nc).transpose();
-                          k.block(r0, c0, nr, nc) = g.cwiseAbs2().template cast<double>();
-                        });
-  k.template triangularView<Eigen::StrictlyLower>() = k.transpose();
+  detail::gram_tiles<Real>(a, 0, a.rows(), a, true, opt,
+                           [&](Eigen::Index r0, Eigen::Index c0, Eigen::Index nr, Eigen::Index nc, const auto& t) {
+                             if (r0 != c0) {
+                               k.block(r0, c0, nr, nc) = t.template cast<double>();
+                               k.block(c0, r0, nc, nr) = t.transpose().template cast<double>();
+                               return;
+                             }
+                             for (Eigen::Index c = 0; c < nc; ++c)
+                               for (Eigen::Index r = 0; r <= c; ++r) k(r0 + r, c0 + c) = k(c0 + c, r0 + r) = double(t(r, c));
+                           });
   return k;
 }
 
@@ -107,24 +161,34 @@ template <class Real = double>
 }
 
 /// Streams the fidelity kernel rows(X) × rows(Y) (Y = X when `y` is empty) to a float64 .npy file one row block
-/// at a time: memory holds the states and one block of `block_rows` rows. The file appears atomically.
+/// at a time: memory holds the states and two blocks of `block_rows` rows, one being written to the file while
+/// the next is computed. The file appears atomically.
 template <class Real = double>
 void fidelity_kernel_to_npy(const circuit& feature_map, const Eigen::Ref<const Eigen::MatrixXd>& x,
                             const Eigen::MatrixXd* y, const std::filesystem::path& out,
                             std::span<const double> theta = {}, const kernel_options& opt = {},
                             Eigen::Index block_rows = 1024) {
+  using block_t = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   if (block_rows < 1) throw std::invalid_argument("hqml::fidelity_kernel_to_npy: block_rows must be at least 1");
+  detail::check_tile(opt.tile);
   const auto sx = batched_states<Real>(feature_map, x, theta, opt.threads);
   const state_matrix<Real> sy_own = y ? batched_states<Real>(feature_map, *y, theta, opt.threads) : state_matrix<Real>();
   const state_matrix<Real>& sy = y ? sy_own : sx;
   io::npy_stream_writer<double> w(out, static_cast<std::size_t>(sx.rows()), static_cast<std::size_t>(sy.rows()));
-  for (Eigen::Index r0 = 0; r0 < sx.rows(); r0 += block_rows) {
+  std::array<block_t, 2> blocks;
+  std::future<void> writing;
+  for (Eigen::Index r0 = 0, b = 0; r0 < sx.rows(); r0 += block_rows, b ^= 1) {
     const Eigen::Index nr = std::min(block_rows, sx.rows() - r0);
-    const state_matrix<Real> rows = sx.middleRows(r0, nr);
-    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> block =
-        fidelity_kernel<Real>(rows, sy, opt);
-    w.append_rows(block.data(), static_cast<std::size_t>(nr));
+    block_t& block = blocks[static_cast<std::size_t>(b)];
+    block.resize(nr, sy.rows());
+    detail::gram_tiles<Real>(sx, r0, nr, sy, false, opt,
+                             [&](Eigen::Index r, Eigen::Index c, Eigen::Index tr, Eigen::Index tc, const auto& t) {
+                               block.block(r, c, tr, tc) = t.template cast<double>();
+                             });
+    if (writing.valid()) writing.get();
+    writing = std::async(std::launch::async, [&w, &block, nr] { w.append_rows(block.data(), static_cast<std::size_t>(nr)); });
   }
+  if (writing.valid()) writing.get();
   w.finalize();
 }
 
