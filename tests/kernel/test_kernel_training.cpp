@@ -163,6 +163,17 @@ TEST_CASE("Parameter-shift kernel gradients equal central finite differences", "
       REQUIRE(fourth < 1e-8);
     }
   }
+  SECTION("threads give the same derivatives as one thread") {
+    // Large enough (samples × gates × amplitudes) for the shifted simulations to run on a thread team.
+    const circuit c = with_trainable_layer(zz_feature_map(5, 2, "linear"));
+    const Eigen::MatrixXd x = uniform_angles(48, 5, g);
+    const auto theta = random_theta(5, g);
+    const parameter_shift_kernel pk(c);
+    const auto one = pk.kernel_and_gradient(x, theta, serial);
+    const auto two = pk.kernel_and_gradient(x, theta, kernel_options{2, 16});
+    for (std::size_t k = 0; k < theta.size(); ++k)
+      REQUIRE((one.gradient[k] - two.gradient[k]).cwiseAbs().maxCoeff() < 1e-13);
+  }
   SECTION("the shift rules themselves") {
     REQUIRE(shift_rule(gate_kind::rzz).size() == 2);
     REQUIRE(shift_rule(gate_kind::cp).size() == 2);
