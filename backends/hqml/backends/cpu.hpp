@@ -62,27 +62,40 @@ inline int resolve_threads(int requested) {
 }
 
 /// Calls f(base) for every index of an n-qubit register whose bits at the ascending positions `fixed` are
-/// zero, in parallel. Contiguous runs below the lowest fixed bit are walked by an inner loop that the
-/// compiler can vectorize.
+/// zero, in parallel. Bases are walked in runs where they step by a constant stride (1, or 2^t when the
+/// fixed positions start with 0..t-1), so the inner loop's addresses are affine and the compiler can
+/// vectorize it: with t > 0 a gate on qubit 0 touches one contiguous group per base.
 template <bool Parallel, class F>
 inline void for_each_base(unsigned n, std::span<const unsigned> fixed, int threads, const F& f) {
   const auto k = static_cast<unsigned>(fixed.size());
   const index_t count = index_t{1} << (n - k);
-  const index_t run = k ? std::min<index_t>(index_t{1} << fixed[0], count) : count;
+  unsigned t = 0;  // fixed positions 0..t-1 are all present
+  while (t < k && fixed[t] == t) ++t;
+  const index_t run = t < k ? std::min<index_t>(index_t{1} << (fixed[t] - t), count) : count;
   const index_t chunk = std::min<index_t>(count, index_t{1} << 12);
   const index_t nchunks = count / chunk;
   const unsigned* pos = fixed.data();
-  auto body = [&](index_t c) {
+  // The stride is a compile-time constant in the common cases (t = 0, 1) so the loops vectorize.
+  auto strided = [&]<unsigned T>(index_t c, unsigned tt) {
+    const unsigned sh = T == ~0u ? tt : T;
     const index_t j0 = c * chunk;
     if (run >= chunk) {
       const index_t b = kernels::insert_zeros(j0, pos, k);
-      for (index_t l = 0; l < chunk; ++l) f(b + l);
+      for (index_t l = 0; l < chunk; ++l) f(b + (l << sh));
     } else {
       for (index_t j = j0; j < j0 + chunk; j += run) {
         const index_t b = kernels::insert_zeros(j, pos, k);
-        for (index_t l = 0; l < run; ++l) f(b + l);
+        for (index_t l = 0; l < run; ++l) f(b + (l << sh));
       }
     }
+  };
+  auto body = [&](index_t c) {
+    if (t == 0)
+      strided.template operator()<0>(c, 0);
+    else if (t == 1)
+      strided.template operator()<1>(c, 1);
+    else
+      strided.template operator()<~0u>(c, t);
   };
 #if defined(_OPENMP)
   if (Parallel && count >= parallel_threshold && threads != 1) {

@@ -1,14 +1,16 @@
 #pragma once
 // Gate maths on one index group, written once for every backend: a functor says what happens to
 // the amplitudes a gate touches; the backends' drivers say how the index space is walked.
-// Amplitudes are interleaved (re, im) pairs of Real.
+// Amplitudes are interleaved (re, im) pairs of Real. A base index has zeros at the gate's qubits, so
+// base + offset equals base | offset; the kernels add, which keeps addresses affine in a driver's
+// contiguous run of bases and lets the compiler vectorize across it.
 
 #include <hqml/config.hpp>
 #include <hqml/kernels/index.hpp>
 
 namespace hqml::kernels {
 
-/// Dense 2×2 matrix on the pair (a[i0], a[i1]), i0 = base | control, i1 = i0 | offset.
+/// Dense 2×2 matrix on the pair (a[i0], a[i1]), i0 = base + control, i1 = i0 + offset.
 template <class Real>
 struct dense1_kernel {
   Real m[8];  // row-major (re, im) of m00, m01, m10, m11
@@ -16,8 +18,8 @@ struct dense1_kernel {
   index_t control;  // bits that must be set (controlled gates); 0 otherwise
 
   HQML_HOST_DEVICE HQML_FORCE_INLINE void operator()(Real* HQML_RESTRICT a, index_t base) const {
-    const index_t i0 = base | control;
-    const index_t i1 = i0 | offset;
+    const index_t i0 = base + control;
+    const index_t i1 = i0 + offset;
     const Real ar = a[2 * i0], ai = a[2 * i0 + 1], br = a[2 * i1], bi = a[2 * i1 + 1];
     a[2 * i0] = m[0] * ar - m[1] * ai + m[2] * br - m[3] * bi;
     a[2 * i0 + 1] = m[0] * ai + m[1] * ar + m[2] * bi + m[3] * br;
@@ -87,7 +89,7 @@ struct masked_phase_kernel {
   index_t mask;
 
   HQML_HOST_DEVICE HQML_FORCE_INLINE void operator()(Real* HQML_RESTRICT a, index_t base) const {
-    const index_t i = base | mask;
+    const index_t i = base + mask;
     const Real xr = a[2 * i], xi = a[2 * i + 1];
     a[2 * i] = pre * xr - pim * xi;
     a[2 * i + 1] = pre * xi + pim * xr;
@@ -100,7 +102,7 @@ struct swap_kernel {
   index_t off0, off1;
 
   HQML_HOST_DEVICE HQML_FORCE_INLINE void operator()(Real* HQML_RESTRICT a, index_t base) const {
-    const index_t i = base | off0, j = base | off1;
+    const index_t i = base + off0, j = base + off1;
     const Real r = a[2 * i], m = a[2 * i + 1];
     a[2 * i] = a[2 * j];
     a[2 * i + 1] = a[2 * j + 1];
