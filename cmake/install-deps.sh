@@ -2,7 +2,8 @@
 # Installs the Debian packages hqml builds and tests against. Idempotent: quiet when all are present.
 # Usage: cmake/install-deps.sh [--with-svm]
 set -euo pipefail
-pkgs=(cmake ninja-build g++ libeigen3-dev catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev libsvm-dev)
+pkgs=(cmake ninja-build g++ clang libomp-dev libeigen3-dev catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
+  libsvm-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -150,12 +150,15 @@ struct json_value {
   double number = 0.0;
   std::string text;                                        // string value, or a number's spelling
   std::vector<json_value> items;                           // array elements
-  std::vector<std::pair<std::string, json_value>> members; // object members in order
+  // Object members in order, as parallel lists: a pair<string, json_value> member would need
+  // json_value complete inside its own definition (clang rejects it).
+  std::vector<std::string> keys;
+  std::vector<json_value> values;
   std::size_t line = 0, column = 0;
 
   [[nodiscard]] const json_value* find(std::string_view key) const {
-    for (const auto& [k, v] : members)
-      if (k == key) return &v;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (keys[i] == key) return &values[i];
     return nullptr;
   }
   [[nodiscard]] const char* type_name() const noexcept {
@@ -237,7 +240,9 @@ class json_reader {
         if (p_ >= s_.size() || s_[p_] != '"') fail("expected a member name in quotes, found " + found());
         std::string key = string_body();
         expect(':', "':' after a member name");
-        v.members.emplace_back(std::move(key), value(depth + 1));
+        json_value member = value(depth + 1);
+        v.keys.push_back(std::move(key));
+        v.values.push_back(std::move(member));
         skip_ws();
         if (p_ < s_.size() && s_[p_] == ',') {
           ++p_;
