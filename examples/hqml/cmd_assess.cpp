@@ -21,26 +21,15 @@ struct assess_cli {
 int assess_main(const assess_cli& o) {
   const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
-  const bool angle = spec.kind == "angle" || spec.kind == "angle_ladder";
-  preprocessing pre(angle ? static_cast<std::size_t>(d.features.cols()) : spec.num_qubits, pi);
-  pre.fit(d.features);
+  const preprocessing pre = fit_preprocessing(spec, d.features);
   const Eigen::MatrixXd x = pre.transform(d.features);
-  if (!angle) spec.num_qubits = std::min(spec.num_qubits, static_cast<std::size_t>(x.cols()));
   const double gamma = o.gamma > 0 ? o.gamma : 1.0 / static_cast<double>(x.cols());
   const Eigen::MatrixXd kq = fidelity_kernel<double>(spec.build(), o.scale * x, {}, kernel_options{o.threads, 256});
   const Eigen::MatrixXd kc = rbf_kernel(x, x, gamma);
   learn::assessment_options opt;
   opt.lambda = o.lambda;
   const auto a = learn::assess_kernels(kc, kq, d.labels, opt);
-  const nlohmann::json j = {{"n", a.n},
-                            {"geometric_difference", a.geometric_difference},
-                            {"complexity_classical", a.complexity_classical},
-                            {"complexity_quantum", a.complexity_quantum},
-                            {"dimension_classical", a.dimension_classical},
-                            {"dimension_quantum", a.dimension_quantum},
-                            {"lambda", a.lambda},
-                            {"verdict", learn::to_string(a.verdict)},
-                            {"explanation", a.explanation}};
+  const nlohmann::json j = assessment_json(a);
   if (o.json) std::cout << j.dump() << "\n";
   else std::cout << j.dump(2) << "\n";
   return 0;

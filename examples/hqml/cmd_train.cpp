@@ -44,11 +44,8 @@ int train_main(const train_cli& o) {
   const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
   if (d.class_names.size() < 2) throw usage_error(o.train + ": the label column has one class only");
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
-  const bool angle = spec.kind == "angle" || spec.kind == "angle_ladder";
-  preprocessing pre(angle ? static_cast<std::size_t>(d.features.cols()) : spec.num_qubits, pi);
-  pre.fit(d.features);
+  const preprocessing pre = fit_preprocessing(spec, d.features);
   const Eigen::MatrixXd x = pre.transform(d.features);
-  if (!angle) spec.num_qubits = std::min(spec.num_qubits, static_cast<std::size_t>(x.cols()));
   spec.trainable = o.training.trainable;
   std::vector<double> theta(spec.num_params(), 0.0);  // θ = 0: RY(0) = I, the map without the trainable layer
   const kernel_options kopt{o.threads, 256};

@@ -269,9 +269,10 @@ class circuit {
 
   static operation inverse_of(const operation& op) {
     operation r = op;
-    auto negate_all = [&] {
+    if (is_rotation(op.kind)) {
       for (auto& a : r.params) a = -a;
-    };
+      return r;
+    }
     switch (op.kind) {
       case gate_kind::s: r.kind = gate_kind::sdg; break;
       case gate_kind::sdg: r.kind = gate_kind::s; break;
@@ -279,17 +280,6 @@ class circuit {
       case gate_kind::tdg: r.kind = gate_kind::t; break;
       case gate_kind::sx: r.kind = gate_kind::sxdg; break;
       case gate_kind::sxdg: r.kind = gate_kind::sx; break;
-      case gate_kind::rx:
-      case gate_kind::ry:
-      case gate_kind::rz:
-      case gate_kind::p:
-      case gate_kind::crx:
-      case gate_kind::cry:
-      case gate_kind::crz:
-      case gate_kind::cp:
-      case gate_kind::rxx:
-      case gate_kind::ryy:
-      case gate_kind::rzz: negate_all(); break;
       case gate_kind::u:  // U(θ,φ,λ)^† = U(−θ,−λ,−φ)
         r.params = {-op.params[0], -op.params[2], -op.params[1]};
         break;

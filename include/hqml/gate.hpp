@@ -91,6 +91,24 @@ inline constexpr std::array<gate_info, num_gate_kinds> gate_table{{
   return k != gate_kind::measure && k != gate_kind::reset && k != gate_kind::barrier;
 }
 
+/// One-parameter rotation groups: G(a) G(b) = G(a + b) and G(a)^-1 = G(-a) (inversion and rotation merging rely on it).
+[[nodiscard]] constexpr bool is_rotation(gate_kind k) {
+  switch (k) {
+    case gate_kind::rx:
+    case gate_kind::ry:
+    case gate_kind::rz:
+    case gate_kind::p:
+    case gate_kind::crx:
+    case gate_kind::cry:
+    case gate_kind::crz:
+    case gate_kind::cp:
+    case gate_kind::rxx:
+    case gate_kind::ryy:
+    case gate_kind::rzz: return true;
+    default: return false;
+  }
+}
+
 /// The gate kind with this OpenQASM name, if hqml has one natively.
 [[nodiscard]] inline std::optional<gate_kind> gate_kind_from_name(std::string_view name) {
   for (std::size_t i = 0; i < num_gate_kinds; ++i)

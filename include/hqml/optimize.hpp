@@ -12,23 +12,6 @@ namespace hqml {
 
 namespace detail {
 
-inline bool is_mergeable_rotation(gate_kind k) {
-  switch (k) {
-    case gate_kind::rx:
-    case gate_kind::ry:
-    case gate_kind::rz:
-    case gate_kind::p:
-    case gate_kind::crx:
-    case gate_kind::cry:
-    case gate_kind::crz:
-    case gate_kind::cp:
-    case gate_kind::rxx:
-    case gate_kind::ryy:
-    case gate_kind::rzz: return true;
-    default: return false;
-  }
-}
-
 // Gates whose qubits may be given in any order without changing the gate.
 inline bool is_symmetric(gate_kind k) {
   return k == gate_kind::cz || k == gate_kind::swap || k == gate_kind::cp || k == gate_kind::rxx ||
@@ -98,7 +81,7 @@ struct optimize_stats {
             changed = true;
             continue;
           }
-          if (p.kind == op.kind && detail::is_mergeable_rotation(op.kind)) {
+          if (p.kind == op.kind && is_rotation(op.kind)) {
             p.params[0] = p.params[0] + op.params[0];
             ++st.merged_rotations;
             changed = true;

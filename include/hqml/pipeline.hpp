@@ -139,6 +139,35 @@ class preprocessing {
   bool fitted_ = false;
 };
 
+/// Fits the preprocessing `spec` needs on the raw features x and fits `spec` to what comes out: angle maps
+/// read every feature (or spec.num_features of them, reduced by PCA), the other maps one per qubit, with the
+/// qubit count lowered when there are fewer features than qubits.
+inline preprocessing fit_preprocessing(feature_map_spec& spec, const Eigen::MatrixXd& x, double angle_max = pi) {
+  const bool angle = spec.kind == "angle" || spec.kind == "angle_ladder";
+  const auto cols = static_cast<std::size_t>(x.cols());
+  const std::size_t keep = angle ? (spec.num_features ? spec.num_features : cols) : spec.num_qubits;
+  preprocessing pre(keep, angle_max);
+  pre.fit(x);
+  const std::size_t out = std::min(keep, cols);
+  if (angle) spec.num_features = out;
+  else spec.num_qubits = std::min(spec.num_qubits, out);
+  return pre;
+}
+
+/// The quantum-versus-classical assessment as JSON (metrics.json and hqml assess print the same fields).
+[[nodiscard]] inline nlohmann::json assessment_json(const learn::kernel_assessment& a) {
+  return {{"n", a.n},
+          {"geometric_difference", a.geometric_difference},
+          {"complexity_classical", a.complexity_classical},
+          {"complexity_quantum", a.complexity_quantum},
+          {"dimension_classical", a.dimension_classical},
+          {"dimension_quantum", a.dimension_quantum},
+          {"lambda", a.lambda},
+          {"verdict", learn::to_string(a.verdict)},
+          {"quantum_worth_trying", a.quantum_worth_trying()},
+          {"explanation", a.explanation}};
+}
+
 /// Settings of one pipeline run.
 struct pipeline_config {
   std::filesystem::path data;            // CSV with a header row; empty: the built-in ad hoc dataset
@@ -305,16 +334,10 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
     res.x_test = learn::take_rows(d.features, split.test);
     res.y_train = learn::take(d.labels, split.train);
     res.y_test = learn::take(d.labels, split.test);
-    const bool ladder = cfg.map.kind == "angle_ladder" || cfg.map.kind == "angle";
     if (!res.map.num_qubits) res.map.num_qubits = std::min<std::size_t>(res.raw_features, 8);
-    const std::size_t keep = ladder && res.map.num_features ? res.map.num_features : res.map.num_qubits;
-    res.pre = preprocessing(keep, cfg.angle_max);
-    res.pre.fit(res.x_train);
+    res.pre = fit_preprocessing(res.map, res.x_train, cfg.angle_max);
     res.x_train = res.pre.transform(res.x_train);
     res.x_test = res.pre.transform(res.x_test);
-    if (static_cast<std::size_t>(res.x_train.cols()) < res.map.num_qubits && !ladder)
-      res.map.num_qubits = static_cast<std::size_t>(res.x_train.cols());
-    if (ladder) res.map.num_features = static_cast<std::size_t>(res.x_train.cols());
   }
   done("load and preprocess");
 
@@ -380,15 +403,7 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
           {"feature_map", r.map.to_json()},
           {"quantum", detail::model_json(r.quantum, "feature_scale")},
           {"classical", detail::model_json(r.classical, "gamma")},
-          {"assessment", {{"geometric_difference", a.geometric_difference},
-                          {"complexity_classical", a.complexity_classical},
-                          {"complexity_quantum", a.complexity_quantum},
-                          {"dimension_classical", a.dimension_classical},
-                          {"dimension_quantum", a.dimension_quantum},
-                          {"lambda", a.lambda},
-                          {"verdict", learn::to_string(a.verdict)},
-                          {"quantum_worth_trying", a.quantum_worth_trying()},
-                          {"explanation", a.explanation}}},
+          {"assessment", assessment_json(a)},
           {"timings", timings},
           {"threads", r.threads},
           {"seed", r.seed}};

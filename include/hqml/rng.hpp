@@ -27,6 +27,16 @@ class xoshiro256 {
     std::uint64_t s = seed ^ (stream * 0xd1b54a32d192ed03ull);
     for (auto& w : s_) w = splitmix64(s);
   }
+  /// The generator in the given state (not all zero: that state is a fixed point), for other seeding rules.
+  HQML_HOST_DEVICE static constexpr xoshiro256 from_state(std::uint64_t s0, std::uint64_t s1, std::uint64_t s2,
+                                                          std::uint64_t s3) {
+    xoshiro256 g;
+    g.s_[0] = (s0 | s1 | s2 | s3) == 0 ? 1 : s0;
+    g.s_[1] = s1;
+    g.s_[2] = s2;
+    g.s_[3] = s3;
+    return g;
+  }
   HQML_HOST_DEVICE static constexpr result_type min() { return 0; }
   HQML_HOST_DEVICE static constexpr result_type max() { return ~result_type{0}; }
   HQML_HOST_DEVICE constexpr result_type operator()() {
