@@ -7,6 +7,8 @@
 #include <hqml/feature_map.hpp>
 #include <hqml/quantum_kernel.hpp>
 
+#include "common/json_data.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <complex>
@@ -16,20 +18,6 @@
 using namespace hqml;
 
 namespace {
-
-nlohmann::json load_reference() {
-  std::ifstream in(std::string(HQML_SOURCE_DIR) + "/tests/reference/kernel_reference.json");
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
-Eigen::MatrixXd matrix_of(const nlohmann::json& rows) {
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    for (std::size_t j = 0; j < rows[i].size(); ++j)
-      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j].get<double>();
-  return m;
-}
 
 circuit map_of(const nlohmann::json& c) {
   entanglement ent;
@@ -43,13 +31,13 @@ circuit map_of(const nlohmann::json& c) {
 
 TEMPLATE_TEST_CASE("Pauli and ZZ feature maps reproduce Qiskit's states and kernels", "[kernel][qiskit]", float,
                    double) {
-  const auto ref = load_reference();
+  const auto ref = hqml::test::load_reference("kernel_reference.json");
   const double tol = std::is_same_v<TestType, float> ? 2e-5 : 1e-10;
   REQUIRE(ref["cases"].size() >= 8);
   for (const auto& c : ref["cases"]) {
     INFO("case " << c["name"].get<std::string>());
     const circuit fm = map_of(c);
-    const Eigen::MatrixXd x = matrix_of(c["x"]), y = matrix_of(c["y"]);
+    const Eigen::MatrixXd x = hqml::test::matrix_of(c["x"]), y = hqml::test::matrix_of(c["y"]);
     const auto states = batched_states<TestType>(fm, x);
     for (Eigen::Index i = 0; i < x.rows(); ++i)
       for (Eigen::Index k = 0; k < states.cols(); ++k) {
@@ -58,9 +46,9 @@ TEMPLATE_TEST_CASE("Pauli and ZZ feature maps reproduce Qiskit's states and kern
         REQUIRE(std::abs(std::complex<double>(states(i, k)) - expect) < tol);
       }
     const Eigen::MatrixXd k_train = fidelity_kernel<TestType>(fm, x);
-    REQUIRE((k_train - matrix_of(c["k_train"])).cwiseAbs().maxCoeff() < tol);
+    REQUIRE((k_train - hqml::test::matrix_of(c["k_train"])).cwiseAbs().maxCoeff() < tol);
     const Eigen::MatrixXd k_test = fidelity_kernel<TestType>(fm, y, x);
-    REQUIRE((k_test - matrix_of(c["k_test"])).cwiseAbs().maxCoeff() < tol);
+    REQUIRE((k_test - hqml::test::matrix_of(c["k_test"])).cwiseAbs().maxCoeff() < tol);
   }
 }
 

@@ -10,6 +10,8 @@
 #include <hqml/learn/alignment.hpp>
 #include <hqml/quantum_kernel.hpp>
 
+#include "common/json_data.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -106,12 +108,6 @@ std::pair<double, double> worst_kernel_gradient_error(const circuit& c, const Ei
   return {central, fourth};
 }
 
-nlohmann::json load_reference() {
-  std::ifstream in(std::string(HQML_SOURCE_DIR) + "/tests/reference/kernel_training_reference.json");
-  REQUIRE(in.good());
-  return nlohmann::json::parse(in);
-}
-
 // The circuits of kernel_training_reference.py.
 circuit reference_map(const std::string& name, std::uint32_t n) {
   if (name == "ry_zz_n2") return with_trainable_layer(zz_feature_map(n, 2, "linear"));
@@ -124,14 +120,6 @@ circuit reference_map(const std::string& name, std::uint32_t n) {
   for (std::uint32_t q = 0; q + 1 < n; ++q) c.cx(q, q + 1);
   for (std::uint32_t q = 0; q < n; ++q) c.rx(q, feature(q));
   return c;
-}
-
-Eigen::MatrixXd matrix_of(const nlohmann::json& rows) {
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    for (std::size_t j = 0; j < rows[i].size(); ++j)
-      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j].get<double>();
-  return m;
 }
 
 }  // namespace
@@ -221,18 +209,18 @@ TEST_CASE("Alignment and SVC loss gradients equal finite differences of the loss
 }
 
 TEST_CASE("Kernel losses equal qiskit-machine-learning's for fixed problems", "[kernel_training][qiskit]") {
-  const auto ref = load_reference();
+  const auto ref = hqml::test::load_reference("kernel_training_reference.json");
   REQUIRE(ref["cases"].size() == 2);
   for (const auto& c : ref["cases"]) {
     const std::string name = c["name"].get<std::string>();
     INFO("case " << name);
     const circuit fm = reference_map(name, c["num_qubits"].get<std::uint32_t>());
-    const Eigen::MatrixXd x = matrix_of(c["x"]);
+    const Eigen::MatrixXd x = hqml::test::matrix_of(c["x"]);
     const auto labels = c["labels"].get<std::vector<int>>();
     for (const auto& p : c["points"]) {
       const auto theta = p["theta"].get<std::vector<double>>();
       const Eigen::MatrixXd k = fidelity_kernel<double>(fm, x, theta, serial);
-      REQUIRE((k - matrix_of(p["k_train"])).cwiseAbs().maxCoeff() < 1e-12);
+      REQUIRE((k - hqml::test::matrix_of(p["k_train"])).cwiseAbs().maxCoeff() < 1e-12);
       const auto loss = [&](const kernel_loss& l) { return kernel_objective(fm, x, labels, l, serial)(theta); };
       REQUIRE(loss(kernel_loss::alignment()) == Approx(-p["alignment"].get<double>()).epsilon(1e-12));
       REQUIRE(loss(kernel_loss::alignment(true)) == Approx(-p["centered_alignment"].get<double>()).epsilon(1e-12));

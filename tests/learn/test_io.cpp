@@ -15,38 +15,13 @@
 #include <hqml/io/csv.hpp>
 #include <hqml/io/npy.hpp>
 
+#include "common/files.hpp"
+
 namespace fs = std::filesystem;
 
-namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("hqml_learn_io_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-  [[nodiscard]] std::size_t entries() const { return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator())); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary);
-  out << s;
-}
-
-}  // namespace
+using hqml::test::slurp;
+using hqml::test::spit;
+using hqml::test::temp_dir;
 
 TEST_CASE("atomic_file replaces whole or not at all", "[io][atomic]") {
   temp_dir d;

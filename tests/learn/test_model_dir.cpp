@@ -10,34 +10,17 @@
 
 #include <hqml/learn/persistence.hpp>
 
+#include "common/files.hpp"
 #include "test_data.hpp"
 
 namespace fs = std::filesystem;
 namespace hl = hqml::learn;
 
+using hqml::test::slurp;
+using hqml::test::spit;
+using hqml::test::temp_dir;
+
 namespace {
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("hqml_learn_model_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~temp_dir() { fs::remove_all(path); }
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const fs::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << s;
-}
 
 template <class Fn>
 std::string model_error_file(Fn&& fn) {

@@ -21,7 +21,7 @@ using hqml::gate_kind;
 using qasm_test::max_diff;
 using qasm_test::max_diff_up_to_phase;
 namespace fs = std::filesystem;
-constexpr double pi = std::numbers::pi;
+using std::numbers::pi;
 
 void require_same_operations(const hqml::circuit& a, const hqml::circuit& b) {
   REQUIRE(a.num_qubits() == b.num_qubits());

@@ -12,7 +12,7 @@
 namespace {
 
 using hqml::gate_kind;
-constexpr double pi = std::numbers::pi;
+using std::numbers::pi;
 const std::string header = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
 
 hqml::circuit parse(const std::string& text) { return hqml::parse_qasm(text, "t.qasm"); }

@@ -20,7 +20,7 @@ namespace {
 
 using qasm_test::cplx;
 using qasm_test::max_diff;
-constexpr double pi = std::numbers::pi;
+using std::numbers::pi;
 constexpr double tol = 1e-12;
 
 hqml::matrix unitary_of_call(const std::string& call, std::size_t n) {

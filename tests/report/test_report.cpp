@@ -3,6 +3,8 @@
 
 #include <hqml/report.hpp>
 
+#include "common/files.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -286,24 +288,6 @@ std::string render(const json& m, const training_set& t) {
   return hqml::render_report(m, t.k_quantum, t.k_classical, t.labels);
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    path = fs::temp_directory_path() / ("hqml_report_test." + std::to_string(::getpid()) + "." +
-                                        std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("report: every section of a realistic binary run is rendered", "[report]") {
@@ -586,13 +570,13 @@ TEST_CASE("report: number formatting", "[report]") {
 }
 
 TEST_CASE("report: write_report replaces the file atomically and leaves no temporary", "[report]") {
-  temp_dir dir;
+  hqml::test::temp_dir dir("report");
   const fs::path file = dir.path / "report.html";
   const auto t = make_training_set(30);
   auto m = make_metrics();
 
   hqml::write_report(file, m, t.k_quantum, t.k_classical, t.labels);
-  const std::string first = read_all(file);
+  const std::string first = hqml::test::slurp(file);
   CHECK(first == render(m, t));
 
   // A reader holding the old file keeps reading the complete old version: the new one arrives by rename,
@@ -600,7 +584,7 @@ TEST_CASE("report: write_report replaces the file atomically and leaves no tempo
   std::ifstream old_reader(file, std::ios::binary);
   m["dataset"]["name"] = "second run";
   hqml::write_report(file, m, t.k_quantum, t.k_classical, t.labels);
-  const std::string second = read_all(file);
+  const std::string second = hqml::test::slurp(file);
   CHECK(second == render(m, t));
   CHECK(second != first);
   const std::string seen_by_old_reader{std::istreambuf_iterator<char>(old_reader), std::istreambuf_iterator<char>()};
@@ -610,7 +594,7 @@ TEST_CASE("report: write_report replaces the file atomically and leaves no tempo
   auto broken = m;
   broken.erase("quantum");
   CHECK_THROWS_AS(hqml::write_report(file, broken, t.k_quantum, t.k_classical, t.labels), std::invalid_argument);
-  CHECK(read_all(file) == second);
+  CHECK(hqml::test::slurp(file) == second);
 
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
