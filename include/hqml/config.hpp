@@ -11,9 +11,11 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define HQML_FORCE_INLINE inline __attribute__((always_inline))
+#define HQML_NOINLINE __attribute__((noinline))
 #define HQML_RESTRICT __restrict__
 #else
 #define HQML_FORCE_INLINE inline
+#define HQML_NOINLINE
 #define HQML_RESTRICT
 #endif
 

@@ -47,12 +47,11 @@ struct state_ops<basic_cpu<Threads>, Real> {
   static complex_type* allocate(std::size_t n) {
     const std::size_t bytes = (std::size_t{1} << n) * sizeof(complex_type);
     const std::size_t phys = physical_memory_bytes();
-    const std::string what = "a state vector of " + std::to_string(n) + " qubits";
-    if (phys && bytes > phys) throw out_of_memory(what, bytes, phys);
+    if (phys && bytes > phys) out_of_memory_error(n, bytes, phys);
     try {
       return static_cast<complex_type*>(::operator new(bytes, std::align_val_t{alignment}));
     } catch (const std::bad_alloc&) {
-      throw out_of_memory(what, bytes, phys);
+      out_of_memory_error(n, bytes, phys);
     }
   }
   static void deallocate(complex_type* p, std::size_t) noexcept {
@@ -182,6 +181,11 @@ struct state_ops<basic_cpu<Threads>, Real> {
   }
 
  private:
+  // Out of line: the message is built only on failure, and GCC 12 reports false -Warray-bounds in
+  // string concatenation that is inlined into callers.
+  [[noreturn]] static HQML_NOINLINE void out_of_memory_error(std::size_t n, std::size_t bytes, std::size_t phys) {
+    throw out_of_memory("a state vector of " + std::to_string(n) + " qubits", bytes, phys);
+  }
   static double sq(complex_type v) {
     const double r = v.real(), i = v.imag();
     return r * r + i * i;
