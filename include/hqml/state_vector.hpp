@@ -345,21 +345,10 @@ class state_vector {
     for (unsigned l = 0; l < dim; ++l) k.offsets[l] = group_offset(qs, l);
     run_sorted<K>(qs, k);
   }
-  void apply_dense2(std::span<const std::uint32_t> qs, const std::complex<double>* m) {
-    kernels::dense2_kernel<Real> k{};
-    for (unsigned e = 0; e < 16; ++e) {
-      k.m[2 * e] = Real(m[e].real());
-      k.m[2 * e + 1] = Real(m[e].imag());
-    }
-    k.o1 = group_offset(qs, 1);
-    k.o2 = group_offset(qs, 2);
-    k.o3 = group_offset(qs, 3);
-    run_sorted<2>(qs, k);
-  }
   void apply_dense(std::span<const std::uint32_t> qs, const std::complex<double>* m) {
     switch (qs.size()) {
       case 1: return apply_1q(qs[0], 0, m, {qs[0]});
-      case 2: return apply_dense2(qs, m);
+      case 2: return apply_dense_k<2>(qs, m);
       case 3: return apply_dense_k<3>(qs, m);
       case 4: return apply_dense_k<4>(qs, m);
       case 5: return apply_dense_k<5>(qs, m);

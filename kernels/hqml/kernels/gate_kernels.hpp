@@ -28,31 +28,6 @@ struct dense1_kernel {
   }
 };
 
-/// Dense 4×4 matrix on the amplitudes base + {0, o1, o2, o3}. Written out like dense1_kernel, without the
-/// generic kernel's row loop, so that compilers vectorize across a driver's contiguous run of bases: the
-/// generic form vectorized over the four rows only and left 2-qubit gates compute-bound.
-template <class Real>
-struct dense2_kernel {
-  Real m[32];  // row-major (re, im): m[8 * r + 2 * c] = Re m[r][c], m[8 * r + 2 * c + 1] = Im m[r][c]
-  index_t o1, o2, o3;
-
-  HQML_HOST_DEVICE HQML_FORCE_INLINE void operator()(Real* HQML_RESTRICT a, index_t base) const {
-    const index_t i[4] = {base, base + o1, base + o2, base + o3};
-    Real xr[4], xi[4];
-    for (int c = 0; c < 4; ++c) {
-      xr[c] = a[2 * i[c]];
-      xi[c] = a[2 * i[c] + 1];
-    }
-    for (int r = 0; r < 4; ++r) {
-      const Real* mr = m + 8 * r;
-      a[2 * i[r]] = mr[0] * xr[0] - mr[1] * xi[0] + mr[2] * xr[1] - mr[3] * xi[1] + mr[4] * xr[2] - mr[5] * xi[2] +
-                    mr[6] * xr[3] - mr[7] * xi[3];
-      a[2 * i[r] + 1] = mr[0] * xi[0] + mr[1] * xr[0] + mr[2] * xi[1] + mr[3] * xr[1] + mr[4] * xi[2] +
-                        mr[5] * xr[2] + mr[6] * xi[3] + mr[7] * xr[3];
-    }
-  }
-};
-
 /// Dense 2^K × 2^K matrix on the amplitudes base + offsets[r]. The matrix is stored column-major
 /// with real and imaginary parts apart, so the inner loop over rows vectorizes whatever the qubits.
 template <class Real, unsigned K>
