@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,7 +14,10 @@ namespace hqml::test {
 
 /// tests/reference/<name>, parsed.
 inline nlohmann::json load_reference(const std::string& name) {
-  std::ifstream in(std::string(HQML_SOURCE_DIR) + "/tests/reference/" + name);
+  // A path, not string concatenation: GCC 12 reports false -Warray-bounds on inlined std::string operator+.
+  const std::filesystem::path file = std::filesystem::path(HQML_SOURCE_DIR) / "tests" / "reference" / name;
+  std::ifstream in(file);
+  INFO("reading " << file.string());
   REQUIRE(in.good());
   return nlohmann::json::parse(in);
 }

@@ -10,15 +10,12 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
+#include "common/json_data.hpp"
+
 namespace hqml_test {
 
 inline const nlohmann::json& sklearn_reference() {
-  static const nlohmann::json j = [] {
-    const std::string path = std::string(HQML_SOURCE_DIR) + "/tests/reference/learn_sklearn_reference.json";
-    std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot open " + path);
-    return nlohmann::json::parse(in);
-  }();
+  static const nlohmann::json j = hqml::test::load_reference("learn_sklearn_reference.json");
   return j;
 }
 
