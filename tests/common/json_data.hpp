@@ -22,13 +22,20 @@ inline nlohmann::json load_reference(const std::string& name) {
   return nlohmann::json::parse(in);
 }
 
-/// A JSON list of equal-length rows of numbers as a matrix.
+/// A JSON list of equal-length rows of numbers as a matrix (a short row is an error, not a read past it).
 inline Eigen::MatrixXd matrix_of(const nlohmann::json& rows) {
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    for (std::size_t j = 0; j < rows[i].size(); ++j)
-      m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j].get<double>();
+  Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows.at(0).size()));
+  for (Eigen::Index i = 0; i < m.rows(); ++i)
+    for (Eigen::Index j = 0; j < m.cols(); ++j)
+      m(i, j) = rows.at(static_cast<std::size_t>(i)).at(static_cast<std::size_t>(j)).get<double>();
   return m;
+}
+
+/// A JSON list of numbers as a vector.
+inline Eigen::VectorXd vector_of(const nlohmann::json& v) {
+  Eigen::VectorXd out(static_cast<Eigen::Index>(v.size()));
+  for (Eigen::Index i = 0; i < out.size(); ++i) out(i) = v.at(static_cast<std::size_t>(i)).get<double>();
+  return out;
 }
 
 }  // namespace hqml::test

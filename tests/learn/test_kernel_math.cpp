@@ -53,16 +53,16 @@ double literal_g(const Eigen::MatrixXd& kc, const Eigen::MatrixXd& kq, double la
 
 TEST_CASE("kernel ridge regression equals a direct solve and scikit-learn", "[krr]") {
   const auto& r = hqml_test::sklearn_reference().at("kernel_ridge");
-  const Eigen::MatrixXd k = hqml_test::to_matrix(r.at("k")), kt = hqml_test::to_matrix(r.at("k_test"));
-  const Eigen::VectorXd y = hqml_test::to_vector(r.at("y"));
+  const Eigen::MatrixXd k = hqml::test::matrix_of(r.at("k")), kt = hqml::test::matrix_of(r.at("k_test"));
+  const Eigen::VectorXd y = hqml::test::vector_of(r.at("y"));
   const double lambda = r.at("alpha").get<double>();
   const auto m = hl::kernel_ridge_regressor::fit(k, y, lambda);
   Eigen::MatrixXd a = k;
   a.diagonal().array() += lambda;
   const Eigen::VectorXd direct = a.fullPivLu().solve(y);
   CHECK((m.dual_coef().col(0) - direct).cwiseAbs().maxCoeff() < 1e-10);
-  CHECK((m.dual_coef().col(0) - hqml_test::to_vector(r.at("dual_coef"))).cwiseAbs().maxCoeff() < 1e-9);
-  CHECK((m.predict(kt).col(0) - hqml_test::to_vector(r.at("predict"))).cwiseAbs().maxCoeff() < 1e-9);
+  CHECK((m.dual_coef().col(0) - hqml::test::vector_of(r.at("dual_coef"))).cwiseAbs().maxCoeff() < 1e-9);
+  CHECK((m.predict(kt).col(0) - hqml::test::vector_of(r.at("predict"))).cwiseAbs().maxCoeff() < 1e-9);
 
   // An indefinite (but nonsingular) system: Cholesky fails, LDLT must take over and still solve it.
   Eigen::MatrixXd ind = with_spectrum(random_orthogonal(12, 3), (Eigen::VectorXd(12) << -0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11).finished());

@@ -104,7 +104,7 @@ TEST_CASE("metrics match scikit-learn", "[metrics][sklearn]") {
   const auto& ovr = ref.at("roc_ovr");
   const auto yo = ovr.at("y_true").get<std::vector<int>>();
   const std::vector<int> classes = {0, 1, 2};
-  CHECK(hl::roc_auc_ovr(yo, hqml_test::to_matrix(ovr.at("scores")), classes) ==
+  CHECK(hl::roc_auc_ovr(yo, hqml::test::matrix_of(ovr.at("scores")), classes) ==
         Approx(ovr.at("auc").get<double>()).epsilon(1e-12));
 }
 
