@@ -12,6 +12,7 @@
 #endif
 
 #include <tuple>
+#include <vector>
 
 namespace hqml::test {
 
@@ -21,5 +22,27 @@ using state_types = std::tuple<state_vector<float, cuda>, state_vector<double, c
 using state_types = std::tuple<state_vector<float, cpu>, state_vector<double, cpu>,
                                state_vector<double, basic_cpu<sequential_threads>>>;
 #endif
+
+/// The CPU kernel sets this machine can run (portable, and AVX2 where present); tests of gate maths
+/// run once per set, with simd_scope switching the vector kernels on for every register size.
+inline std::vector<cpu_simd> cpu_simd_modes() {
+#if defined(HQML_TEST_CUDA)
+  return {cpu_simd_in_use()};  // the GPU twins run no CPU kernels
+#else
+  if (cpu_simd_supported() == cpu_simd::avx2) return {cpu_simd::none, cpu_simd::avx2};
+  return {cpu_simd::none};
+#endif
+}
+class simd_scope {
+ public:
+  explicit simd_scope(cpu_simd s) : isa_(cpu_simd_in_use()), min_(cpu_simd_min_qubits()) { set_cpu_simd(s, 0); }
+  ~simd_scope() { set_cpu_simd(isa_, min_); }
+  simd_scope(const simd_scope&) = delete;
+  simd_scope& operator=(const simd_scope&) = delete;
+
+ private:
+  cpu_simd isa_;
+  unsigned min_;
+};
 
 }  // namespace hqml::test

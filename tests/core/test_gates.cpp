@@ -8,8 +8,11 @@
 #include <hqml/state_vector.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace hqml;
@@ -38,17 +41,20 @@ std::vector<std::vector<std::uint32_t>> orderings(std::size_t n, std::size_t k) 
 }
 
 const std::vector<gate_kind> fixed_kinds = {
-    gate_kind::i,    gate_kind::x,     gate_kind::y,   gate_kind::z,   gate_kind::h,   gate_kind::s,   gate_kind::sdg,
-    gate_kind::t,    gate_kind::tdg,   gate_kind::sx,  gate_kind::sxdg, gate_kind::rx, gate_kind::ry,  gate_kind::rz,
-    gate_kind::p,    gate_kind::u,     gate_kind::cx,  gate_kind::cy,  gate_kind::cz,  gate_kind::ch,  gate_kind::swap,
-    gate_kind::iswap, gate_kind::crx,  gate_kind::cry, gate_kind::crz, gate_kind::cp,  gate_kind::rxx, gate_kind::ryy,
-    gate_kind::rzz,  gate_kind::ccx,   gate_kind::cswap};
+    gate_kind::i,     gate_kind::x,   gate_kind::y,    gate_kind::z,    gate_kind::h,  gate_kind::s,   gate_kind::sdg,
+    gate_kind::t,     gate_kind::tdg, gate_kind::sx,   gate_kind::sxdg, gate_kind::rx, gate_kind::ry,  gate_kind::rz,
+    gate_kind::p,     gate_kind::u,   gate_kind::cx,   gate_kind::cy,   gate_kind::cz, gate_kind::ch,  gate_kind::swap,
+    gate_kind::iswap, gate_kind::crx, gate_kind::cry,  gate_kind::crz,  gate_kind::cp, gate_kind::rxx, gate_kind::ryy,
+    gate_kind::rzz,   gate_kind::ccx, gate_kind::cswap};
 
 }  // namespace
 
 TEMPLATE_LIST_TEST_CASE("every gate on every qubit ordering matches the dense reference", "[gates]",
                         hqml::test::state_types) {
   using state = TestType;
+  const cpu_simd simd = GENERATE(from_range(hqml::test::cpu_simd_modes()));
+  const hqml::test::simd_scope scope(simd);
+  INFO("CPU kernels: " << to_string(simd));
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> ang(-2 * pi, 2 * pi);
   for (std::size_t n = 1; n <= 8; ++n) {
@@ -82,6 +88,9 @@ TEMPLATE_LIST_TEST_CASE("every gate on every qubit ordering matches the dense re
 TEMPLATE_LIST_TEST_CASE("dense unitaries and diagonals on 1..6 qubits match the reference", "[gates]",
                         hqml::test::state_types) {
   using state = TestType;
+  const cpu_simd simd = GENERATE(from_range(hqml::test::cpu_simd_modes()));
+  const hqml::test::simd_scope scope(simd);
+  INFO("CPU kernels: " << to_string(simd));
   std::mt19937_64 rng(7);
   for (std::size_t n = 1; n <= 8; ++n) {
     const cvec psi0 = hqml::test::random_state(n, 77 + n);
@@ -128,6 +137,9 @@ circuit random_circuit(std::size_t n, std::size_t depth, std::uint64_t seed) {
 
 TEMPLATE_LIST_TEST_CASE("fused circuits equal unfused ones for every block size", "[fusion]", hqml::test::state_types) {
   using state = TestType;
+  const cpu_simd simd = GENERATE(from_range(hqml::test::cpu_simd_modes()));
+  const hqml::test::simd_scope scope(simd);
+  INFO("CPU kernels: " << to_string(simd));
   for (std::size_t n = 1; n <= 8; ++n) {
     const circuit c = random_circuit(n, 12 * n, 500 + n);
     const cvec psi0 = hqml::test::random_state(n, 900 + n);
@@ -179,3 +191,71 @@ TEMPLATE_LIST_TEST_CASE("parameterized circuits bind parameters and features per
   state sv(3);
   REQUIRE_THROWS_WITH(sv.apply(c, std::vector<double>{0.1}, x), Catch::Contains("theta[1]"));
 }
+
+#if !defined(HQML_TEST_CUDA)  // CPU kernels only; the GPU twin includes this file
+TEMPLATE_LIST_TEST_CASE("the AVX2 and portable kernels agree on large registers, threaded and not", "[gates][simd]",
+                        hqml::test::state_types) {
+  using state = TestType;
+  if (cpu_simd_supported() != cpu_simd::avx2) {
+    WARN("no AVX2 and FMA on this machine: only the portable kernels are tested");
+    return;
+  }
+  // n = 15 puts 1-qubit gates past the parallel threshold; the default min_qubits applies.
+  const std::size_t n = 15;
+  const circuit c = random_circuit(n, 150, 4242);
+  const cvec psi0 = hqml::test::random_state(n, 99);
+  for (bool fused : {false, true}) {
+    cvec got[2];
+    for (cpu_simd s : {cpu_simd::none, cpu_simd::avx2}) {
+      hqml::test::simd_scope scope(s);
+      set_cpu_simd(s);  // the default register threshold, as users get it
+      state sv(n);
+      hqml::test::from_eigen(sv, psi0);
+      sv.apply(c, {}, {}, apply_options{.fusion = fused});
+      got[s == cpu_simd::avx2] = hqml::test::to_eigen(sv);
+    }
+    INFO("fused: " << fused);
+    REQUIRE((got[0] - got[1]).cwiseAbs().maxCoeff() < 10 * hqml::test::tolerance<state>());
+  }
+}
+
+TEST_CASE("the CPU kernel choice follows the processor, set_cpu_simd and HQML_CPU_SIMD", "[simd]") {
+  // /proc/cpuinfo as the independent word on what the processor has.
+  std::ifstream info("/proc/cpuinfo");
+  std::string line;
+  bool avx2 = false, fma = false, seen = false;
+  while (std::getline(info, line))
+    if (line.rfind("flags", 0) == 0) {
+      seen = true;
+      avx2 = line.find(" avx2") != std::string::npos;
+      fma = line.find(" fma") != std::string::npos;
+      break;
+    }
+#if HQML_HAS_AVX2_KERNELS
+  if (seen) CHECK((cpu_simd_supported() == cpu_simd::avx2) == (avx2 && fma));
+#else
+  CHECK(cpu_simd_supported() == cpu_simd::none);
+#endif
+  const cpu_simd before = cpu_simd_in_use();
+  const unsigned before_min = cpu_simd_min_qubits();
+  CHECK(before == cpu_simd_supported());  // the default, with HQML_CPU_SIMD unset in the tests
+  {
+    hqml::test::simd_scope scope(cpu_simd::none);
+    CHECK(cpu_simd_in_use() == cpu_simd::none);
+    CHECK(cpu_simd_min_qubits() == 0);
+    if (cpu_simd_supported() != cpu_simd::avx2)
+      CHECK_THROWS_WITH(set_cpu_simd(cpu_simd::avx2), Catch::Contains("no AVX2"));
+  }
+  CHECK(cpu_simd_in_use() == before);
+  CHECK(cpu_simd_min_qubits() == before_min);
+
+  ::setenv("HQML_CPU_SIMD", "sse9", 1);
+  CHECK_THROWS_WITH(cpu_detail::simd_from_environment(), Catch::Contains("HQML_CPU_SIMD='sse9'"));
+  ::setenv("HQML_CPU_SIMD", "none", 1);
+  CHECK(cpu_detail::simd_from_environment() == cpu_simd::none);
+  ::setenv("HQML_CPU_SIMD", "auto", 1);
+  CHECK(cpu_detail::simd_from_environment() == cpu_simd_supported());
+  ::unsetenv("HQML_CPU_SIMD");
+  CHECK(cpu_detail::simd_from_environment() == cpu_simd_supported());
+}
+#endif

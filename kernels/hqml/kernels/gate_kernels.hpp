@@ -64,6 +64,14 @@ struct dense_kernel {
   }
 };
 
+/// Qubits of a dense kernel type, 0 for the other kernels: lets a backend pick dense kernels out.
+template <class F>
+inline constexpr unsigned dense_qubits = 0;
+template <class Real>
+inline constexpr unsigned dense_qubits<dense1_kernel<Real>> = 1;
+template <class Real, unsigned K>
+inline constexpr unsigned dense_qubits<dense_kernel<Real, K>> = K;
+
 /// Multiplies the amplitudes base + offsets[l] by d[l]: a diagonal gate on K qubits, one index group per call.
 template <class Real, unsigned K>
 struct diagonal_kernel {

@@ -5,13 +5,17 @@
 #endif
 
 #include <hqml/backends/cpu.hpp>
+#include <hqml/backends/cpu_simd.hpp>
 #include <hqml/detail/state_ops.hpp>
 #include <hqml/error.hpp>
+#include <hqml/kernels/avx2_dense.hpp>
+#include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
 #include <hqml/rng.hpp>
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <complex>
 #include <cstdint>
@@ -73,6 +77,10 @@ struct state_ops<basic_cpu<Threads>, Real> {
   /// Runs a gate functor f(a, base) over every base with zero bits at `fixed`.
   template <class F>
   static void run(std::size_t n, std::span<const unsigned> fixed, int threads, const F& f, complex_type* a) {
+#if HQML_HAS_AVX2_KERNELS
+    if constexpr (kernels::dense_qubits<F> != 0)
+      if (run_avx2(static_cast<unsigned>(n), fixed, threads, f, a)) return;
+#endif
     Real* r = reinterpret_cast<Real*>(a);
     cpu_detail::for_each_base<par>(static_cast<unsigned>(n), fixed, threads, [&f, r](index_t b) { f(r, b); });
   }
@@ -181,6 +189,50 @@ struct state_ops<basic_cpu<Threads>, Real> {
   }
 
  private:
+#if HQML_HAS_AVX2_KERNELS
+  /// Runs a dense gate on the AVX2 kernels when they are chosen and cover it; false otherwise.
+  /// (Permutations stay on the swap kernel: as permutation matrices here they ran 0.6-0.97x as fast.)
+  template <class F>
+  static bool run_avx2(unsigned n, std::span<const unsigned> fixed, int threads, const F& f, complex_type* a) {
+    constexpr unsigned k = kernels::dense_qubits<F>;
+    if constexpr (k > kernels::avx2::max_gate_qubits) return false;
+    using plan_type = kernels::avx2::dense_plan<Real>;
+    if (n < cpu_simd_min_qubits() || cpu_simd_in_use() != cpu_simd::avx2) return false;
+    plan_type plan;
+    bool ok = false;
+    if constexpr (std::is_same_v<F, kernels::dense1_kernel<Real>>) {
+      const auto q = static_cast<unsigned>(std::countr_zero(f.offset));
+      ok = plan.prepare(n, &q, 1, f.control, [&f](unsigned r, unsigned c) {
+        return std::complex<Real>(f.m[2 * (2 * r + c)], f.m[2 * (2 * r + c) + 1]);
+      });
+    } else {
+      unsigned qs[k];
+      for (unsigned j = 0; j < k; ++j) qs[j] = static_cast<unsigned>(std::countr_zero(f.offsets[1u << j]));
+      ok = plan.prepare(n, qs, k, 0, [&f](unsigned r, unsigned c) {
+        return std::complex<Real>(f.mre[c * F::dim + r], f.mim[c * F::dim + r]);
+      });
+    }
+    const auto runner = ok ? kernels::avx2::runner_for(plan) : nullptr;
+    if (!runner) return false;
+    Real* r = reinterpret_cast<Real*>(a);
+    const index_t count = plan.groups(n);
+    const index_t chunk = std::min<index_t>(count, index_t{1} << 10);
+    const index_t nchunks = count / chunk;
+    auto body = [&](index_t c) { runner(plan, r, c * chunk, (c + 1) * chunk); };
+#if defined(_OPENMP)
+    // The generic driver's rule: parallel from parallel_threshold index groups of the gate up.
+    if (par && (index_t{1} << (n - fixed.size())) >= cpu_detail::parallel_threshold && threads != 1) {
+#pragma omp parallel for schedule(static) num_threads(cpu_detail::resolve_threads(threads))
+      for (index_t c = 0; c < nchunks; ++c) body(c);
+      return true;
+    }
+#endif
+    (void)threads;
+    for (index_t c = 0; c < nchunks; ++c) body(c);
+    return true;
+  }
+#endif
+
   // Out of line: the message is built only on failure, and GCC 12 reports false -Warray-bounds in
   // string concatenation that is inlined into callers.
   [[noreturn]] static HQML_NOINLINE void out_of_memory_error(std::size_t n, std::size_t bytes, std::size_t phys) {

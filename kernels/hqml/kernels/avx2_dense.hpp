@@ -1,0 +1,263 @@
+#pragma once
+// Dense and controlled gates on up to four qubits with AVX2 + FMA, for the CPU backend on x86-64.
+// A 256-bit vector holds 2 (double) or 4 (float) complex amplitudes. Gate qubits below that width
+// ("low" qubits) mix lanes of one vector, the others ("high") mix whole vectors; both are covered by
+// one form: out[r] = Σ_{c,p} C[r][c][p] ⊙ xor_p(in[c]), lane-wise complex products of precomputed
+// coefficient vectors with lane-permuted input vectors. Controls below the width make the lanes
+// whose control bits are clear use the identity. The functions carry target attributes, so hqml
+// needs no -mavx2 and still runs on processors without it (hqml/backends/cpu_simd.hpp decides).
+
+#include <hqml/config.hpp>
+#include <hqml/kernels/index.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <complex>
+#include <cstddef>
+#include <utility>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define HQML_HAS_AVX2_KERNELS 1
+#include <immintrin.h>
+#define HQML_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define HQML_HAS_AVX2_KERNELS 0
+#endif
+
+namespace hqml::kernels::avx2 {
+
+/// Gates on more qubits than this run on the generic kernels.
+inline constexpr unsigned max_gate_qubits = 4;
+
+/// Bits of p placed at the set bits of mask, lowest first (a constexpr pdep).
+constexpr unsigned deposit(unsigned mask, unsigned p) {
+  unsigned out = 0;
+  for (unsigned bit = 0, j = 0; bit < 32; ++bit)
+    if ((mask >> bit) & 1u) out |= ((p >> j++) & 1u) << bit;
+  return out;
+}
+
+/// A dense gate prepared for 256-bit vectors: which vectors a group touches and the coefficients.
+template <class Real>
+struct dense_plan {
+  static constexpr unsigned log2_width = sizeof(Real) == 8 ? 1 : 2;
+  static constexpr unsigned width = 1u << log2_width;  // complex amplitudes per vector
+  static constexpr unsigned reals = 2 * width;         // Reals per vector
+  static constexpr unsigned max_fixed = 16;
+  // 4^high · 2^low (re, im) vector pairs, at most 4^max_gate_qubits since high + low ≤ max_gate_qubits.
+  static constexpr std::size_t max_coefs = std::size_t{2} * reals * (1u << (2 * max_gate_qubits));
+
+  unsigned high = 0;      // gate qubits at or above log2_width
+  unsigned low_mask = 0;  // lane-index bits of the gate qubits below it
+  unsigned nfixed = 0;    // vector-index bits that are zero in a group's base, ascending
+  unsigned fixed[max_fixed] = {};
+  index_t control = 0;                         // control bits at or above log2_width, as a vector index
+  index_t offset[1u << max_gate_qubits] = {};  // vector offset of each high local index
+  alignas(32) Real coef[max_coefs];
+
+  /// Prepares matrix m (m(r, c) is element (r, c), local-index bit j on qubit qubits[j]) for an n-qubit
+  /// register, applied where every bit of `control` is set. False when the vector kernels do not
+  /// cover the case (more than max_gate_qubits qubits, a register smaller than a group of vectors).
+  template <class M>
+  bool prepare(unsigned n, const unsigned* qubits, unsigned k, index_t control_mask, const M& m) {
+    if (k == 0 || k > max_gate_qubits || n < log2_width) return false;
+    unsigned high_q[max_gate_qubits] = {}, low_q[max_gate_qubits] = {}, high_bit[max_gate_qubits] = {},
+             low_bit[max_gate_qubits] = {};
+    unsigned nlow = 0;
+    high = 0;
+    low_mask = 0;
+    for (unsigned j = 0; j < k; ++j) {
+      if (qubits[j] < log2_width) {
+        low_q[nlow] = qubits[j];
+        low_bit[nlow++] = j;
+        low_mask |= 1u << qubits[j];
+      } else {
+        high_q[high] = qubits[j] - log2_width;
+        high_bit[high++] = j;
+      }
+    }
+    // Low local index bit i goes with the i-th lowest low qubit, as run_dense's lane permutations expect.
+    if (nlow == 2 && low_q[0] > low_q[1]) {
+      std::swap(low_q[0], low_q[1]);
+      std::swap(low_bit[0], low_bit[1]);
+    }
+    static_assert(log2_width <= 2, "sort the low qubits");
+    const unsigned low_control = static_cast<unsigned>(control_mask) & (width - 1);
+    control = control_mask >> log2_width;
+    nfixed = 0;
+    for (unsigned h = 0; h < high; ++h) fixed[nfixed++] = high_q[h];
+    for (index_t c = control; c; c &= c - 1) {
+      if (nfixed == max_fixed) return false;
+      fixed[nfixed++] = static_cast<unsigned>(std::countr_zero(c));
+    }
+    std::sort(fixed, fixed + nfixed);
+    if (n - log2_width < nfixed) return false;
+    const unsigned nh = 1u << high, np = 1u << nlow;
+    for (unsigned h = 0; h < nh; ++h) {
+      offset[h] = 0;
+      for (unsigned i = 0; i < high; ++i)
+        if ((h >> i) & 1u) offset[h] |= index_t{1} << high_q[i];
+    }
+    // Local index of the gate from a high local index and a low one.
+    auto local = [&](unsigned h, unsigned lo) {
+      unsigned l = 0;
+      for (unsigned i = 0; i < high; ++i) l |= ((h >> i) & 1u) << high_bit[i];
+      for (unsigned i = 0; i < nlow; ++i) l |= ((lo >> i) & 1u) << low_bit[i];
+      return l;
+    };
+    for (unsigned rh = 0; rh < nh; ++rh)
+      for (unsigned ch = 0; ch < nh; ++ch)
+        for (unsigned p = 0; p < np; ++p) {
+          Real* cre = coef + ((rh * nh + ch) * np + p) * 2 * reals;
+          Real* cim = cre + reals;
+          for (unsigned lane = 0; lane < width; ++lane) {
+            unsigned lo = 0;
+            for (unsigned i = 0; i < nlow; ++i) lo |= ((lane >> low_q[i]) & 1u) << i;
+            std::complex<Real> c;
+            if ((lane & low_control) == low_control)
+              c = m(local(rh, lo), local(ch, lo ^ p));
+            else
+              c = (rh == ch && p == 0) ? Real(1) : Real(0);
+            cre[2 * lane] = cre[2 * lane + 1] = c.real();
+            cim[2 * lane] = cim[2 * lane + 1] = c.imag();
+          }
+        }
+    return true;
+  }
+
+  /// Number of groups (bases) in an n-qubit register.
+  index_t groups(unsigned n) const { return index_t{1} << (n - log2_width - nfixed); }
+};
+
+#if HQML_HAS_AVX2_KERNELS
+
+template <class Real>
+struct simd;
+
+template <>
+struct simd<double> {
+  using v = __m256d;
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v load(const double* p) { return _mm256_loadu_pd(p); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE void store(double* p, v x) { _mm256_storeu_pd(p, x); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v zero() { return _mm256_setzero_pd(); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v fmadd(v a, v b, v c) { return _mm256_fmadd_pd(a, b, c); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v addsub(v a, v b) { return _mm256_addsub_pd(a, b); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v swap_re_im(v x) { return _mm256_permute_pd(x, 0b0101); }
+  template <unsigned X>
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v lane_xor(v x) {
+    if constexpr (X == 0)
+      return x;
+    else
+      return _mm256_permute4x64_pd(x, 0x4E);
+  }
+};
+
+template <>
+struct simd<float> {
+  using v = __m256;
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v load(const float* p) { return _mm256_loadu_ps(p); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE void store(float* p, v x) { _mm256_storeu_ps(p, x); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v zero() { return _mm256_setzero_ps(); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v fmadd(v a, v b, v c) { return _mm256_fmadd_ps(a, b, c); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v addsub(v a, v b) { return _mm256_addsub_ps(a, b); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v swap_re_im(v x) { return _mm256_permute_ps(x, 0xB1); }
+  template <unsigned X>
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v lane_xor(v x) {
+    if constexpr (X & 1u) x = _mm256_permute_ps(x, 0x4E);          // swap neighbouring complex numbers
+    if constexpr (X & 2u) x = _mm256_permute2f128_ps(x, x, 0x01);  // swap the 128-bit halves
+    return x;
+  }
+};
+
+/// out[p] = in with its lanes XOR-permuted by the p-th subset of LowMask. (A function, not a lambda:
+/// lambdas do not inherit the caller's target attribute.)
+template <class S, unsigned LowMask, unsigned... P>
+HQML_TARGET_AVX2 HQML_FORCE_INLINE void lane_permutations(typename S::v in, typename S::v* out,
+                                                          std::integer_sequence<unsigned, P...>) {
+  ((out[P] = S::template lane_xor<deposit(LowMask, P)>(in)), ...);
+}
+
+/// Applies the plan to the groups [j0, j1) of amplitude array a (interleaved re, im).
+template <class Real, unsigned High, unsigned LowMask>
+HQML_TARGET_AVX2 HQML_NOINLINE void run_dense(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
+  using S = simd<Real>;
+  using V = typename S::v;
+  constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
+  constexpr unsigned rows = nh < 4 ? nh : 4;
+  // Groups come in runs whose bases step by 2^t (t = fixed bits 0..t-1), as in the generic driver.
+  unsigned t = 0;
+  while (t < plan.nfixed && plan.fixed[t] == t) ++t;
+  const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
+  index_t off[nh];
+  for (unsigned h = 0; h < nh; ++h) off[h] = plan.offset[h] * reals;
+  // A local copy: the compiler cannot tell plan.coef from the amplitudes it stores to, and would
+  // reload every coefficient after each store.
+  V coef[nh * nh * np * 2];
+  for (unsigned i = 0; i < nh * nh * np * 2; ++i) coef[i] = S::load(plan.coef + i * reals);
+  for (index_t j = j0; j < j1;) {
+    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
+    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t)) {
+      V x[nh][np], xs[nh][np];
+      for (unsigned h = 0; h < nh; ++h) {
+        const V in = S::load(base + off[h]);
+        const V sw = S::swap_re_im(in);
+        lane_permutations<S, LowMask>(in, x[h], std::make_integer_sequence<unsigned, np>{});
+        lane_permutations<S, LowMask>(sw, xs[h], std::make_integer_sequence<unsigned, np>{});
+      }
+      // Blocks of output rows share each input load: about one load per FMA, not two.
+      for (unsigned r0 = 0; r0 < nh; r0 += rows) {
+        V re[rows], im[rows];
+        for (unsigned i = 0; i < rows; ++i) re[i] = im[i] = S::zero();
+        for (unsigned h = 0; h < nh; ++h)
+          for (unsigned p = 0; p < np; ++p) {
+            const V* c = coef + ((r0 * nh + h) * np + p) * 2;
+            for (unsigned i = 0; i < rows; ++i) {
+              re[i] = S::fmadd(c[i * nh * np * 2], x[h][p], re[i]);
+              im[i] = S::fmadd(c[i * nh * np * 2 + 1], xs[h][p], im[i]);
+            }
+          }
+        for (unsigned i = 0; i < rows; ++i) S::store(base + off[r0 + i], S::addsub(re[i], im[i]));
+      }
+    }
+    j += len;
+  }
+}
+
+template <class Real>
+using dense_runner = void (*)(const dense_plan<Real>&, Real*, index_t, index_t);
+
+/// The instantiation of run_dense for a plan's shape.
+template <class Real>
+dense_runner<Real> runner_for(const dense_plan<Real>& plan) {
+  dense_runner<Real> f = nullptr;
+  auto pick = [&]<unsigned LowMask>() {
+    auto one = [&]<unsigned H>() {
+      if constexpr (H + std::popcount(LowMask) >= 1)
+        if (plan.high == H) f = &run_dense<Real, H, LowMask>;
+    };
+    [&]<unsigned... H>(std::integer_sequence<unsigned, H...>) { (one.template operator()<H>(), ...); }
+    (std::make_integer_sequence<unsigned, max_gate_qubits - std::popcount(LowMask) + 1>{});
+  };
+  switch (plan.low_mask) {
+    case 0:
+      pick.template operator()<0>();
+      break;
+    case 1:
+      pick.template operator()<1>();
+      break;
+    case 2:
+      if constexpr (sizeof(Real) == 4) pick.template operator()<2>();
+      break;
+    case 3:
+      if constexpr (sizeof(Real) == 4) pick.template operator()<3>();
+      break;
+    default:
+      break;
+  }
+  return f;
+}
+
+#endif  // HQML_HAS_AVX2_KERNELS
+
+}  // namespace hqml::kernels::avx2
