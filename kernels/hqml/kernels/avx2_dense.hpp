@@ -141,8 +141,11 @@ struct simd<double> {
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE void store(double* p, v x) { _mm256_storeu_pd(p, x); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v zero() { return _mm256_setzero_pd(); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v fmadd(v a, v b, v c) { return _mm256_fmadd_pd(a, b, c); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v mul(v a, v b) { return _mm256_mul_pd(a, b); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v addsub(v a, v b) { return _mm256_addsub_pd(a, b); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v swap_re_im(v x) { return _mm256_permute_pd(x, 0b0101); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v nonzero(v x) { return _mm256_cmp_pd(x, zero(), _CMP_NEQ_OQ); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v blend(v a, v b, v mask) { return _mm256_blendv_pd(a, b, mask); }
   template <unsigned X>
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v lane_xor(v x) {
     if constexpr (X == 0)
@@ -159,8 +162,11 @@ struct simd<float> {
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE void store(float* p, v x) { _mm256_storeu_ps(p, x); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v zero() { return _mm256_setzero_ps(); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v fmadd(v a, v b, v c) { return _mm256_fmadd_ps(a, b, c); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v mul(v a, v b) { return _mm256_mul_ps(a, b); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v addsub(v a, v b) { return _mm256_addsub_ps(a, b); }
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v swap_re_im(v x) { return _mm256_permute_ps(x, 0xB1); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v nonzero(v x) { return _mm256_cmp_ps(x, zero(), _CMP_NEQ_OQ); }
+  HQML_TARGET_AVX2 static HQML_FORCE_INLINE v blend(v a, v b, v mask) { return _mm256_blendv_ps(a, b, mask); }
   template <unsigned X>
   HQML_TARGET_AVX2 static HQML_FORCE_INLINE v lane_xor(v x) {
     if constexpr (X & 1u) x = _mm256_permute_ps(x, 0x4E);          // swap neighbouring complex numbers
@@ -224,17 +230,94 @@ HQML_TARGET_AVX2 HQML_NOINLINE void run_dense(const dense_plan<Real>& plan, Real
   }
 }
 
+/// As run_dense for a plan whose matrix is a permutation (X, CX, SWAP, CCX, CSWAP with a qubit inside a
+/// vector): each output lane takes one input lane, picked by blends instead of multiplied out.
+template <class Real, unsigned High, unsigned LowMask>
+HQML_TARGET_AVX2 HQML_NOINLINE void run_permutation(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
+  using S = simd<Real>;
+  using V = typename S::v;
+  constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
+  unsigned t = 0;
+  while (t < plan.nfixed && plan.fixed[t] == t) ++t;
+  const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
+  index_t off[nh];
+  for (unsigned h = 0; h < nh; ++h) off[h] = plan.offset[h] * reals;
+  V take[nh][nh][np];  // lanes of output r that come from lane-permuted input h
+  for (unsigned r = 0; r < nh; ++r)
+    for (unsigned h = 0; h < nh; ++h)
+      for (unsigned p = 0; p < np; ++p)
+        take[r][h][p] = S::nonzero(S::load(plan.coef + ((r * nh + h) * np + p) * 2 * reals));
+  for (index_t j = j0; j < j1;) {
+    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
+    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t)) {
+      V x[nh][np];
+      for (unsigned h = 0; h < nh; ++h)
+        lane_permutations<S, LowMask>(S::load(base + off[h]), x[h], std::make_integer_sequence<unsigned, np>{});
+      V out[nh];
+      for (unsigned r = 0; r < nh; ++r) {
+        out[r] = x[r][0];
+        for (unsigned h = 0; h < nh; ++h)
+          for (unsigned p = 0; p < np; ++p)
+            if (h != r || p != 0) out[r] = S::blend(out[r], x[h][p], take[r][h][p]);
+      }
+      for (unsigned r = 0; r < nh; ++r) S::store(base + off[r], out[r]);
+    }
+    j += len;
+  }
+}
+
+/// As run_dense for a diagonal plan (RZ, CRZ, RZZ with a qubit inside a vector): each vector is
+/// multiplied lane-wise by its own coefficients, no vector mixes with another.
+template <class Real, unsigned High, unsigned LowMask>
+HQML_TARGET_AVX2 HQML_NOINLINE void run_diagonal(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
+  using S = simd<Real>;
+  using V = typename S::v;
+  constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
+  unsigned t = 0;
+  while (t < plan.nfixed && plan.fixed[t] == t) ++t;
+  const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
+  index_t off[nh];
+  V cre[nh], cim[nh];
+  for (unsigned h = 0; h < nh; ++h) {
+    off[h] = plan.offset[h] * reals;
+    cre[h] = S::load(plan.coef + (h * nh + h) * np * 2 * reals);
+    cim[h] = S::load(plan.coef + ((h * nh + h) * np * 2 + 1) * reals);
+  }
+  for (index_t j = j0; j < j1;) {
+    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
+    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t))
+      for (unsigned h = 0; h < nh; ++h) {
+        const V in = S::load(base + off[h]);
+        S::store(base + off[h], S::addsub(S::mul(cre[h], in), S::mul(cim[h], S::swap_re_im(in))));
+      }
+    j += len;
+  }
+}
+
 template <class Real>
 using dense_runner = void (*)(const dense_plan<Real>&, Real*, index_t, index_t);
 
-/// The instantiation of run_dense for a plan's shape.
+/// Permutations and diagonals handed to the vector kernels act on at most this many qubits.
+inline constexpr unsigned max_sparse_qubits = 2;
+
+enum class matrix_kind { dense, permutation, diagonal };
+
+/// The instantiation of run_dense, run_permutation or run_diagonal for a plan's shape.
 template <class Real>
-dense_runner<Real> runner_for(const dense_plan<Real>& plan) {
+dense_runner<Real> runner_for(const dense_plan<Real>& plan, matrix_kind kind = matrix_kind::dense) {
   dense_runner<Real> f = nullptr;
   auto pick = [&]<unsigned LowMask>() {
     auto one = [&]<unsigned H>() {
-      if constexpr (H + std::popcount(LowMask) >= 1)
-        if (plan.high == H) f = &run_dense<Real, H, LowMask>;
+      if (plan.high != H) return;
+      constexpr unsigned k = H + std::popcount(LowMask);
+      if constexpr (k >= 1)
+        if (kind == matrix_kind::dense) f = &run_dense<Real, H, LowMask>;
+      if constexpr (k >= 1 && k <= max_sparse_qubits)
+        if (kind == matrix_kind::permutation) f = &run_permutation<Real, H, LowMask>;
+      if constexpr (k >= 1 && k <= max_sparse_qubits)
+        if (kind == matrix_kind::diagonal) f = &run_diagonal<Real, H, LowMask>;
     };
     [&]<unsigned... H>(std::integer_sequence<unsigned, H...>) { (one.template operator()<H>(), ...); }
     (std::make_integer_sequence<unsigned, max_gate_qubits - std::popcount(LowMask) + 1>{});

@@ -90,6 +90,12 @@ struct diagonal_kernel {
   }
 };
 
+/// Qubits of a diagonal kernel type, 0 for the other kernels.
+template <class F>
+inline constexpr unsigned diagonal_qubits = 0;
+template <class Real, unsigned K>
+inline constexpr unsigned diagonal_qubits<diagonal_kernel<Real, K>> = K;
+
 /// Multiplies a[i] by phase when all bits of mask are set in i (CZ, CP, CCZ-like, Z, S, T, P).
 template <class Real>
 struct masked_phase_kernel {

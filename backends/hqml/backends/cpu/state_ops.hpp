@@ -78,7 +78,8 @@ struct state_ops<basic_cpu<Threads>, Real> {
   template <class F>
   static void run(std::size_t n, std::span<const unsigned> fixed, int threads, const F& f, complex_type* a) {
 #if HQML_HAS_AVX2_KERNELS
-    if constexpr (kernels::dense_qubits<F> != 0)
+    if constexpr (kernels::dense_qubits<F> != 0 || std::is_same_v<F, kernels::swap_kernel<Real>> ||
+                  kernels::diagonal_qubits<F> != 0)
       if (run_avx2(static_cast<unsigned>(n), fixed, threads, f, a)) return;
 #endif
     Real* r = reinterpret_cast<Real*>(a);
@@ -190,13 +191,23 @@ struct state_ops<basic_cpu<Threads>, Real> {
 
  private:
 #if HQML_HAS_AVX2_KERNELS
-  /// Runs a dense gate on the AVX2 kernels when they are chosen and cover it; false otherwise.
-  /// (Permutations stay on the swap kernel: as permutation matrices here they ran 0.6-0.97x as fast.)
+  /// Runs a dense gate, or a permutation or diagonal that acts within a vector, on the AVX2 kernels
+  /// when they are chosen and cover it; false otherwise.
   template <class F>
   static bool run_avx2(unsigned n, std::span<const unsigned> fixed, int threads, const F& f, complex_type* a) {
     constexpr unsigned k = kernels::dense_qubits<F>;
-    if constexpr (k > kernels::avx2::max_gate_qubits) return false;
+    constexpr bool permutation = std::is_same_v<F, kernels::swap_kernel<Real>>;
+    constexpr unsigned kd = kernels::diagonal_qubits<F>;
+    if constexpr (k > kernels::avx2::max_gate_qubits || kd > kernels::avx2::max_sparse_qubits) return false;
     using plan_type = kernels::avx2::dense_plan<Real>;
+    // Permutations and diagonals go here only where they act within a vector (X on qubit 0, SWAP(0, q),
+    // CX(q, 0), RZ(0), RZZ(0, q)): where they move whole vectors, or have a low qubit only as a control
+    // (CX(0, q)), the scalar kernels ran as fast or up to 1.3x faster; so did the masked-phase kernel
+    // (CZ, P) in both forms (BENCHMARKS.md).
+    if constexpr (permutation)
+      if ((((f.off0 ^ f.off1) & (plan_type::width - 1)) == 0)) return false;
+    if constexpr (kd != 0)
+      if (fixed.empty() || fixed.front() >= plan_type::log2_width) return false;
     if (n < cpu_simd_min_qubits() || cpu_simd_in_use() != cpu_simd::avx2) return false;
     plan_type plan;
     bool ok = false;
@@ -205,6 +216,28 @@ struct state_ops<basic_cpu<Threads>, Real> {
       ok = plan.prepare(n, &q, 1, f.control, [&f](unsigned r, unsigned c) {
         return std::complex<Real>(f.m[2 * (2 * r + c)], f.m[2 * (2 * r + c) + 1]);
       });
+    } else if constexpr (kd != 0) {
+      unsigned qs[kd];
+      for (unsigned j = 0; j < kd; ++j) qs[j] = static_cast<unsigned>(std::countr_zero(f.offsets[1u << j]));
+      ok = plan.prepare(n, qs, kd, 0, [&f](unsigned r, unsigned c) {
+        return r == c ? std::complex<Real>(f.dre[r], f.dim_[r]) : std::complex<Real>(0);
+      });
+    } else if constexpr (permutation) {
+      // A permutation matrix on the qubits the two offsets differ in, controlled by the bits both set.
+      const index_t control = f.off0 & f.off1;
+      unsigned qs[kernels::avx2::max_sparse_qubits];
+      unsigned kq = 0, l0 = 0, l1 = 0;
+      for (unsigned q : fixed)
+        if (!((control >> q) & 1u)) {
+          if (kq == kernels::avx2::max_sparse_qubits) return false;
+          l0 |= static_cast<unsigned>((f.off0 >> q) & 1u) << kq;
+          l1 |= static_cast<unsigned>((f.off1 >> q) & 1u) << kq;
+          qs[kq++] = q;
+        }
+      ok = plan.prepare(n, qs, kq, control, [l0, l1](unsigned r, unsigned c) {
+        const bool moved = (r == l0 && c == l1) || (r == l1 && c == l0);
+        return std::complex<Real>(moved || (r == c && r != l0 && r != l1) ? Real(1) : Real(0));
+      });
     } else {
       unsigned qs[k];
       for (unsigned j = 0; j < k; ++j) qs[j] = static_cast<unsigned>(std::countr_zero(f.offsets[1u << j]));
@@ -212,7 +245,11 @@ struct state_ops<basic_cpu<Threads>, Real> {
         return std::complex<Real>(f.mre[c * F::dim + r], f.mim[c * F::dim + r]);
       });
     }
-    const auto runner = ok ? kernels::avx2::runner_for(plan) : nullptr;
+    using kernels::avx2::matrix_kind;
+    const matrix_kind kind = permutation ? matrix_kind::permutation
+                             : kd != 0   ? matrix_kind::diagonal
+                                         : matrix_kind::dense;
+    const auto runner = ok ? kernels::avx2::runner_for(plan, kind) : nullptr;
     if (!runner) return false;
     Real* r = reinterpret_cast<Real*>(a);
     const index_t count = plan.groups(n);
