@@ -4,7 +4,7 @@
 // The environment variable HQML_CPU_SIMD (none, avx2 or auto) or set_cpu_simd() overrides the choice,
 // e.g. to compare the two or to get the same rounding on every machine.
 
-#include <hqml/kernels/avx2_dense.hpp>
+#include <hqml/kernels/avx2_gates.hpp>
 
 #include <atomic>
 #include <cstdlib>

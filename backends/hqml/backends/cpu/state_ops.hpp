@@ -8,7 +8,7 @@
 #include <hqml/backends/cpu_simd.hpp>
 #include <hqml/detail/state_ops.hpp>
 #include <hqml/error.hpp>
-#include <hqml/kernels/avx2_dense.hpp>
+#include <hqml/kernels/avx2_gates.hpp>
 #include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
 #include <hqml/rng.hpp>

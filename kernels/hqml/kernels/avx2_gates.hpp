@@ -1,11 +1,13 @@
 #pragma once
-// Dense and controlled gates on up to four qubits with AVX2 + FMA, for the CPU backend on x86-64.
+// Gates with AVX2 + FMA for the CPU backend on x86-64: dense and controlled gates on up to four
+// qubits, and the permutations and diagonals on up to two that act within a vector.
 // A 256-bit vector holds 2 (double) or 4 (float) complex amplitudes. Gate qubits below that width
 // ("low" qubits) mix lanes of one vector, the others ("high") mix whole vectors; both are covered by
 // one form: out[r] = Σ_{c,p} C[r][c][p] ⊙ xor_p(in[c]), lane-wise complex products of precomputed
-// coefficient vectors with lane-permuted input vectors. Controls below the width make the lanes
-// whose control bits are clear use the identity. The functions carry target attributes, so hqml
-// needs no -mavx2 and still runs on processors without it (hqml/backends/cpu_simd.hpp decides).
+// coefficient vectors with lane-permuted input vectors (permutations pick lanes by blends instead,
+// diagonals keep only the C[r][r][0] terms). Controls below the width make the lanes whose control
+// bits are clear use the identity. The functions carry target attributes, so hqml needs no -mavx2
+// and still runs on processors without it (hqml/backends/cpu_simd.hpp decides).
 
 #include <hqml/config.hpp>
 #include <hqml/kernels/index.hpp>
@@ -37,7 +39,7 @@ constexpr unsigned deposit(unsigned mask, unsigned p) {
   return out;
 }
 
-/// A dense gate prepared for 256-bit vectors: which vectors a group touches and the coefficients.
+/// A gate's matrix prepared for 256-bit vectors: which vectors a group touches and the coefficients.
 template <class Real>
 struct dense_plan {
   static constexpr unsigned log2_width = sizeof(Real) == 8 ? 1 : 2;
@@ -76,7 +78,7 @@ struct dense_plan {
         high_bit[high++] = j;
       }
     }
-    // Low local index bit i goes with the i-th lowest low qubit, as run_dense's lane permutations expect.
+    // Low local index bit i goes with the i-th lowest low qubit, as the lane permutations expect.
     if (nlow == 2 && low_q[0] > low_q[1]) {
       std::swap(low_q[0], low_q[1]);
       std::swap(low_bit[0], low_bit[1]);
@@ -183,117 +185,127 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void lane_permutations(typename S::v in, type
   ((out[P] = S::template lane_xor<deposit(LowMask, P)>(in)), ...);
 }
 
-/// Applies the plan to the groups [j0, j1) of amplitude array a (interleaved re, im).
-template <class Real, unsigned High, unsigned LowMask>
-HQML_TARGET_AVX2 HQML_NOINLINE void run_dense(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
-  using S = simd<Real>;
-  using V = typename S::v;
-  constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
-  constexpr unsigned rows = nh < 4 ? nh : 4;
-  // Groups come in runs whose bases step by 2^t (t = fixed bits 0..t-1), as in the generic driver.
+/// Calls body(base) for the groups [j0, j1) of amplitude array a (interleaved re, im), base pointing at
+/// the group's first vector. Groups come in runs whose bases step by 2^t (t = fixed bits 0..t-1), as in
+/// the generic driver. (Bodies are function objects, not lambdas: lambdas do not inherit the caller's
+/// target attribute.)
+template <class Real, class Body>
+HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_group(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1,
+                                                       Body& body) {
+  constexpr unsigned reals = dense_plan<Real>::reals;
   unsigned t = 0;
   while (t < plan.nfixed && plan.fixed[t] == t) ++t;
   const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
+  for (index_t j = j0; j < j1;) {
+    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
+    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t)) body(base);
+    j += len;
+  }
+}
+
+/// Dense matrices: out[r] = Σ_{h,p} C[r][h][p] ⊙ xor_p(in[h]).
+template <class Real, unsigned High, unsigned LowMask>
+struct dense_body {
+  using S = simd<Real>;
+  using V = typename S::v;
+  static constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
+  static constexpr unsigned rows = nh < 4 ? nh : 4;
   index_t off[nh];
-  for (unsigned h = 0; h < nh; ++h) off[h] = plan.offset[h] * reals;
-  // A local copy: the compiler cannot tell plan.coef from the amplitudes it stores to, and would
-  // reload every coefficient after each store.
+  // A copy: the compiler cannot tell plan.coef from the amplitudes stored to, and would reload
+  // every coefficient after each store.
   V coef[nh * nh * np * 2];
-  for (unsigned i = 0; i < nh * nh * np * 2; ++i) coef[i] = S::load(plan.coef + i * reals);
-  for (index_t j = j0; j < j1;) {
-    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
-    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
-    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t)) {
-      V x[nh][np], xs[nh][np];
-      for (unsigned h = 0; h < nh; ++h) {
-        const V in = S::load(base + off[h]);
-        const V sw = S::swap_re_im(in);
-        lane_permutations<S, LowMask>(in, x[h], std::make_integer_sequence<unsigned, np>{});
-        lane_permutations<S, LowMask>(sw, xs[h], std::make_integer_sequence<unsigned, np>{});
-      }
-      // Blocks of output rows share each input load: about one load per FMA, not two.
-      for (unsigned r0 = 0; r0 < nh; r0 += rows) {
-        V re[rows], im[rows];
-        for (unsigned i = 0; i < rows; ++i) re[i] = im[i] = S::zero();
-        for (unsigned h = 0; h < nh; ++h)
-          for (unsigned p = 0; p < np; ++p) {
-            const V* c = coef + ((r0 * nh + h) * np + p) * 2;
-            for (unsigned i = 0; i < rows; ++i) {
-              re[i] = S::fmadd(c[i * nh * np * 2], x[h][p], re[i]);
-              im[i] = S::fmadd(c[i * nh * np * 2 + 1], xs[h][p], im[i]);
-            }
-          }
-        for (unsigned i = 0; i < rows; ++i) S::store(base + off[r0 + i], S::addsub(re[i], im[i]));
-      }
-    }
-    j += len;
-  }
-}
 
-/// As run_dense for a plan whose matrix is a permutation (X, CX, SWAP, CCX, CSWAP with a qubit inside a
-/// vector): each output lane takes one input lane, picked by blends instead of multiplied out.
-template <class Real, unsigned High, unsigned LowMask>
-HQML_TARGET_AVX2 HQML_NOINLINE void run_permutation(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
-  using S = simd<Real>;
-  using V = typename S::v;
-  constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
-  unsigned t = 0;
-  while (t < plan.nfixed && plan.fixed[t] == t) ++t;
-  const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
-  index_t off[nh];
-  for (unsigned h = 0; h < nh; ++h) off[h] = plan.offset[h] * reals;
-  V take[nh][nh][np];  // lanes of output r that come from lane-permuted input h
-  for (unsigned r = 0; r < nh; ++r)
-    for (unsigned h = 0; h < nh; ++h)
-      for (unsigned p = 0; p < np; ++p)
-        take[r][h][p] = S::nonzero(S::load(plan.coef + ((r * nh + h) * np + p) * 2 * reals));
-  for (index_t j = j0; j < j1;) {
-    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
-    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
-    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t)) {
-      V x[nh][np];
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE explicit dense_body(const dense_plan<Real>& plan) {
+    for (unsigned h = 0; h < nh; ++h) off[h] = plan.offset[h] * reals;
+    for (unsigned i = 0; i < nh * nh * np * 2; ++i) coef[i] = S::load(plan.coef + i * reals);
+  }
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE void operator()(Real* base) const {
+    V x[nh][np], xs[nh][np];
+    for (unsigned h = 0; h < nh; ++h) {
+      const V in = S::load(base + off[h]);
+      lane_permutations<S, LowMask>(in, x[h], std::make_integer_sequence<unsigned, np>{});
+      lane_permutations<S, LowMask>(S::swap_re_im(in), xs[h], std::make_integer_sequence<unsigned, np>{});
+    }
+    // Blocks of output rows share each input load: about one load per FMA, not two.
+    for (unsigned r0 = 0; r0 < nh; r0 += rows) {
+      V re[rows], im[rows];
+      for (unsigned i = 0; i < rows; ++i) re[i] = im[i] = S::zero();
       for (unsigned h = 0; h < nh; ++h)
-        lane_permutations<S, LowMask>(S::load(base + off[h]), x[h], std::make_integer_sequence<unsigned, np>{});
-      V out[nh];
-      for (unsigned r = 0; r < nh; ++r) {
-        out[r] = x[r][0];
-        for (unsigned h = 0; h < nh; ++h)
-          for (unsigned p = 0; p < np; ++p)
-            if (h != r || p != 0) out[r] = S::blend(out[r], x[h][p], take[r][h][p]);
-      }
-      for (unsigned r = 0; r < nh; ++r) S::store(base + off[r], out[r]);
+        for (unsigned p = 0; p < np; ++p) {
+          const V* c = coef + ((r0 * nh + h) * np + p) * 2;
+          for (unsigned i = 0; i < rows; ++i) {
+            re[i] = S::fmadd(c[i * nh * np * 2], x[h][p], re[i]);
+            im[i] = S::fmadd(c[i * nh * np * 2 + 1], xs[h][p], im[i]);
+          }
+        }
+      for (unsigned i = 0; i < rows; ++i) S::store(base + off[r0 + i], S::addsub(re[i], im[i]));
     }
-    j += len;
   }
-}
+};
 
-/// As run_dense for a diagonal plan (RZ, CRZ, RZZ with a qubit inside a vector): each vector is
-/// multiplied lane-wise by its own coefficients, no vector mixes with another.
+/// Permutations (X, CX, SWAP, CCX, CSWAP with a qubit inside a vector): each output lane takes one input
+/// lane, picked by blends instead of multiplied out.
 template <class Real, unsigned High, unsigned LowMask>
-HQML_TARGET_AVX2 HQML_NOINLINE void run_diagonal(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
+struct permutation_body {
   using S = simd<Real>;
   using V = typename S::v;
-  constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
-  unsigned t = 0;
-  while (t < plan.nfixed && plan.fixed[t] == t) ++t;
-  const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
+  static constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
+  index_t off[nh];
+  V take[nh][nh][np];  // lanes of output r that come from lane-permuted input h
+
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE explicit permutation_body(const dense_plan<Real>& plan) {
+    for (unsigned h = 0; h < nh; ++h) off[h] = plan.offset[h] * reals;
+    for (unsigned r = 0; r < nh; ++r)
+      for (unsigned h = 0; h < nh; ++h)
+        for (unsigned p = 0; p < np; ++p)
+          take[r][h][p] = S::nonzero(S::load(plan.coef + ((r * nh + h) * np + p) * 2 * reals));
+  }
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE void operator()(Real* base) const {
+    V x[nh][np];
+    for (unsigned h = 0; h < nh; ++h)
+      lane_permutations<S, LowMask>(S::load(base + off[h]), x[h], std::make_integer_sequence<unsigned, np>{});
+    V out[nh];
+    for (unsigned r = 0; r < nh; ++r) {
+      out[r] = x[r][0];
+      for (unsigned h = 0; h < nh; ++h)
+        for (unsigned p = 0; p < np; ++p)
+          if (h != r || p != 0) out[r] = S::blend(out[r], x[h][p], take[r][h][p]);
+    }
+    for (unsigned r = 0; r < nh; ++r) S::store(base + off[r], out[r]);
+  }
+};
+
+/// Diagonals (RZ, CRZ, RZZ with a qubit inside a vector): each vector is multiplied lane-wise by its
+/// own coefficients C[h][h][0]; no vector mixes with another.
+template <class Real, unsigned High, unsigned LowMask>
+struct diagonal_body {
+  using S = simd<Real>;
+  using V = typename S::v;
+  static constexpr unsigned nh = 1u << High, np = 1u << std::popcount(LowMask), reals = dense_plan<Real>::reals;
   index_t off[nh];
   V cre[nh], cim[nh];
-  for (unsigned h = 0; h < nh; ++h) {
-    off[h] = plan.offset[h] * reals;
-    cre[h] = S::load(plan.coef + (h * nh + h) * np * 2 * reals);
-    cim[h] = S::load(plan.coef + ((h * nh + h) * np * 2 + 1) * reals);
+
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE explicit diagonal_body(const dense_plan<Real>& plan) {
+    for (unsigned h = 0; h < nh; ++h) {
+      off[h] = plan.offset[h] * reals;
+      cre[h] = S::load(plan.coef + (h * nh + h) * np * 2 * reals);
+      cim[h] = S::load(plan.coef + ((h * nh + h) * np * 2 + 1) * reals);
+    }
   }
-  for (index_t j = j0; j < j1;) {
-    const index_t len = std::min(j1 - j, run - (j & (run - 1)));
-    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
-    for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t))
-      for (unsigned h = 0; h < nh; ++h) {
-        const V in = S::load(base + off[h]);
-        S::store(base + off[h], S::addsub(S::mul(cre[h], in), S::mul(cim[h], S::swap_re_im(in))));
-      }
-    j += len;
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE void operator()(Real* base) const {
+    for (unsigned h = 0; h < nh; ++h) {
+      const V in = S::load(base + off[h]);
+      S::store(base + off[h], S::addsub(S::mul(cre[h], in), S::mul(cim[h], S::swap_re_im(in))));
+    }
   }
+};
+
+/// Applies a plan with the given body to the groups [j0, j1); one instantiation per body and shape.
+template <class Real, template <class, unsigned, unsigned> class Body, unsigned High, unsigned LowMask>
+HQML_TARGET_AVX2 HQML_NOINLINE void run(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
+  Body<Real, High, LowMask> body(plan);
+  for_each_group(plan, a, j0, j1, body);
 }
 
 template <class Real>
@@ -304,7 +316,7 @@ inline constexpr unsigned max_sparse_qubits = 2;
 
 enum class matrix_kind { dense, permutation, diagonal };
 
-/// The instantiation of run_dense, run_permutation or run_diagonal for a plan's shape.
+/// The instantiation of run for a plan's shape and kind of matrix.
 template <class Real>
 dense_runner<Real> runner_for(const dense_plan<Real>& plan, matrix_kind kind = matrix_kind::dense) {
   dense_runner<Real> f = nullptr;
@@ -313,11 +325,11 @@ dense_runner<Real> runner_for(const dense_plan<Real>& plan, matrix_kind kind = m
       if (plan.high != H) return;
       constexpr unsigned k = H + std::popcount(LowMask);
       if constexpr (k >= 1)
-        if (kind == matrix_kind::dense) f = &run_dense<Real, H, LowMask>;
+        if (kind == matrix_kind::dense) f = &run<Real, dense_body, H, LowMask>;
       if constexpr (k >= 1 && k <= max_sparse_qubits)
-        if (kind == matrix_kind::permutation) f = &run_permutation<Real, H, LowMask>;
+        if (kind == matrix_kind::permutation) f = &run<Real, permutation_body, H, LowMask>;
       if constexpr (k >= 1 && k <= max_sparse_qubits)
-        if (kind == matrix_kind::diagonal) f = &run_diagonal<Real, H, LowMask>;
+        if (kind == matrix_kind::diagonal) f = &run<Real, diagonal_body, H, LowMask>;
     };
     [&]<unsigned... H>(std::integer_sequence<unsigned, H...>) { (one.template operator()<H>(), ...); }
     (std::make_integer_sequence<unsigned, max_gate_qubits - std::popcount(LowMask) + 1>{});
