@@ -17,7 +17,8 @@ namespace hqml {
 enum class cpu_simd { none, avx2 };
 
 /// Registers smaller than this run on the portable kernels by default: preparing the vector
-/// kernels' coefficients costs more than it saves there.
+/// kernels' coefficients costs about what it saves there (measured break-even: n = 6 for single
+/// gates, n = 10 for fused 4-qubit blocks; 2-core AMD EPYC, BENCHMARKS.md).
 inline constexpr unsigned default_cpu_simd_min_qubits = 10;
 
 /// The widest kernels this build and this processor support.
