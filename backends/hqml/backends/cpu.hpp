@@ -69,9 +69,9 @@ template <bool Parallel, class F>
 inline void for_each_base(unsigned n, std::span<const unsigned> fixed, int threads, const F& f) {
   const auto k = static_cast<unsigned>(fixed.size());
   const index_t count = index_t{1} << (n - k);
-  unsigned t = 0;  // fixed positions 0..t-1 are all present
-  while (t < k && fixed[t] == t) ++t;
-  const index_t run = t < k ? std::min<index_t>(index_t{1} << (fixed[t] - t), count) : count;
+  const kernels::base_runs runs = kernels::runs_of(fixed.data(), k, count);
+  const unsigned t = runs.shift;
+  const index_t run = runs.length;
   const index_t chunk = std::min<index_t>(count, index_t{1} << 12);
   const index_t nchunks = count / chunk;
   const unsigned* pos = fixed.data();

@@ -53,6 +53,7 @@ struct dense_plan {
   unsigned low_mask = 0;  // lane-index bits of the gate qubits below it
   unsigned nfixed = 0;    // vector-index bits that are zero in a group's base, ascending
   unsigned fixed[max_fixed] = {};
+  index_t groups = 0;                          // groups (bases) in the register
   index_t control = 0;                         // control bits at or above log2_width, as a vector index
   index_t offset[1u << max_gate_qubits] = {};  // vector offset of each high local index
   alignas(32) Real coef[max_coefs];
@@ -94,6 +95,7 @@ struct dense_plan {
     }
     std::sort(fixed, fixed + nfixed);
     if (n - log2_width < nfixed) return false;
+    groups = index_t{1} << (n - log2_width - nfixed);
     const unsigned nh = 1u << high, np = 1u << nlow;
     for (unsigned h = 0; h < nh; ++h) {
       offset[h] = 0;
@@ -126,9 +128,6 @@ struct dense_plan {
         }
     return true;
   }
-
-  /// Number of groups (bases) in an n-qubit register.
-  index_t groups(unsigned n) const { return index_t{1} << (n - log2_width - nfixed); }
 };
 
 #if HQML_HAS_AVX2_KERNELS
@@ -186,16 +185,15 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void lane_permutations(typename S::v in, type
 }
 
 /// Calls body(base) for the groups [j0, j1) of amplitude array a (interleaved re, im), base pointing at
-/// the group's first vector. Groups come in runs whose bases step by 2^t (t = fixed bits 0..t-1), as in
-/// the generic driver. (Bodies are function objects, not lambdas: lambdas do not inherit the caller's
-/// target attribute.)
+/// the group's first vector, walking the runs of runs_of() as the generic driver does. (Bodies are function objects,
+/// not lambdas: lambdas do not inherit the caller's target attribute.)
 template <class Real, class Body>
 HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_group(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1,
                                                        Body& body) {
   constexpr unsigned reals = dense_plan<Real>::reals;
-  unsigned t = 0;
-  while (t < plan.nfixed && plan.fixed[t] == t) ++t;
-  const index_t run = t < plan.nfixed ? index_t{1} << (plan.fixed[t] - t) : index_t{1} << 62;
+  const base_runs runs = runs_of(plan.fixed, plan.nfixed, plan.groups);
+  const unsigned t = runs.shift;
+  const index_t run = runs.length;
   for (index_t j = j0; j < j1;) {
     const index_t len = std::min(j1 - j, run - (j & (run - 1)));
     Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
@@ -316,20 +314,20 @@ inline constexpr unsigned max_sparse_qubits = 2;
 
 enum class matrix_kind { dense, permutation, diagonal };
 
-/// The instantiation of run for a plan's shape and kind of matrix.
-template <class Real>
-dense_runner<Real> runner_for(const dense_plan<Real>& plan, matrix_kind kind = matrix_kind::dense) {
+/// The instantiation of run for a plan's shape and the kind of its matrix (null where none covers it).
+template <matrix_kind Kind, class Real>
+dense_runner<Real> runner_for(const dense_plan<Real>& plan) {
   dense_runner<Real> f = nullptr;
   auto pick = [&]<unsigned LowMask>() {
     auto one = [&]<unsigned H>() {
-      if (plan.high != H) return;
       constexpr unsigned k = H + std::popcount(LowMask);
-      if constexpr (k >= 1)
-        if (kind == matrix_kind::dense) f = &run<Real, dense_body, H, LowMask>;
-      if constexpr (k >= 1 && k <= max_sparse_qubits)
-        if (kind == matrix_kind::permutation) f = &run<Real, permutation_body, H, LowMask>;
-      if constexpr (k >= 1 && k <= max_sparse_qubits)
-        if (kind == matrix_kind::diagonal) f = &run<Real, diagonal_body, H, LowMask>;
+      if (plan.high != H) return;
+      if constexpr (k >= 1 && Kind == matrix_kind::dense)
+        f = &run<Real, dense_body, H, LowMask>;
+      else if constexpr (k >= 1 && k <= max_sparse_qubits && Kind == matrix_kind::permutation)
+        f = &run<Real, permutation_body, H, LowMask>;
+      else if constexpr (k >= 1 && k <= max_sparse_qubits && Kind == matrix_kind::diagonal)
+        f = &run<Real, diagonal_body, H, LowMask>;
     };
     [&]<unsigned... H>(std::integer_sequence<unsigned, H...>) { (one.template operator()<H>(), ...); }
     (std::make_integer_sequence<unsigned, max_gate_qubits - std::popcount(LowMask) + 1>{});

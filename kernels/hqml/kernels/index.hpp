@@ -21,6 +21,20 @@ HQML_HOST_DEVICE HQML_FORCE_INLINE constexpr index_t insert_zeros(index_t i, con
   return i;
 }
 
+/// How the bases with zero bits at the ascending positions fixed[0..k) are laid out, for drivers that
+/// walk them in constant-stride runs: consecutive j (from a multiple of `length`) give bases that step
+/// by 2^shift, where positions 0..shift-1 are all fixed; `length` is capped at `count`, the number of bases.
+struct base_runs {
+  unsigned shift;
+  index_t length;
+};
+HQML_HOST_DEVICE HQML_FORCE_INLINE constexpr base_runs runs_of(const unsigned* fixed, unsigned k, index_t count) {
+  unsigned t = 0;
+  while (t < k && fixed[t] == t) ++t;
+  const index_t run = t < k ? index_t{1} << (fixed[t] - t) : count;
+  return {t, run < count ? run : count};
+}
+
 /// Gathers the bits of i at positions pos[0..k) into a k-bit local index (bit j from pos[j]).
 HQML_HOST_DEVICE HQML_FORCE_INLINE constexpr unsigned gather_bits(index_t i, const unsigned* pos, unsigned k) {
   unsigned local = 0;

@@ -191,6 +191,15 @@ struct state_ops<basic_cpu<Threads>, Real> {
 
  private:
 #if HQML_HAS_AVX2_KERNELS
+  /// The qubits of a kernel that lists its amplitude offsets by local index: bit j of the local index is
+  /// the qubit of offsets[2^j].
+  template <unsigned K>
+  static std::array<unsigned, K> gate_qubits(const index_t* offsets) {
+    std::array<unsigned, K> qs{};
+    for (unsigned j = 0; j < K; ++j) qs[j] = static_cast<unsigned>(std::countr_zero(offsets[1u << j]));
+    return qs;
+  }
+
   /// Runs a dense gate, or a permutation or diagonal that acts within a vector, on the AVX2 kernels
   /// when they are chosen and cover it; false otherwise.
   template <class F>
@@ -217,9 +226,8 @@ struct state_ops<basic_cpu<Threads>, Real> {
         return std::complex<Real>(f.m[2 * (2 * r + c)], f.m[2 * (2 * r + c) + 1]);
       });
     } else if constexpr (kd != 0) {
-      unsigned qs[kd];
-      for (unsigned j = 0; j < kd; ++j) qs[j] = static_cast<unsigned>(std::countr_zero(f.offsets[1u << j]));
-      ok = plan.prepare(n, qs, kd, 0, [&f](unsigned r, unsigned c) {
+      const auto qs = gate_qubits<kd>(f.offsets);
+      ok = plan.prepare(n, qs.data(), kd, 0, [&f](unsigned r, unsigned c) {
         return r == c ? std::complex<Real>(f.dre[r], f.dim_[r]) : std::complex<Real>(0);
       });
     } else if constexpr (permutation) {
@@ -239,20 +247,19 @@ struct state_ops<basic_cpu<Threads>, Real> {
         return std::complex<Real>(moved || (r == c && r != l0 && r != l1) ? Real(1) : Real(0));
       });
     } else {
-      unsigned qs[k];
-      for (unsigned j = 0; j < k; ++j) qs[j] = static_cast<unsigned>(std::countr_zero(f.offsets[1u << j]));
-      ok = plan.prepare(n, qs, k, 0, [&f](unsigned r, unsigned c) {
+      const auto qs = gate_qubits<k>(f.offsets);
+      ok = plan.prepare(n, qs.data(), k, 0, [&f](unsigned r, unsigned c) {
         return std::complex<Real>(f.mre[c * F::dim + r], f.mim[c * F::dim + r]);
       });
     }
     using kernels::avx2::matrix_kind;
-    const matrix_kind kind = permutation ? matrix_kind::permutation
-                             : kd != 0   ? matrix_kind::diagonal
-                                         : matrix_kind::dense;
-    const auto runner = ok ? kernels::avx2::runner_for(plan, kind) : nullptr;
+    constexpr matrix_kind kind = permutation ? matrix_kind::permutation
+                                 : kd != 0   ? matrix_kind::diagonal
+                                             : matrix_kind::dense;
+    const auto runner = ok ? kernels::avx2::runner_for<kind>(plan) : nullptr;
     if (!runner) return false;
     Real* r = reinterpret_cast<Real*>(a);
-    const index_t count = plan.groups(n);
+    const index_t count = plan.groups;
     const index_t chunk = std::min<index_t>(count, index_t{1} << 10);
     const index_t nchunks = count / chunk;
     auto body = [&](index_t c) { runner(plan, r, c * chunk, (c + 1) * chunk); };
