@@ -194,6 +194,20 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_group(const dense_plan<Real>& p
   const base_runs runs = runs_of(plan.fixed, plan.nfixed, plan.groups);
   const unsigned t = runs.shift;
   const index_t run = runs.length;
+  // Runs of two or four groups (a gate qubit just above the vector width): a loop of constant length.
+  if (((j0 | j1) & (run - 1)) == 0 && (run == 2 || run == 4)) {
+    auto walk = [&]<index_t L>() HQML_TARGET_AVX2 {
+      for (index_t j = j0; j < j1; j += L) {
+        Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+        for (index_t l = 0; l < L; ++l) body(base + ((l * reals) << t));
+      }
+    };
+    if (run == 2)
+      walk.template operator()<2>();
+    else
+      walk.template operator()<4>();
+    return;
+  }
   for (index_t j = j0; j < j1;) {
     const index_t len = std::min(j1 - j, run - (j & (run - 1)));
     Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
