@@ -227,10 +227,14 @@ void register_all() {
           const std::string fname = "footprint/" + std::string(info(k).name) + "/q" + std::to_string(tgt);
           benchmark::RegisterBenchmark((fname + "/double/" + std::to_string(n)).c_str(),
                                        [k, tgt](benchmark::State& st) { bm_footprint<double>(st, k, tgt); })
-              ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
+              ->Args({n, max_threads})
+              ->UseRealTime()
+              ->Unit(benchmark::kMillisecond);
           benchmark::RegisterBenchmark((fname + "/float/" + std::to_string(n)).c_str(),
                                        [k, tgt](benchmark::State& st) { bm_footprint<float>(st, k, tgt); })
-              ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
+              ->Args({n, max_threads})
+              ->UseRealTime()
+              ->Unit(benchmark::kMillisecond);
         }
       }
     }
