@@ -10,8 +10,6 @@
 #include <hqml/shots.hpp>
 #include <hqml/state_vector.hpp>
 
-#include <algorithm>
-#include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -83,62 +81,6 @@ void bm_gate(benchmark::State& st, gate_kind k, std::uint32_t target_offset) {
   }
   const double bytes = 2.0 * touched_fraction(k) * double(std::size_t{1} << n) * sizeof(std::complex<Real>);
   st.SetBytesProcessed(static_cast<std::int64_t>(double(st.iterations()) * bytes));
-}
-
-// The memory floor of a sparse gate: an in-place pass (negation) over exactly the 64-byte lines that hold an
-// amplitude the gate changes, with the gate's qubits. A gate that changes a quarter of the amplitudes may
-// still have to move every line (CZ on (0, 3): half the lines, in 128-byte pieces); its bandwidth counted
-// by changed amplitudes is then bounded well below copy, and this pass says by how much on this machine.
-// Bytes counted as the gate's benchmark counts them, so the two rates compare directly.
-template <class Real>
-void bm_footprint(benchmark::State& st, gate_kind k, std::uint32_t target_offset) {
-  const std::size_t n = static_cast<std::size_t>(st.range(0));
-  const int threads = static_cast<int>(st.range(1));
-  state_vector<Real> sv(n);
-  std::uint64_t q[3] = {};
-  for (unsigned j = 0; j < info(k).num_qubits; ++j) q[j] = std::uint64_t{1} << ((target_offset + 3 * j) % n);
-  // Whether the gate changes amplitude i (controls and diagonal phases need their bits set; SWAP
-  // changes the amplitudes whose two bits differ).
-  auto changes = [&](std::uint64_t i) {
-    const std::uint64_t both = q[0] | q[1];
-    if (k == gate_kind::cx || k == gate_kind::p) return (i & q[0]) != 0;
-    if (k == gate_kind::cz || k == gate_kind::cp || k == gate_kind::ccx) return (i & both) == both;
-    if (k == gate_kind::swap) return ((i & q[0]) != 0) != ((i & q[1]) != 0);
-    return true;
-  };
-  constexpr std::size_t per_line = 64 / sizeof(std::complex<Real>);
-  const std::uint64_t period = std::max<std::uint64_t>(std::bit_floor(q[0] | q[1] | q[2]) << 1, per_line);
-  const std::size_t lines = period / per_line;
-  std::vector<char> touch(lines, 0);
-  for (std::uint64_t i = 0; i < period; ++i)
-    if (changes(i)) touch[i / per_line] = 1;
-  // Contiguous stretches of touched lines in one period, as (first real, count of reals).
-  std::vector<std::pair<std::size_t, std::size_t>> stretches;
-  for (std::size_t l = 0; l < lines;) {
-    if (!touch[l]) {
-      ++l;
-      continue;
-    }
-    std::size_t e = l;
-    while (e < lines && touch[e]) ++e;
-    stretches.emplace_back(2 * l * per_line, 2 * (e - l) * per_line);
-    l = e;
-  }
-  auto* a = reinterpret_cast<Real*>(sv.raw());
-  const std::size_t periods = (std::size_t{1} << n) / period;
-  for (auto _ : st) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::size_t p = 0; p < periods; ++p)
-      for (const auto& [first, count] : stretches) {
-        Real* x = a + 2 * p * period + first;
-#pragma omp simd
-        for (std::size_t r = 0; r < count; ++r) x[r] = -x[r];
-      }
-    benchmark::ClobberMemory();
-  }
-  const double bytes = 2.0 * touched_fraction(k) * double(std::size_t{1} << n) * sizeof(std::complex<Real>);
-  st.SetBytesProcessed(static_cast<std::int64_t>(double(st.iterations()) * bytes));
-  st.counters["lines"] = double(std::count(touch.begin(), touch.end(), char{1})) / double(lines);
 }
 
 circuit qulacs_benchmark_circuit(std::size_t n, std::size_t layers = 10) {
@@ -223,19 +165,6 @@ void register_all() {
         benchmark::RegisterBenchmark((name + "/float/" + std::to_string(n)).c_str(),
                                      [k, tgt](benchmark::State& st) { bm_gate<float>(st, k, tgt); })
             ->Args({n, max_threads})->UseRealTime()->Unit(benchmark::kMillisecond);
-        if (touched_fraction(k) < 1.0) {
-          const std::string fname = "footprint/" + std::string(info(k).name) + "/q" + std::to_string(tgt);
-          benchmark::RegisterBenchmark((fname + "/double/" + std::to_string(n)).c_str(),
-                                       [k, tgt](benchmark::State& st) { bm_footprint<double>(st, k, tgt); })
-              ->Args({n, max_threads})
-              ->UseRealTime()
-              ->Unit(benchmark::kMillisecond);
-          benchmark::RegisterBenchmark((fname + "/float/" + std::to_string(n)).c_str(),
-                                       [k, tgt](benchmark::State& st) { bm_footprint<float>(st, k, tgt); })
-              ->Args({n, max_threads})
-              ->UseRealTime()
-              ->Unit(benchmark::kMillisecond);
-        }
       }
     }
   }

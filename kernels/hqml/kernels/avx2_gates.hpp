@@ -184,6 +184,17 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void lane_permutations(typename S::v in, type
   ((out[P] = S::template lane_xor<deposit(LowMask, P)>(in)), ...);
 }
 
+/// for_each_group for runs of exactly L groups, j0 and j1 multiples of L.
+template <index_t L, class Real, class Body>
+HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_short_run(const dense_plan<Real>& plan, Real* a, index_t j0,
+                                                           index_t j1, unsigned t, Body& body) {
+  constexpr index_t reals = dense_plan<Real>::reals;
+  for (index_t j = j0; j < j1; j += L) {
+    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    for (index_t l = 0; l < L; ++l) body(base + ((l * reals) << t));
+  }
+}
+
 /// Calls body(base) for the groups [j0, j1) of amplitude array a (interleaved re, im), base pointing at
 /// the group's first vector, walking the runs of runs_of() as the generic driver does. (Bodies are function objects,
 /// not lambdas: lambdas do not inherit the caller's target attribute.)
@@ -196,16 +207,10 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_group(const dense_plan<Real>& p
   const index_t run = runs.length;
   // Runs of two or four groups (a gate qubit just above the vector width): a loop of constant length.
   if (((j0 | j1) & (run - 1)) == 0 && (run == 2 || run == 4)) {
-    auto walk = [&]<index_t L>() HQML_TARGET_AVX2 {
-      for (index_t j = j0; j < j1; j += L) {
-        Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
-        for (index_t l = 0; l < L; ++l) body(base + ((l * reals) << t));
-      }
-    };
     if (run == 2)
-      walk.template operator()<2>();
+      for_each_short_run<2>(plan, a, j0, j1, t, body);
     else
-      walk.template operator()<4>();
+      for_each_short_run<4>(plan, a, j0, j1, t, body);
     return;
   }
   for (index_t j = j0; j < j1;) {
