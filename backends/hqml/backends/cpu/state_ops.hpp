@@ -213,13 +213,15 @@ struct state_ops<basic_cpu<Threads>, Real> {
     // Permutations and diagonals go here only where they act within a vector (X on qubit 0, SWAP(0, q),
     // CX(q, 0), RZ(0), RZZ(0, q)): where they move whole vectors, or have a low qubit only as a control
     // (CX(0, q)), the scalar kernels ran as fast or up to 1.3x faster (BENCHMARKS.md).
-    // A phase on qubits both inside a vector and above it (CZ(0, 3), CP(1, q)) is a diagonal on the low ones
-    // controlled by the high ones, so the kernel reads and writes only the vectors whose high bits are all
-    // set, the gate's footprint, which the scalar kernel's short runs covered at half the speed. Phases on
-    // low or high qubits alone stay scalar: as vector kernels over whole vectors they measured 0.6-1.4x.
+    // A phase with qubits above the vector width is a diagonal on its qubits inside a vector (or, with none
+    // there, a constant phase on qubit 0's pair) controlled by the ones above, so the kernel reads and writes
+    // only the vectors whose high bits are all set, the gate's footprint. The scalar kernel covered it at
+    // a third to half the speed where its runs were short (CZ(0, 3), P(3), CZ(1, 3)); from qubit 6 up its
+    // runs are long and it keeps those gates. Phases inside a vector alone stay scalar: as vector
+    // kernels over whole vectors they measured 0.6-1.4x.
     [[maybe_unused]] const index_t low_mask = static_cast<index_t>(plan_type::width - 1);
     if constexpr (masked)
-      if ((f.mask & low_mask) == 0 || (f.mask & ~low_mask) == 0) return false;
+      if ((f.mask & ~low_mask) == 0 || std::countr_zero(f.mask) >= 6) return false;
     if constexpr (permutation)
       if ((((f.off0 ^ f.off1) & (plan_type::width - 1)) == 0)) return false;
     if constexpr (kd != 0)
@@ -233,13 +235,14 @@ struct state_ops<basic_cpu<Threads>, Real> {
         return std::complex<Real>(f.m[2 * (2 * r + c)], f.m[2 * (2 * r + c) + 1]);
       });
     } else if constexpr (masked) {
-      unsigned qs[plan_type::log2_width];
+      unsigned qs[plan_type::log2_width] = {};
       unsigned kq = 0;
       for (index_t b = f.mask & low_mask; b; b &= b - 1) qs[kq++] = static_cast<unsigned>(std::countr_zero(b));
-      const unsigned all = (1u << kq) - 1;
-      ok = plan.prepare(n, qs, kq, f.mask & ~low_mask, [&f, all](unsigned r, unsigned c) {
+      // With no qubit inside a vector the phase applies to both amplitudes of qubit 0's pair.
+      const unsigned all = kq == 0 ? 0 : (1u << kq) - 1;
+      ok = plan.prepare(n, qs, std::max(kq, 1u), f.mask & ~low_mask, [&f, all](unsigned r, unsigned c) {
         if (r != c) return std::complex<Real>(0);
-        return r == all ? std::complex<Real>(f.pre, f.pim) : std::complex<Real>(1);
+        return (r & all) == all ? std::complex<Real>(f.pre, f.pim) : std::complex<Real>(1);
       });
     } else if constexpr (kd != 0) {
       const auto qs = gate_qubits<kd>(f.offsets);
