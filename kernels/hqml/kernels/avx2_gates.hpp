@@ -184,13 +184,19 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void lane_permutations(typename S::v in, type
   ((out[P] = S::template lane_xor<deposit(LowMask, P)>(in)), ...);
 }
 
+/// The first vector of group j of amplitude array a.
+template <class Real>
+HQML_FORCE_INLINE Real* group_base(const dense_plan<Real>& plan, Real* a, index_t j) {
+  return a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * dense_plan<Real>::reals;
+}
+
 /// for_each_group for runs of exactly L groups, j0 and j1 multiples of L.
 template <index_t L, class Real, class Body>
 HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_short_run(const dense_plan<Real>& plan, Real* a, index_t j0,
                                                            index_t j1, unsigned t, Body& body) {
   constexpr index_t reals = dense_plan<Real>::reals;
   for (index_t j = j0; j < j1; j += L) {
-    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    Real* base = group_base(plan, a, j);
     for (index_t l = 0; l < L; ++l) body(base + ((l * reals) << t));
   }
 }
@@ -215,7 +221,7 @@ HQML_TARGET_AVX2 HQML_FORCE_INLINE void for_each_group(const dense_plan<Real>& p
   }
   for (index_t j = j0; j < j1;) {
     const index_t len = std::min(j1 - j, run - (j & (run - 1)));
-    Real* base = a + (insert_zeros(j, plan.fixed, plan.nfixed) + plan.control) * reals;
+    Real* base = group_base(plan, a, j);
     for (index_t l = 0; l < len; ++l, base += (index_t{reals} << t)) body(base);
     j += len;
   }

@@ -223,7 +223,7 @@ struct state_ops<basic_cpu<Threads>, Real> {
     if constexpr (masked)
       if ((f.mask & ~low_mask) == 0 || std::countr_zero(f.mask) >= 6) return false;
     if constexpr (permutation)
-      if ((((f.off0 ^ f.off1) & (plan_type::width - 1)) == 0)) return false;
+      if (((f.off0 ^ f.off1) & low_mask) == 0) return false;
     if constexpr (kd != 0)
       if (fixed.empty() || fixed.front() >= plan_type::log2_width) return false;
     if (n < cpu_simd_min_qubits() || cpu_simd_in_use() != cpu_simd::avx2) return false;
@@ -238,8 +238,8 @@ struct state_ops<basic_cpu<Threads>, Real> {
       unsigned qs[plan_type::log2_width] = {};
       unsigned kq = 0;
       for (index_t b = f.mask & low_mask; b; b &= b - 1) qs[kq++] = static_cast<unsigned>(std::countr_zero(b));
-      // With no qubit inside a vector the phase applies to both amplitudes of qubit 0's pair.
-      const unsigned all = kq == 0 ? 0 : (1u << kq) - 1;
+      // With no qubit inside a vector (kq = 0, all = 0) the phase applies to both amplitudes of qubit 0's pair.
+      const unsigned all = (1u << kq) - 1;
       ok = plan.prepare(n, qs, std::max(kq, 1u), f.mask & ~low_mask, [&f, all](unsigned r, unsigned c) {
         if (r != c) return std::complex<Real>(0);
         return (r & all) == all ? std::complex<Real>(f.pre, f.pim) : std::complex<Real>(1);
