@@ -1,4 +1,5 @@
-// GPU batched states and fidelity kernels against the CPU ones (batched.hpp, quantum_kernel.hpp).
+// GPU batched states and fidelity kernels against the CPU ones (batched.hpp, quantum_kernel.hpp). Compiled as
+// part of test_core.cu, whose other tests' helpers share its unnamed namespace (hence gpu_tol, not tol).
 #include <hqml/cuda/quantum_kernel.cuh>
 
 #include "common/reference.hpp"
@@ -43,7 +44,7 @@ double max_state_error(const circuit& c, const Eigen::MatrixXd& x, std::span<con
 }
 
 template <class Real>
-constexpr double tol() {
+constexpr double gpu_tol() {
   return std::is_same_v<Real, float> ? 5e-5 : 1e-11;
 }
 
@@ -55,12 +56,12 @@ TEMPLATE_TEST_CASE("GPU batched states equal the CPU ones (shared- and global-me
   SECTION("ZZ feature maps, n = 2..8 in shared memory") {
     for (std::size_t n : {2u, 5u, 8u}) {
       const circuit c = zz_feature_map(n, 2);
-      REQUIRE(max_state_error<Real>(c, random_features(70, static_cast<Eigen::Index>(n), n)) < tol<Real>());
+      REQUIRE(max_state_error<Real>(c, random_features(70, static_cast<Eigen::Index>(n), n)) < gpu_tol<Real>());
     }
   }
   SECTION("n = 14: states built in global memory") {
     const circuit c = zz_feature_map(14, 1, "linear");
-    REQUIRE(max_state_error<Real>(c, random_features(3, 14, 9)) < tol<Real>());
+    REQUIRE(max_state_error<Real>(c, random_features(3, 14, 9)) < gpu_tol<Real>());
   }
   SECTION("every gate kind, trainable parameters and features") {
     circuit c(4);
@@ -71,7 +72,7 @@ TEMPLATE_TEST_CASE("GPU batched states equal the CPU ones (shared- and global-me
     c.sx(1).sxdg(2).s(0).t(3).tdg(1).sdg(2).y(3).z(0).cz(1, 2);
     c.unitary({2, 0}, hqml::test::random_unitary(2, 4)).unitary({1, 3, 0}, hqml::test::random_unitary(3, 5));
     const std::vector<double> theta{0.3, -0.9, 1.7, 2.4};
-    REQUIRE(max_state_error<Real>(c, random_features(50, 4, 2), theta) < tol<Real>());
+    REQUIRE(max_state_error<Real>(c, random_features(50, 4, 2), theta) < gpu_tol<Real>());
   }
   SECTION("errors name the problem") {
     circuit m(2, 1);
@@ -94,8 +95,8 @@ TEMPLATE_TEST_CASE("GPU fidelity kernels equal the CPU ones, tiled or not", "[cu
     const std::vector<double> g_xx = gpu::fidelity_kernel(sx, opt);
     const std::vector<double> g_yx = gpu::fidelity_kernel(sy, sx, opt);
     // Column-major, like Eigen::MatrixXd.
-    REQUIRE((Eigen::Map<const Eigen::MatrixXd>(g_xx.data(), 37, 37) - k_xx).cwiseAbs().maxCoeff() < 10 * tol<Real>());
-    REQUIRE((Eigen::Map<const Eigen::MatrixXd>(g_yx.data(), 23, 37) - k_yx).cwiseAbs().maxCoeff() < 10 * tol<Real>());
+    REQUIRE((Eigen::Map<const Eigen::MatrixXd>(g_xx.data(), 37, 37) - k_xx).cwiseAbs().maxCoeff() < 10 * gpu_tol<Real>());
+    REQUIRE((Eigen::Map<const Eigen::MatrixXd>(g_yx.data(), 23, 37) - k_yx).cwiseAbs().maxCoeff() < 10 * gpu_tol<Real>());
   }
   REQUIRE_THROWS_WITH(gpu::fidelity_kernel(sx, gpu::batched_states<Real>(zz_feature_map(4), view(x))),
                       Catch::Contains("5 and 4 qubits"));
