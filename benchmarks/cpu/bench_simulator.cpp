@@ -10,6 +10,7 @@
 #include <hqml/shots.hpp>
 #include <hqml/state_vector.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -41,20 +42,43 @@ void bm_copy(benchmark::State& st) {
   st.SetBytesProcessed(static_cast<std::int64_t>(st.iterations() * 2 * count * sizeof(std::complex<Real>)));
 }
 
-// Fraction of the amplitudes a gate reads and writes.
-double touched_fraction(gate_kind k) {
+// Whether gate k on qubits qs changes the amplitude at basis index i.
+bool changes(gate_kind k, const std::vector<std::uint32_t>& qs, std::size_t i) {
+  const auto bit = [&](std::size_t j) { return (i >> qs[j]) & 1u; };
   switch (k) {
-    case gate_kind::cx: return 0.5;
+    case gate_kind::cx:
+    case gate_kind::cy:
+    case gate_kind::ch:
+    case gate_kind::crx:
+    case gate_kind::cry:
+    case gate_kind::crz: return bit(0);  // the control's set half
     case gate_kind::cz:
-    case gate_kind::cp: return 0.25;
-    case gate_kind::ccx: return 0.25;
-    case gate_kind::swap: return 0.5;
+    case gate_kind::cp: return bit(0) && bit(1);
+    case gate_kind::ccx: return bit(0) && bit(1);
+    case gate_kind::swap: return bit(0) != bit(1);
     case gate_kind::z:
     case gate_kind::s:
     case gate_kind::t:
-    case gate_kind::p: return 0.5;
-    default: return 1.0;
+    case gate_kind::p: return bit(0);
+    default: return true;
   }
+}
+
+// Fraction of the state's 64-byte cache lines that hold an amplitude the gate changes: memory moves whole
+// lines, so these are what any kernel must read and write (CZ(0, 3) changes a quarter of the amplitudes,
+// but they lie in half of the lines). The pattern repeats every 2^(highest qubit + 1) amplitudes.
+template <class Real>
+double touched_line_fraction(gate_kind k, const std::vector<std::uint32_t>& qs) {
+  const std::size_t per_line = 64 / sizeof(std::complex<Real>);
+  std::size_t period = per_line;
+  for (std::uint32_t q : qs) period = std::max(period, std::size_t{2} << q);
+  std::size_t lines = 0;
+  for (std::size_t line = 0; line < period; line += per_line) {
+    bool touched = false;
+    for (std::size_t i = line; i < line + per_line && !touched; ++i) touched = changes(k, qs, i);
+    lines += touched;
+  }
+  return double(lines) / double(period / per_line);
 }
 
 template <class Real>
@@ -79,8 +103,10 @@ void bm_gate(benchmark::State& st, gate_kind k, std::uint32_t target_offset) {
     sv.apply(op);
     benchmark::ClobberMemory();
   }
-  const double bytes = 2.0 * touched_fraction(k) * double(std::size_t{1} << n) * sizeof(std::complex<Real>);
+  const double lines = touched_line_fraction<Real>(k, qs);
+  const double bytes = 2.0 * lines * double(std::size_t{1} << n) * sizeof(std::complex<Real>);
   st.SetBytesProcessed(static_cast<std::int64_t>(double(st.iterations()) * bytes));
+  st.counters["lines"] = lines;
 }
 
 circuit qulacs_benchmark_circuit(std::size_t n, std::size_t layers = 10) {
