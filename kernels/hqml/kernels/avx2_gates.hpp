@@ -57,6 +57,9 @@ struct dense_plan {
   index_t control = 0;                         // control bits at or above log2_width, as a vector index
   index_t offset[1u << max_gate_qubits] = {};  // vector offset of each high local index
   alignas(32) Real coef[max_coefs];
+  // A two-term matrix (find_two_term): out[r] = D0[r] in[r] + D1[r] in[r ^ m], m split into the high
+  // local index it flips (xor_high) and the lane-index bits (xor_lanes).
+  unsigned xor_high = 0, xor_lanes = 0, xor_p = 0;
 
   /// Prepares matrix m (m(r, c) is element (r, c), local-index bit j on qubit qubits[j]) for an n-qubit
   /// register, applied where every bit of `control` is set. False when the vector kernels do not
@@ -127,6 +130,29 @@ struct dense_plan {
           }
         }
     return true;
+  }
+
+  /// Whether the prepared matrix has at most two terms per row, in[r] and in[r ^ m] for one m across
+  /// all rows (RXX, RYY, iSWAP, XX+YY: half of a dense 2-qubit gate's products); sets xor_*.
+  bool find_two_term() {
+    const unsigned nh = 1u << high, np = 1u << std::popcount(low_mask);
+    bool found = false;
+    for (unsigned rh = 0; rh < nh; ++rh)
+      for (unsigned ch = 0; ch < nh; ++ch)
+        for (unsigned p = 0; p < np; ++p) {
+          if (ch == rh && p == 0) continue;
+          const Real* c = coef + ((rh * nh + ch) * np + p) * 2 * reals;
+          if (std::all_of(c, c + 2 * reals, [](Real v) { return v == Real(0); })) continue;
+          if (found && ((rh ^ ch) != xor_high || p != xor_p)) return false;
+          found = true;
+          xor_high = rh ^ ch;
+          xor_p = p;
+        }
+    // Lane-index bits of the p-th subset of low_mask (lane_permutations' order).
+    xor_lanes = 0;
+    for (unsigned bit = 0, j = 0; bit < log2_width; ++bit)
+      if ((low_mask >> bit) & 1u) xor_lanes |= ((xor_p >> j++) & 1u) << bit;
+    return found;
   }
 };
 
@@ -354,6 +380,48 @@ struct diagonal_body {
   }
 };
 
+/// Two-term matrices (find_two_term): out[r] = D0[r] ⊙ in[r] + D1[r] ⊙ xor_X(in[r ^ xor_high]), two
+/// complex products per output vector where the dense form has four on two qubits. X = xor_lanes.
+template <class Real, unsigned High, unsigned X>
+struct two_term_body {
+  using S = simd<Real>;
+  using V = typename S::v;
+  static constexpr unsigned nh = 1u << High, reals = dense_plan<Real>::reals;
+  index_t off[nh];
+  unsigned partner[nh];
+  V d0re[nh], d0im[nh], d1re[nh], d1im[nh];
+
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE explicit two_term_body(const dense_plan<Real>& plan) {
+    const unsigned np = 1u << std::popcount(plan.low_mask);
+    for (unsigned h = 0; h < nh; ++h) {
+      off[h] = plan.offset[h] * reals;
+      partner[h] = h ^ plan.xor_high;
+      const Real* c0 = plan.coef + (h * nh + h) * np * 2 * reals;
+      const Real* c1 = plan.coef + ((h * nh + partner[h]) * np + plan.xor_p) * 2 * reals;
+      d0re[h] = S::load(c0);
+      d0im[h] = S::load(c0 + reals);
+      d1re[h] = S::load(c1);
+      d1im[h] = S::load(c1 + reals);
+    }
+  }
+  HQML_TARGET_AVX2 HQML_FORCE_INLINE void operator()(Real* base) const {
+    V x[nh];
+    for (unsigned h = 0; h < nh; ++h) x[h] = S::load(base + off[h]);
+    for (unsigned r = 0; r < nh; ++r) {
+      const V y = S::template lane_xor<X>(x[partner[r]]);
+      const V re = S::fmadd(d1re[r], y, S::mul(d0re[r], x[r]));
+      const V im = S::fmadd(d1im[r], S::swap_re_im(y), S::mul(d0im[r], S::swap_re_im(x[r])));
+      S::store(base + off[r], S::addsub(re, im));
+    }
+  }
+};
+
+template <class Real, unsigned High, unsigned X>
+HQML_TARGET_AVX2 HQML_NOINLINE void run_two_term(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
+  two_term_body<Real, High, X> body(plan);
+  for_each_group(plan, a, j0, j1, body);
+}
+
 /// Applies a plan with the given body to the groups [j0, j1); one instantiation per body and shape.
 template <class Real, template <class, unsigned, unsigned> class Body, unsigned High, unsigned LowMask>
 HQML_TARGET_AVX2 HQML_NOINLINE void run(const dense_plan<Real>& plan, Real* a, index_t j0, index_t j1) {
@@ -404,6 +472,23 @@ dense_runner<Real> runner_for(const dense_plan<Real>& plan) {
       break;
   }
   return f;
+}
+
+/// The two-term kernel for a prepared plan of a gate on one or two qubits whose matrix has that form
+/// (null otherwise: a 1-qubit matrix always has it, and the dense kernel already does two products).
+template <class Real>
+dense_runner<Real> two_term_runner(dense_plan<Real>& plan) {
+  if (plan.high + static_cast<unsigned>(std::popcount(plan.low_mask)) != 2 || !plan.find_two_term()) return nullptr;
+  // X is the lane XOR: 0 or 1 in double; 0 to 3 in float, where both gate qubits may lie inside a vector.
+  const unsigned x = plan.xor_lanes;
+  if (plan.high == 2) return &run_two_term<Real, 2, 0>;
+  if (x == 0) return plan.high == 1 ? &run_two_term<Real, 1, 0> : nullptr;
+  if (x == 1) return plan.high == 1 ? &run_two_term<Real, 1, 1> : &run_two_term<Real, 0, 1>;
+  if constexpr (sizeof(Real) == 4) {
+    if (x == 2) return plan.high == 1 ? &run_two_term<Real, 1, 2> : &run_two_term<Real, 0, 2>;
+    return &run_two_term<Real, 0, 3>;  // both qubits inside the vector
+  }
+  return nullptr;
 }
 
 #endif  // HQML_HAS_AVX2_KERNELS

@@ -275,7 +275,10 @@ struct state_ops<basic_cpu<Threads>, Real> {
     constexpr matrix_kind kind = permutation          ? matrix_kind::permutation
                                  : kd != 0 || masked ? matrix_kind::diagonal
                                                      : matrix_kind::dense;
-    const auto runner = ok ? kernels::avx2::runner_for<kind>(plan) : nullptr;
+    auto runner = ok ? kernels::avx2::runner_for<kind>(plan) : nullptr;
+    if constexpr (kind == matrix_kind::dense)
+      if (runner)
+        if (const auto two = kernels::avx2::two_term_runner(plan)) runner = two;
     if (!runner) return false;
     Real* r = reinterpret_cast<Real*>(a);
     const index_t count = plan.groups;
