@@ -211,8 +211,10 @@ struct state_ops<basic_cpu<Threads>, Real> {
     if constexpr (k > kernels::avx2::max_gate_qubits || kd > kernels::avx2::max_sparse_qubits) return false;
     using plan_type = kernels::avx2::dense_plan<Real>;
     // Permutations and diagonals go here only where they act within a vector (X on qubit 0, SWAP(0, q),
-    // CX(q, 0), RZ(0), RZZ(0, q)): where they move whole vectors, or have a low qubit only as a control
-    // (CX(0, q)), the scalar kernels ran as fast or up to 1.3x faster (BENCHMARKS.md).
+    // CX(q, 0), RZ(0), RZZ(0, q)) or, for permutations, where a control inside a vector guards a flip of
+    // one higher qubit (CX(0, q), CCX(0, q, r): 0.5-0.9 of the scalar kernel's time, which moves single
+    // amplitudes). Where they move whole vectors otherwise (SWAP(3, 6), also controlled by qubit 0), the
+    // scalar kernels ran as fast or up to 1.3x faster (BENCHMARKS.md).
     // A phase with qubits above the vector width is a diagonal on its qubits inside a vector (or, with none
     // there, a constant phase on qubit 0's pair) controlled by the ones above, so the kernel reads and writes
     // only the vectors whose high bits are all set, the gate's footprint. The scalar kernel covered it at
@@ -223,7 +225,9 @@ struct state_ops<basic_cpu<Threads>, Real> {
     if constexpr (masked)
       if ((f.mask & ~low_mask) == 0 || std::countr_zero(f.mask) >= 6) return false;
     if constexpr (permutation)
-      if (((f.off0 ^ f.off1) & low_mask) == 0) return false;
+      if (((f.off0 ^ f.off1) & low_mask) == 0 &&
+          (((f.off0 & f.off1) & low_mask) == 0 || std::popcount(f.off0 ^ f.off1) != 1))
+        return false;
     if constexpr (kd != 0)
       if (fixed.empty() || fixed.front() >= plan_type::log2_width) return false;
     if (n < cpu_simd_min_qubits() || cpu_simd_in_use() != cpu_simd::avx2) return false;
