@@ -58,8 +58,8 @@ struct dense_plan {
   index_t offset[1u << max_gate_qubits] = {};  // vector offset of each high local index
   alignas(32) Real coef[max_coefs];
   // A two-term matrix (find_two_term): out[r] = D0[r] in[r] + D1[r] in[r ^ m], m split into the high
-  // local index it flips (xor_high) and the lane-index bits (xor_lanes).
-  unsigned xor_high = 0, xor_lanes = 0, xor_p = 0;
+  // local index it flips (xor_high) and the lane permutation it applies (xor_p, lane_permutations' order).
+  unsigned xor_high = 0, xor_p = 0;
 
   /// Prepares matrix m (m(r, c) is element (r, c), local-index bit j on qubit qubits[j]) for an n-qubit
   /// register, applied where every bit of `control` is set. False when the vector kernels do not
@@ -148,10 +148,6 @@ struct dense_plan {
           xor_high = rh ^ ch;
           xor_p = p;
         }
-    // Lane-index bits of the p-th subset of low_mask (lane_permutations' order).
-    xor_lanes = 0;
-    for (unsigned bit = 0, j = 0; bit < log2_width; ++bit)
-      if ((low_mask >> bit) & 1u) xor_lanes |= ((xor_p >> j++) & 1u) << bit;
     return found;
   }
 };
@@ -381,7 +377,8 @@ struct diagonal_body {
 };
 
 /// Two-term matrices (find_two_term): out[r] = D0[r] ⊙ in[r] + D1[r] ⊙ xor_X(in[r ^ xor_high]), two
-/// complex products per output vector where the dense form has four on two qubits. X = xor_lanes.
+/// complex products per output vector where the dense form has four on two qubits. X: the lane-index bits
+/// of permutation xor_p.
 template <class Real, unsigned High, unsigned X>
 struct two_term_body {
   using S = simd<Real>;
@@ -480,7 +477,7 @@ template <class Real>
 dense_runner<Real> two_term_runner(dense_plan<Real>& plan) {
   if (plan.high + static_cast<unsigned>(std::popcount(plan.low_mask)) != 2 || !plan.find_two_term()) return nullptr;
   // X is the lane XOR: 0 or 1 in double; 0 to 3 in float, where both gate qubits may lie inside a vector.
-  const unsigned x = plan.xor_lanes;
+  const unsigned x = deposit(plan.low_mask, plan.xor_p);
   if (plan.high == 2) return &run_two_term<Real, 2, 0>;
   if (x == 0) return plan.high == 1 ? &run_two_term<Real, 1, 0> : nullptr;
   if (x == 1) return plan.high == 1 ? &run_two_term<Real, 1, 1> : &run_two_term<Real, 0, 1>;
