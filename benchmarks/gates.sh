@@ -10,6 +10,11 @@ cd "$(dirname "$0")/.."
 sizes=${1:-20,26}
 reps=${2:-5}
 threads=${3:-2}
+fail() { echo "benchmarks/gates.sh: $*" >&2; exit 2; }
+[[ $sizes =~ ^(16|20|24|26)(,(16|20|24|26))*$ ]] ||
+  fail "SIZES '$sizes': expected a comma-separated list of the registered sizes 16, 20, 24, 26"
+[[ $reps =~ ^[1-9][0-9]*$ ]] || fail "REPETITIONS '$reps': expected a positive integer"
+[[ $threads =~ ^[1-9][0-9]*$ ]] || fail "THREADS '$threads': expected a positive integer"
 bash cmake/install-deps.sh
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHQML_NATIVE=ON \
   -DHQML_BUILD_TESTS=OFF -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=ON >/dev/null
@@ -24,11 +29,12 @@ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(c
 python3 - "$out" <<'EOF'
 import json, statistics, sys
 runs = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("run_type") == "iteration"]
-rate, lines = {}, {}
+rate, lines, qubits = {}, {}, {}
 for b in runs:
     name = "/".join(b["name"].split("/")[:-3])  # without the arguments (n, threads) and /real_time
     rate.setdefault(name, []).append(b["bytes_per_second"])
     lines[name] = b.get("lines", 1.0)
+    qubits[name] = b.get("label", "")
 med = {k: statistics.median(v) for k, v in rate.items()}
 print("| gate | qubits | precision | n | lines | GiB/s | ratio to copy |")
 print("|---|---|---|---|---|---|---|")
@@ -36,13 +42,10 @@ for name in sorted(med, key=lambda s: (s.split("/")[0] != "copy", s)):
     parts = name.split("/")
     if parts[0] != "gate":
         continue
-    _, kind, q, prec, n = parts[:5]
+    _, kind, _, prec, n = parts[:5]
     copy = med.get(f"copy/{prec}/{n}")
-    qubits = {"q0": "0,3,6", "q7": "7,10,13"}[q]
-    arity = 3 if kind == "ccx" else (1 if kind in ("h", "x", "rx", "rz", "p") else 2)
-    qubits = ",".join(qubits.split(",")[:arity])
     ratio = f"{med[name] / copy:.2f}" if copy else "-"
-    print(f"| {kind} | {qubits} | {prec} | {n} | {lines[name]:.2f} | {med[name] / 2**30:.1f} | {ratio} |")
+    print(f"| {kind} | {qubits[name]} | {prec} | {n} | {lines[name]:.2f} | {med[name] / 2**30:.1f} | {ratio} |")
 for prec in ("double", "float"):
     for n in sorted({k.split("/")[-1] for k in med if k.startswith("copy/")}, key=int):
         c = med.get(f"copy/{prec}/{n}")

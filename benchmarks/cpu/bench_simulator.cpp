@@ -107,6 +107,9 @@ void bm_gate(benchmark::State& st, gate_kind k, std::uint32_t target_offset) {
   const double bytes = 2.0 * lines * double(std::size_t{1} << n) * sizeof(std::complex<Real>);
   st.SetBytesProcessed(static_cast<std::int64_t>(double(st.iterations()) * bytes));
   st.counters["lines"] = lines;
+  std::string label;  // the gate's qubits, for benchmarks/gates.sh
+  for (std::uint32_t q : op.qubits) label += (label.empty() ? "" : ",") + std::to_string(q);
+  st.SetLabel(label);
 }
 
 circuit qulacs_benchmark_circuit(std::size_t n, std::size_t layers = 10) {
