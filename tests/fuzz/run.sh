@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds hqml's libFuzzer targets with clang and runs each for SECONDS (default 60), seeded with the
-# QASMBench circuits of the shared data folder when it is there. Crash reproducers are kept in
-# BUILD/fuzz-artifacts. Environment: HQML_JOBS (default 2), HQML_FUZZ_BUILD_DIR (default build/fuzz),
-# HQML_FUZZ_CXX (default clang++), HQML_SHARED_DIR (default ../shared from the project root).
+# Builds hqml's libFuzzer targets with clang and runs each for SECONDS (default 60) on HQML_JOBS cores
+# (libFuzzer's fork mode), seeded with the QASMBench circuits of the shared data folder when it is there.
+# Crash reproducers are kept in BUILD/fuzz-artifacts. Environment: HQML_JOBS (default 2),
+# HQML_FUZZ_BUILD_DIR (default build/fuzz; a folder already configured with HQML_BUILD_FUZZERS=ON, such as
+# .ci/run's sanitizer build, is used as it is), HQML_FUZZ_CXX (default clang++), HQML_SHARED_DIR
+# (default ../shared from the project root).
 #   usage: tests/fuzz/run.sh [SECONDS]
 set -euo pipefail
 seconds=${1:-60}
@@ -12,9 +14,11 @@ jobs=${HQML_JOBS:-2}
 cxx=${HQML_FUZZ_CXX:-clang++}
 shared=${HQML_SHARED_DIR:-$root/../shared}
 
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
-  -DHQML_BUILD_FUZZERS=ON -DHQML_BUILD_TESTS=ON -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=OFF \
-  -DHQML_ENABLE_CUDA=OFF >/dev/null
+if ! grep -q "^HQML_BUILD_FUZZERS:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+    -DHQML_BUILD_FUZZERS=ON -DHQML_BUILD_TESTS=ON -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=OFF \
+    -DHQML_ENABLE_CUDA=OFF >/dev/null
+fi
 cmake --build "$build" -j "$jobs" --target qasm_fuzz
 
 work=$(mktemp -d)
@@ -70,7 +74,7 @@ DICT
 
 status=0
 echo "== qasm_fuzz for ${seconds}s"
-"$build/tests/fuzz/qasm_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
+"$build/tests/fuzz/qasm_fuzz" -fork="$jobs" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
   -dict="$work/qasm.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "run.sh: qasm_fuzz failed (exit $status); reproducers are in $artifacts"
