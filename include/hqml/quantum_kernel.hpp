@@ -259,9 +259,12 @@ inline void add_shot_noise(Eigen::MatrixXd& k, std::size_t shots, std::uint64_t 
     }
 }
 
-/// Nearest positive semidefinite matrix in the Frobenius norm: negative eigenvalues clipped to zero.
-[[nodiscard]] inline Eigen::MatrixXd project_psd(const Eigen::MatrixXd& k) {
-  if (k.rows() != k.cols()) throw std::invalid_argument("hqml::project_psd: kernel must be square");
+/// Nearest positive semidefinite matrix in the Frobenius norm: negative eigenvalues clipped to zero. (A
+/// template, so that only a program that calls it compiles the eigensolver: seconds per translation unit.)
+template <class Derived>
+[[nodiscard]] Eigen::MatrixXd project_psd(const Eigen::MatrixBase<Derived>& kernel) {
+  if (kernel.rows() != kernel.cols()) throw std::invalid_argument("hqml::project_psd: kernel must be square");
+  const Eigen::MatrixXd k = kernel.template cast<double>();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (k + k.transpose()));
   if (es.info() != Eigen::Success) throw std::runtime_error("hqml::project_psd: eigen decomposition failed");
   const Eigen::VectorXd w = es.eigenvalues().cwiseMax(0.0);

@@ -109,6 +109,10 @@ TEST_CASE("shot noise is binomial and seeded; PSD projection clips negative eige
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(psd);
   REQUIRE(es.eigenvalues().minCoeff() > -1e-10);
   REQUIRE((project_psd(k) - k).cwiseAbs().maxCoeff() < 1e-10);  // already PSD: unchanged
+  // Expressions and single precision are taken as they are; the result is the projection of their value.
+  REQUIRE((project_psd(0.5 * (a + a.transpose())) - psd).cwiseAbs().maxCoeff() < 1e-12);
+  REQUIRE((project_psd(a.cast<float>()) - psd).cwiseAbs().maxCoeff() < 1e-5);
+  REQUIRE_THROWS_WITH(project_psd(Eigen::MatrixXd(2, 3)), Catch::Contains("square"));
 }
 
 TEST_CASE("kernels stream to .npy row block by row block", "[kernel][npy]") {
