@@ -13,9 +13,10 @@
 //
 // Export writes qelib1.inc gates (u as u3, p as u1, cp as cu1); ryy and iswap get gate definitions in
 // the file's header; one-qubit unitary and diagonal operations become u3 and u1 (exact up to global
-// phase), larger ones the quantum Shannon decomposition into u3, ry, rz, cx and cz (exact up to global
-// phase; at most (23/48)·4^k − (3/2)·2^k + 4/3 two-qubit gates for k qubits, 1868 for 6; a diagonal
-// takes 2^k − 2, a two-qubit operation as few as its Cartan form needs). Numbers are
+// phase), larger ones the quantum Shannon decomposition (block-ZXZ form) into u3, rz, cx and cz
+// (exact up to global phase; (22/48)·4^k − (3/2)·2^k + 5/3 two-qubit gates for a generic k-qubit
+// unitary, 1783 for 6; a diagonal takes 2^k − 2, a two-qubit operation as few as its Cartan form
+// needs). Numbers are
 // printed with 17 significant digits, so parse_qasm(to_qasm(c)) gives back c's operations exactly for
 // every gate that qelib1.inc has.
 

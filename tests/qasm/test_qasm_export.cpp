@@ -198,7 +198,7 @@ TEST_CASE("qasm export: larger unitary operations decompose exactly up to global
       CHECK(max_diff_up_to_phase(qasm_test::unitary_of(back), m) < 1e-12);
     }
   }
-  SECTION("a 6-qubit unitary, the largest hqml holds, within the optimized Shannon decomposition's count") {
+  SECTION("a 6-qubit unitary, the largest hqml holds, with the block-ZXZ decomposition's count") {
     const auto m = qasm_test::random_unitary(64, rng);
     hqml::circuit c(6);
     c.unitary(all_qubits(6), m);
@@ -211,7 +211,7 @@ TEST_CASE("qasm export: larger unitary operations decompose exactly up to global
         ++one_qubit;
     }
     CHECK(two_qubit + one_qubit == back.size());
-    CHECK(two_qubit <= 1868);               // (23/48)·4^6 − (3/2)·2^6 + 4/3
+    CHECK(two_qubit == 1783);               // (22/48)·4^6 − (3/2)·2^6 + 5/3
     CHECK(one_qubit <= 2 * two_qubit + 6);  // runs of one-qubit gates are merged
     CHECK(max_diff_up_to_phase(qasm_test::unitary_of(back), m) < 1e-11);
   }

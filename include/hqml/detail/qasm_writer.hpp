@@ -130,9 +130,6 @@ class writer {
         case type::cz:
           emit("cz", {}, {g.q0, g.q1});
           break;
-        case type::ry:
-          emit("ry", {g.angle}, {g.q0});
-          break;
         case type::rz:
           emit("rz", {g.angle}, {g.q0});
           break;

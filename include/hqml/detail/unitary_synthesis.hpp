@@ -1,10 +1,11 @@
 #pragma once
 // Synthesis of k-qubit unitary and diagonal matrices into one-qubit gates, CNOTs and CZs, for exporters
-// that may only write elementary gates: the quantum Shannon decomposition (Shende, Bullock, Markov 2006)
-// with its optimizations A.1 and A.2, over uniformly controlled rotations (Möttönen et al. 2004) and
-// two-qubit Cartan (KAK) leaves, on the linear algebra of unitary_linalg.hpp. Exact up to global phase,
-// with at most (23/48)·4^k − (3/2)·2^k + 4/3 two-qubit gates (3, 20, 100, 444, 1868 for k = 2..6), fewer
-// where the matrix has structure; a diagonal takes 2^k − 2. Internal: include <hqml/qasm.hpp>.
+// that may only write elementary gates: Krol and Al-Ars' block-ZXZ form of the quantum Shannon
+// decomposition (Shende, Bullock, Markov 2006) with optimizations A.1 and A.2, over uniformly controlled
+// rotations (Möttönen et al. 2004) and two-qubit Cartan (KAK) leaves, on the linear algebra of
+// unitary_linalg.hpp. Exact up to global phase, with at most (22/48)·4^k − (3/2)·2^k + 5/3 two-qubit
+// gates for a generic unitary (3, 19, 95, 423, 1783 for k = 2..6), fewer where the matrix has structure;
+// a diagonal takes 2^k − 2. Internal: include <hqml/qasm.hpp>.
 #if !defined(HQML_QASM_INTERNAL_INCLUDE)
 #error "hqml/detail/unitary_synthesis.hpp is internal; include <hqml/qasm.hpp> instead"
 #endif
@@ -22,6 +23,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hqml::detail::synth {
@@ -51,11 +53,11 @@ struct u3_angles {
   return {2 * std::atan2(std::abs(beta), std::abs(alpha)), b - a, -a - b, delta + a};
 }
 
-/// One elementary gate: a one-qubit gate (named ry, rz or u3, with its matrix), a CNOT or a CZ.
+/// One elementary gate: a one-qubit gate (an rz or a u3, with its matrix), a CNOT or a CZ.
 struct elementary_gate {
-  enum class type { ry, rz, u3, cx, cz } kind;
+  enum class type { rz, u3, cx, cz } kind;
   std::uint32_t q0, q1 = 0;  // the qubit; or control and target; or the CZ's two qubits, lower first
-  double angle = 0.0;        // ry, rz
+  double angle = 0.0;        // rz
   mat2 m{};                  // one-qubit gates
 };
 
@@ -70,11 +72,11 @@ class gate_sink {
  public:
   void cx(std::uint32_t c, std::uint32_t t) { two_qubit({type::cx, c, t, 0.0, {}}); }
   void cz(std::uint32_t a, std::uint32_t b) { two_qubit({type::cz, std::min(a, b), std::max(a, b), 0.0, {}}); }
-  void rotation(type axis, std::uint32_t q, double angle) {
+  /// Rz(φ) = diag(e^{−iφ/2}, e^{iφ/2}).
+  void rz(std::uint32_t q, double angle) {
     if (std::abs(angle) <= 1e-15) return;  // changes the unitary by at most 5e-16
     const cplx c = std::cos(angle / 2), s = std::sin(angle / 2), i{0.0, 1.0};
-    const mat2 m = axis == type::ry ? mat2{c, -s, s, c} : mat2{c - i * s, 0.0, 0.0, c + i * s};
-    one_qubit({axis, q, 0, angle, m});
+    one_qubit({type::rz, q, 0, angle, mat2{c - i * s, 0.0, 0.0, c + i * s}});
   }
   void unitary(std::uint32_t q, const mat2& m) { one_qubit({type::u3, q, 0, 0.0, m}); }
 
@@ -144,42 +146,61 @@ class gate_sink {
   std::vector<bool> alive_;
 };
 
-/// The multiplexed rotation R(α_x) on `target` for each state x of `controls` (bit j of x = controls[j]):
+/// The multiplexed rotation Rz(α_x) on a target for each state x of m controls (bit j of x = control j):
 /// 2^m rotations and 2^m CNOTs in Gray-code order, θ = H·α / 2^m with H the Walsh–Hadamard matrix, since
-/// control state x sees Σ_i (−1)^{x·g(i)} θ_i. For Ry, CZ flips the angle as CNOT does; with
-/// `leave_last_cz` the CZs that end the sequence are not written but returned as a mask over the
-/// controls, for the caller to fold into the gate that follows (Shende et al.'s optimization A.1).
-inline std::size_t multiplexed_rotation(gate_sink& out, elementary_gate::type axis, std::uint32_t target,
-                                        const std::vector<std::uint32_t>& controls, std::vector<double> alpha,
-                                        bool leave_last_cz = false) {
-  const std::size_t n = alpha.size();
-  for (std::size_t h = 1; h < n; h <<= 1)
-    for (std::size_t i = 0; i < n; i += 2 * h)
-      for (std::size_t j = i; j < i + h; ++j) {
-        const double a = alpha[j], b = alpha[j + h];
-        alpha[j] = a + b;
-        alpha[j + h] = a - b;
-      }
-  // The CNOTs (CZs) all share the target and commute, so between two rotations only the controls used
-  // an odd number of times are written: a rotation that vanishes costs nothing.
-  std::size_t pending = 0;
-  auto flush = [&] {
-    for (std::size_t j = 0; j < controls.size(); ++j)
-      if ((pending >> j) & 1) leave_last_cz ? out.cz(controls[j], target) : out.cx(controls[j], target);
-    pending = 0;
-  };
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t g = i ^ (i >> 1), next = ((i + 1) % n) ^ (((i + 1) % n) >> 1);
-    const double theta = alpha[g] / static_cast<double>(n);
-    if (std::abs(theta) > 1e-15) {
-      flush();
-      out.rotation(axis, target, theta);
+/// control state x sees Σ_i (−1)^{x·g(i)} θ_i. The CNOTs all share the target and commute, so between two
+/// rotations only the controls used an odd number of times are kept, as a mask: a rotation that
+/// vanishes costs nothing. The sequence is `lead`, then each rotation followed by its mask.
+struct multiplexor {
+  std::size_t lead = 0;
+  std::vector<std::pair<double, std::size_t>> steps;  // (θ, the CNOTs after it)
+
+  explicit multiplexor(std::vector<double> alpha) {
+    const std::size_t n = alpha.size();
+    for (std::size_t h = 1; h < n; h <<= 1)
+      for (std::size_t i = 0; i < n; i += 2 * h)
+        for (std::size_t j = i; j < i + h; ++j) {
+          const double a = alpha[j], b = alpha[j + h];
+          alpha[j] = a + b;
+          alpha[j + h] = a - b;
+        }
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t g = i ^ (i >> 1), next = ((i + 1) % n) ^ (((i + 1) % n) >> 1);
+      const double theta = alpha[g] / static_cast<double>(n);
+      if (std::abs(theta) > 1e-15) steps.emplace_back(theta, 0);
+      (steps.empty() ? lead : steps.back().second) ^= g ^ next;
     }
-    pending ^= g ^ next;
   }
-  if (leave_last_cz) return pending;
-  flush();
-  return 0;
+  /// The same diagonal (an Rz multiplexor) in reverse order: a product of commuting diagonal
+  /// rotations and CNOTs read backwards is its transpose, which is itself.
+  void reverse() {
+    std::vector<std::pair<double, std::size_t>> r;
+    std::size_t new_lead = steps.empty() ? lead : steps.back().second;
+    for (std::size_t j = steps.size(); j-- > 0;) r.emplace_back(steps[j].first, j ? steps[j - 1].second : lead);
+    lead = new_lead;
+    steps = std::move(r);
+  }
+  [[nodiscard]] std::size_t trail() const { return steps.empty() ? 0 : steps.back().second; }
+
+  /// Writes the sequence; the leading or trailing CNOTs can be left out for the caller to fold into its
+  /// neighbours.
+  void write(gate_sink& out, std::uint32_t target, const std::vector<std::uint32_t>& controls, bool skip_lead,
+             bool skip_trail) const {
+    auto gates = [&](std::size_t mask) {
+      for (std::size_t j = 0; j < controls.size(); ++j)
+        if ((mask >> j) & 1) out.cx(controls[j], target);
+    };
+    if (!skip_lead) gates(lead);
+    for (std::size_t j = 0; j < steps.size(); ++j) {
+      out.rz(target, steps[j].first);
+      if (j + 1 < steps.size() || !skip_trail) gates(steps[j].second);
+    }
+  }
+};
+
+inline void multiplexed_rz(gate_sink& out, std::uint32_t target, const std::vector<std::uint32_t>& controls,
+                           std::vector<double> alpha) {
+  multiplexor(std::move(alpha)).write(out, target, controls, false, false);
 }
 
 /// diag(e^{iψ(x)}) on `qubits` (bit j of x = qubits[j]), up to global phase: a multiplexed Rz on the top
@@ -190,9 +211,8 @@ inline void synthesize_diagonal(gate_sink& out, const std::vector<std::uint32_t>
     std::vector<double> rz(half), mean(half);
     // Rz(φ) = diag(e^{−iφ/2}, e^{iφ/2}); the same ψ feed both, so a 2π in one cancels.
     for (std::size_t x = 0; x < half; ++x) rz[x] = psi[x + half] - psi[x], mean[x] = (psi[x] + psi[x + half]) / 2;
-    multiplexed_rotation(
-        out, elementary_gate::type::rz, qubits[k - 1],
-        std::vector<std::uint32_t>(qubits.begin(), qubits.begin() + static_cast<std::ptrdiff_t>(k - 1)), rz);
+    multiplexed_rz(out, qubits[k - 1],
+                   std::vector<std::uint32_t>(qubits.begin(), qubits.begin() + static_cast<std::ptrdiff_t>(k - 1)), rz);
     psi = std::move(mean);
   }
 }
@@ -347,12 +367,12 @@ inline void synthesize_two_qubit(gate_sink& out, std::uint32_t q0, std::uint32_t
   if (plan.cnots == 1) {
     out.cz(q0, q1);
     const double z = k.c > 0 ? -2 * quarter : 2 * quarter;  // exp(∓iπ/4·Z) each, with Z⊗Z for −π/4
-    out.rotation(elementary_gate::type::rz, q0, z);
-    out.rotation(elementary_gate::type::rz, q1, z);
+    out.rz(q0, z);
+    out.rz(q1, z);
   } else if (plan.cnots == 2) {
     out.cx(q0, q1);
     out.unitary(q0, x_rotation(k.a));
-    out.rotation(elementary_gate::type::rz, q1, -2 * k.c);  // exp(i c Z)
+    out.rz(q1, -2 * k.c);  // exp(i c Z)
     out.cx(q0, q1);
   } else if (plan.cnots == 3) {
     out.unitary(q1, {1.0, 0.0, 0.0, -i});  // S†
@@ -362,18 +382,18 @@ inline void synthesize_two_qubit(gate_sink& out, std::uint32_t q0, std::uint32_t
     out.unitary(q0, x_rotation(-k.b));
     out.cz(q0, q1);
     out.unitary(q0, x_rotation(k.a));
-    out.rotation(elementary_gate::type::rz, q1, -2 * k.c);
+    out.rz(q1, -2 * k.c);
     out.cx(q0, q1);
   }
   out.unitary(q1, k.a1);
   out.unitary(q0, k.a0);
 }
 
-/// The quantum Shannon decomposition, exact up to global phase: U = (L0 ⊕ L1)·CS·(R0 ⊕ R1) on the top
-/// qubit, each multiplexed half demultiplexed, down to two-qubit leaves on the two lowest qubits. Every
-/// gate between two leaves is diagonal on those qubits or controlled by them, so a leaf may be written
-/// up to a diagonal Δ that the next leaf absorbs, and with two CNOTs instead of three (Shende et al.'s
-/// optimization A.2): only the last leaf needs three.
+/// The quantum Shannon decomposition in block-ZXZ form, exact up to global phase: each level splits off
+/// the top qubit and leaves four unitaries on the others, down to two-qubit leaves on the two lowest
+/// qubits. Every gate between two leaves is diagonal on those qubits or controlled by them, so a leaf may
+/// be written up to a diagonal Δ that the next leaf absorbs, and with two CNOTs instead of three
+/// (Shende et al.'s optimization A.2): only the last leaf needs three.
 class shannon_synthesis {
  public:
   explicit shannon_synthesis(gate_sink& out) : out_(out) {}
@@ -388,20 +408,62 @@ class shannon_synthesis {
     const dense zero(h, h);
     if (max_abs_diff(u.block(0, h, h, h), zero) <= exact && max_abs_diff(u.block(h, 0, h, h), zero) <= exact)
       return multiplexed(lower, qubits.back(), u.block(0, 0, h, h), u.block(h, h, h, h), last);
-    const cosine_sine cs = cosine_sine_decomposition(u);
-    multiplexed(lower, qubits.back(), cs.r0, cs.r1, false);
-    std::vector<double> ry(cs.theta.size());
-    for (std::size_t i = 0; i < ry.size(); ++i) ry[i] = 2 * cs.theta[i];
-    const std::size_t left = multiplexed_rotation(out_, elementary_gate::type::ry, qubits.back(), lower, ry, true);
-    // (L0 ⊕ L1)·CZ(c, top) = L0 ⊕ L1·Z_c: the CZs left over cost nothing folded into L1's columns.
-    dense l1 = cs.l1;
-    for (std::size_t x = 0; x < h; ++x)
-      if (std::popcount(x & left) % 2)
-        for (std::size_t r = 0; r < h; ++r) l1(r, x) = -l1(r, x);
-    multiplexed(lower, qubits.back(), cs.l0, l1, last);
+    block_zxz(lower, qubits.back(), u, last);
   }
 
  private:
+  // U = (A1 ⊕ A2)·H·(I ⊕ B)·H·(I ⊕ C) on the top qubit (Krol and Al-Ars' block-ZXZ decomposition), each
+  // factor demultiplexed. The middle one absorbs the unitaries beside it and, turned into CZs by the
+  // Hadamards, the CNOT the last multiplexor leaves at its end and the one the next leaves at its start:
+  // one CNOT per level fewer than the Shannon decomposition with optimization A.1, two fewer than without.
+  void block_zxz(const std::vector<std::uint32_t>& lower, std::uint32_t top, const dense& u, bool last) {
+    // From the cosine-sine decomposition U = (L0 ⊕ L1)·[[cos Θ, −sin Θ], [sin Θ, cos Θ]]·(R0 ⊕ R1), whose
+    // accuracy on nearly singular blocks the polar decompositions of the paper's construction lack:
+    // A1 = L0·e^{iΘ}·R0, A2 = −i·L1·e^{iΘ}·R0, B = R0†·e^{−2iΘ}·R0 and C = i·R0†·R1, since
+    // (e^{iΘ} ± e^{−iΘ})/2 gives cos Θ and i·sin Θ.
+    const std::size_t h = u.rows() / 2;
+    const cosine_sine cs = cosine_sine_decomposition(u);
+    const cplx i{0.0, 1.0};
+    dense er0 = cs.r0, e2r0 = cs.r0;  // e^{iΘ}·R0 and e^{−2iΘ}·R0
+    for (std::size_t r = 0; r < h; ++r) {
+      const cplx p = std::polar(1.0, cs.theta[r]), p2 = std::polar(1.0, -2 * cs.theta[r]);
+      for (std::size_t k = 0; k < h; ++k) er0(r, k) *= p, e2r0(r, k) *= p2;
+    }
+    const dense r0d = cs.r0.adjoint();
+    const dense a1 = cs.l0 * er0, b = r0d * e2r0;
+    dense a2 = cs.l1 * er0, c = r0d * cs.r1;
+    for (std::size_t r = 0; r < h; ++r)
+      for (std::size_t k = 0; k < h; ++k) a2(r, k) *= -i, c(r, k) *= i;
+
+    const dense id = dense::identity(h);
+    const demultiplexed dc = demultiplex(id, c), da = demultiplex(a1, a2);
+    auto angles = [](const demultiplexed& d) {
+      std::vector<double> phi(d.delta.size());
+      for (std::size_t j = 0; j < phi.size(); ++j) phi[j] = -2 * d.delta[j];
+      return phi;
+    };
+    const multiplexor mc(angles(dc));
+    multiplexor ma(angles(da));
+    ma.reverse();
+    // (A-side CZs)·(W_A·V_C ⊕ W_A·B·V_C)·(C-side CZs): CZ(c, top) = I ⊕ Z_c.
+    const dense m0 = da.w * dc.v;
+    dense m1 = da.w * b * dc.v;
+    for (std::size_t r = 0; r < h; ++r)
+      for (std::size_t k = 0; k < h; ++k) {
+        if (std::popcount(r & ma.lead) % 2) m1(r, k) = -m1(r, k);
+        if (std::popcount(k & mc.trail()) % 2) m1(r, k) = -m1(r, k);
+      }
+    const double s = 1 / std::sqrt(2.0);
+    const mat2 hadamard{s, s, s, -s};
+    unitary(lower, dc.w, false);
+    mc.write(out_, top, lower, false, true);
+    out_.unitary(top, hadamard);
+    multiplexed(lower, top, m0, m1, false);
+    out_.unitary(top, hadamard);
+    ma.write(out_, top, lower, true, false);
+    unitary(lower, da.v, last);
+  }
+
   /// A0 when the top qubit is 0, A1 when it is 1, on the other qubits.
   void multiplexed(const std::vector<std::uint32_t>& lower, std::uint32_t top, const dense& a0, const dense& a1,
                    bool last) {
@@ -410,7 +472,7 @@ class shannon_synthesis {
     unitary(lower, d.w, false);
     std::vector<double> phi(d.delta.size());
     for (std::size_t i = 0; i < phi.size(); ++i) phi[i] = -2 * d.delta[i];
-    multiplexed_rotation(out_, elementary_gate::type::rz, top, lower, phi);
+    multiplexed_rz(out_, top, lower, phi);
     unitary(lower, d.v, last);
   }
 
@@ -439,15 +501,31 @@ class shannon_synthesis {
       t1 += g;
       t2 += zz[r] * g;
     }
-    const double psi = std::atan2(-t1.imag(), t2.real()) / 2;
-    dense v = u;
-    std::array<cplx, 4> delta{};
-    for (std::size_t r = 0; r < 4; ++r) {
-      const cplx ph = std::polar(1.0, psi * zz[r]);
-      for (std::size_t c = 0; c < 4; ++c) v(r, c) *= ph;
-      delta[r] = std::conj(ph);  // U = exp(−iψZZ)·V: the next leaf takes exp(−iψZZ)
+    // The trace condition fixes ψ only as well as it is conditioned: where it leaves the vanishing
+    // Cartan angle at 1e-13..1e-11 rather than 0, a few secant steps on that angle itself finish it.
+    auto rotated = [&](double psi) {
+      dense v = u;
+      for (std::size_t r = 0; r < 4; ++r)
+        for (std::size_t c = 0; c < 4; ++c) v(r, c) *= std::polar(1.0, psi * zz[r]);
+      return plan_two_qubit(v);
+    };
+    auto smallest = [](const two_qubit_plan& p) {
+      const double a = p.k.a, b = p.k.b, c = p.k.c;
+      return std::abs(a) <= std::abs(b) && std::abs(a) <= std::abs(c) ? a : std::abs(b) <= std::abs(c) ? b : c;
+    };
+    double psi = std::atan2(-t1.imag(), t2.real()) / 2;
+    two_qubit_plan up_to_diagonal = rotated(psi);
+    if (up_to_diagonal.cnots == 3 && std::abs(smallest(up_to_diagonal)) < 1e-8) {
+      double p0 = psi + 1e-6, f0 = smallest(rotated(p0)), p1 = psi, f1 = smallest(up_to_diagonal);
+      for (int step = 0; step < 4 && up_to_diagonal.cnots == 3 && f1 != f0; ++step) {
+        const double p2 = p1 - f1 * (p1 - p0) / (f1 - f0);
+        const two_qubit_plan next = rotated(p2);
+        p0 = p1, f0 = f1, p1 = p2, f1 = smallest(next);
+        if (next.cnots < 3) psi = p2, up_to_diagonal = next;
+      }
     }
-    const two_qubit_plan up_to_diagonal = plan_two_qubit(v);
+    std::array<cplx, 4> delta{};
+    for (std::size_t r = 0; r < 4; ++r) delta[r] = std::polar(1.0, -psi * zz[r]);  // U = exp(−iψZZ)·V
     if (up_to_diagonal.cnots >= exact_plan.cnots) return synthesize_two_qubit(out_, q0, q1, exact_plan);
     synthesize_two_qubit(out_, q0, q1, up_to_diagonal);
     pending_ = delta;
