@@ -25,6 +25,8 @@ import time
 
 import numpy as np
 
+import gbench
+
 TOL = 1e-6
 
 
@@ -132,17 +134,8 @@ def run(args):
 
 
 def bench_medians(path):
-    """{(benchmark, n, N, threads): median ms} from Google Benchmark's JSON (aggregates)."""
-    with open(path) as f:
-        data = json.load(f)
-    out = {}
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        name, n, samples, threads = b["run_name"].split("/")[0:4]
-        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
-        out[(name, int(n), int(samples), int(threads))] = b["real_time"] * scale
-    return out
+    """{(benchmark, n, N, threads): median ms} from bench_kernel's JSON."""
+    return {(name[0], int(name[1]), int(name[2]), int(name[3])): ms for name, ms, _ in gbench.medians(path)}
 
 
 def table(args):

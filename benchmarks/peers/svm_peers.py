@@ -7,7 +7,6 @@ points), and prints one table with bench_svm's hqml and libsvm medians (--bench-
 Run through benchmarks/svm.sh.
 """
 import argparse
-import json
 import os
 import statistics
 import time
@@ -15,6 +14,8 @@ import time
 import numpy as np
 import sklearn
 from sklearn.svm import SVC
+
+import gbench
 
 C, TOL, CACHE_MB = 1.0, 1e-3, 200.0
 
@@ -29,17 +30,8 @@ def sklearn_fit(k, y, reps):
 
 
 def bench_medians(path):
-    """{(name, n): median ms} from Google Benchmark's JSON (aggregates)."""
-    with open(path) as f:
-        data = json.load(f)
-    out = {}
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        name, n = b["run_name"].split("/")[0:2]
-        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
-        out[(name, int(n))] = (b["real_time"] * scale, b.get("n_sv"), b.get("max_dec_diff"))
-    return out
+    """{(name, n): (median ms, n_sv, max_dec_diff)} from bench_svm's JSON."""
+    return {(name[0], int(name[1])): (ms, b.get("n_sv"), b.get("max_dec_diff")) for name, ms, b in gbench.medians(path)}
 
 
 def main():

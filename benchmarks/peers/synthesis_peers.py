@@ -7,7 +7,6 @@ phase; for hqml's text, read back by Qiskit's own parser), and prints one table 
 medians (--bench-json) beside it. Run through benchmarks/synthesis.sh.
 """
 import argparse
-import json
 import os
 import statistics
 import time
@@ -17,6 +16,8 @@ import qiskit
 from qiskit import qasm2
 from qiskit.quantum_info import Operator
 from qiskit.synthesis import qs_decomposition
+
+import gbench
 
 
 def error_up_to_phase(a, b):
@@ -31,17 +32,9 @@ def counts(circuit):
 
 
 def bench_medians(path):
-    """{k: (median ms, two-qubit gates, one-qubit gates, max error)} from Google Benchmark's JSON."""
-    with open(path) as f:
-        data = json.load(f)
-    out = {}
-    for b in data["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        k = int(b["run_name"].split("/")[1])
-        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
-        out[k] = (b["real_time"] * scale, b["two_qubit_gates"], b["one_qubit_gates"], b["max_error"])
-    return out
+    """{k: (median ms, two-qubit gates, one-qubit gates, max error)} from bench_synthesis' JSON."""
+    return {int(name[1]): (ms, b["two_qubit_gates"], b["one_qubit_gates"], b["max_error"])
+            for name, ms, b in gbench.medians(path)}
 
 
 def main():
