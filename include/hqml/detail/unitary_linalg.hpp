@@ -133,6 +133,10 @@ struct jacobi_rotation {
 
 inline constexpr int max_sweeps = 60;  // Jacobi converges quadratically; 64 × 64 needs about 10
 
+// A column whose squared norm is below this is zero for the factorizations here (their entries are at
+// most 1): rotating it would work on subnormal numbers, whose g/|g| is no longer of modulus 1.
+inline constexpr double negligible_norm2 = 1e-200;
+
 /// One-sided Jacobi: rotates the columns of `a` in place until they are orthogonal to working precision
 /// relative to their own norms (so small singular values keep their relative accuracy) and returns the
 /// unitary V with a_in · V = a_out.
@@ -155,7 +159,7 @@ inline dense orthogonalize_columns(dense& a) {
         }
         const cplx g{gr, gi};
         const double ga = std::abs(g);
-        if (!(ga > tol * std::sqrt(ai) * std::sqrt(aj))) continue;
+        if (!(ga > tol * std::sqrt(ai) * std::sqrt(aj)) || !(std::min(ai, aj) > negligible_norm2)) continue;
         rotated = true;
         const auto [c, s] = jacobi_angle(ai, aj, ga);
         a.rotate_columns(i, j, c, s, g / ga);
@@ -257,7 +261,7 @@ inline std::vector<double> orthonormal_columns(const dense& b, const std::vector
     for (std::size_t r = 0; r < n; ++r) x[r] = b(r, i);
     const double n1 = project_out();
     double n2 = project_out();
-    if (!(n2 > 0.5 * n1) || !(n2 > std::numeric_limits<double>::min())) {
+    if (!(n2 > 0.5 * n1) || !(n2 * n2 > negligible_norm2)) {
       double best = -1.0;
       std::vector<cplx> pick(n);
       for (std::size_t u = 0; u < n; ++u) {
