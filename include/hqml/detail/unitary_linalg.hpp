@@ -203,12 +203,18 @@ inline dense orthogonalize_columns(dense& a) {
 /// e^{−iα}m, which has the eigenvectors of m and eigenvalues cos(φ − α); two eigenphases mirrored about α
 /// collide there, and the block they leave is diagonalised again with another α. Nearly equal
 /// eigenphases need nothing: mixing their eigenvectors changes m's form by their (tiny) difference.
-[[nodiscard]] inline dense unitary_eigenvectors(const dense& m, double alpha = 0.5, int depth = 0) {
+/// With `real_orthogonal`, for a complex symmetric m (the Cartan decomposition's): its real and imaginary
+/// parts commute, so V can be real orthogonal; the Hermitian part is then taken as Re(e^{−iα}(m + mᵀ)/2), whose
+/// rotations are real, rather than letting rounding noise in a degenerate block pick complex phases.
+[[nodiscard]] inline dense unitary_eigenvectors(const dense& m, bool real_orthogonal = false, double alpha = 0.5,
+                                                int depth = 0) {
   const std::size_t n = m.rows();
   const cplx e = std::polar(1.0, -alpha);
   dense h(n, n);
   for (std::size_t r = 0; r < n; ++r)
-    for (std::size_t c = 0; c < n; ++c) h(r, c) = (e * m(r, c) + std::conj(e * m(c, r))) / 2.0;
+    for (std::size_t c = 0; c < n; ++c)
+      h(r, c) =
+          real_orthogonal ? cplx((e * (m(r, c) + m(c, r))).real() / 2) : (e * m(r, c) + std::conj(e * m(c, r))) / 2.0;
   dense v = hermitian_eigenvectors(h);
   const dense t = v.adjoint() * m * v;
   // Group the indices the remaining off-diagonal entries couple, and diagonalise each group again.
@@ -233,7 +239,7 @@ inline dense orthogonalize_columns(dense& a) {
     for (std::size_t r = 0; r < idx.size(); ++r)
       for (std::size_t c = 0; c < idx.size(); ++c) sub(r, c) = t(idx[r], idx[c]);
     // The golden angle keeps successive α far apart modulo 2π.
-    const dense w = unitary_eigenvectors(sub, alpha + 2.399963229728653, depth + 1);
+    const dense w = unitary_eigenvectors(sub, real_orthogonal, alpha + 2.399963229728653, depth + 1);
     v.set_columns(idx, v.columns(idx) * w);
   }
   return v;
@@ -357,34 +363,6 @@ struct demultiplexed {
     for (std::size_t k = 0; k < n; ++k) out.w(i, k) = d * va1(i, k);
   }
   return out;
-}
-
-/// A real orthogonal P with Pᵀ·m·P diagonal, for a complex symmetric unitary m: its real and imaginary
-/// parts commute, so a real Jacobi pass on Re m + t·Im m diagonalises both unless two eigenvalues collide
-/// there; the block they leave is diagonalised again with another t.
-[[nodiscard]] inline dense symmetric_unitary_eigenvectors(const dense& m, double t = 0.6180339887498949,
-                                                          int depth = 0) {
-  const std::size_t n = m.rows();
-  dense h(n, n);
-  for (std::size_t r = 0; r < n; ++r)
-    for (std::size_t c = 0; c < n; ++c)
-      h(r, c) = (m(r, c) + std::conj(m(c, r))).real() / 2 + t * (m(r, c) - std::conj(m(c, r))).imag() / 2;
-  dense p = hermitian_eigenvectors(h);  // real: every rotation of a real symmetric matrix is real
-  dense tm(n, n);
-  {
-    const dense pt = p.adjoint();
-    tm = pt * m * p;
-  }
-  for (std::size_t r = 0; r < n; ++r)
-    for (std::size_t c = 0; c < n; ++c)
-      if (r != c && std::abs(tm(r, c)) > 1e-13) {
-        if (depth >= 12)
-          throw std::runtime_error("hqml: the Cartan decomposition of a two-qubit unitary did not converge");
-        // Re-diagonalise the coupled pair's block (at most 4 × 4 here, so the whole of it).
-        const dense w = symmetric_unitary_eigenvectors(tm, t + 2.399963229728653, depth + 1);
-        return p * w;
-      }
-  return p;
 }
 
 /// The determinant of a 4 × 4 matrix, by cofactors along row 0.

@@ -248,9 +248,7 @@ struct two_qubit_cartan {
   for (std::size_t r = 0; r < 4; ++r)
     for (std::size_t c = 0; c < 4; ++c) upt(r, c) = up(c, r);
   const dense m2 = upt * up;  // = P·D²·Pᵀ
-  dense p = symmetric_unitary_eigenvectors(m2);
-  for (std::size_t r = 0; r < 4; ++r)
-    for (std::size_t c = 0; c < 4; ++c) p(r, c) = p(r, c).real();
+  dense p = unitary_eigenvectors(m2, true);  // real orthogonal
   if (det4(p).real() < 0)
     for (std::size_t r = 0; r < 4; ++r) p(r, 0) = -p(r, 0);
   const dense d2 = p.adjoint() * m2 * p;
