@@ -344,10 +344,10 @@ struct cosine_sine {
 }
 
 /// A0 ⊕ A1 = (I ⊗ V) · (D ⊕ D†) · (I ⊗ W) with D = diag(e^{iδ}): a gate multiplexed on one qubit as two
-/// gates on the others and a multiplexed Rz(−2δ) on that qubit.
+/// gates on the others and a multiplexed Rz on that qubit, D ⊕ D† = Rz(φ) with φ = −2δ per state.
 struct demultiplexed {
   dense v, w;
-  std::vector<double> delta;
+  std::vector<double> rz;  // φ
 };
 
 [[nodiscard]] inline demultiplexed demultiplex(const dense& a0, const dense& a1) {
@@ -358,8 +358,9 @@ struct demultiplexed {
   const dense t = out.v.adjoint() * m * out.v;
   const dense va1 = out.v.adjoint() * a1;
   for (std::size_t i = 0; i < n; ++i) {
-    out.delta[i] = std::arg(t(i, i)) / 2;
-    const cplx d = std::polar(1.0, out.delta[i]);
+    const double delta = std::arg(t(i, i)) / 2;
+    out.rz[i] = -2 * delta;
+    const cplx d = std::polar(1.0, delta);
     for (std::size_t k = 0; k < n; ++k) out.w(i, k) = d * va1(i, k);
   }
   return out;

@@ -435,13 +435,8 @@ class shannon_synthesis {
 
     const dense id = dense::identity(h);
     const demultiplexed dc = demultiplex(id, c), da = demultiplex(a1, a2);
-    auto angles = [](const demultiplexed& d) {
-      std::vector<double> phi(d.delta.size());
-      for (std::size_t j = 0; j < phi.size(); ++j) phi[j] = -2 * d.delta[j];
-      return phi;
-    };
-    const multiplexor mc(angles(dc));
-    multiplexor ma(angles(da));
+    const multiplexor mc(dc.rz);
+    multiplexor ma(da.rz);
     ma.reverse();
     // (A-side CZs)·(W_A·V_C ⊕ W_A·B·V_C)·(C-side CZs): CZ(c, top) = I ⊕ Z_c.
     const dense m0 = da.w * dc.v;
@@ -468,9 +463,7 @@ class shannon_synthesis {
     if (max_abs_diff(a0, a1) <= exact) return unitary(lower, a0, last);  // not multiplexed at all
     const demultiplexed d = demultiplex(a0, a1);
     unitary(lower, d.w, false);
-    std::vector<double> phi(d.delta.size());
-    for (std::size_t i = 0; i < phi.size(); ++i) phi[i] = -2 * d.delta[i];
-    multiplexed_rz(out_, top, lower, phi);
+    multiplexed_rz(out_, top, lower, d.rz);
     unitary(lower, d.v, last);
   }
 
@@ -613,19 +606,14 @@ inline void apply_gates(const std::vector<elementary_gate>& gates, const std::ve
   return gates;
 }
 
-/// Gates for diag(entries) on `qubits`, exact up to global phase.
+/// Gates for diag(entries) on `qubits`, exact up to global phase: unitary_gates, which takes the
+/// diagonal synthesis (or, on two qubits, the Cartan form) and checks the result.
 [[nodiscard]] inline std::vector<elementary_gate> diagonal_gates(const std::vector<std::uint32_t>& qubits,
                                                                  const std::vector<cplx>& entries) {
-  if (qubits.size() == 2) {
-    std::vector<cplx> u(16, 0.0);
-    for (std::size_t x = 0; x < 4; ++x) u[5 * x] = entries[x];
-    return unitary_gates(qubits, u);
-  }
-  gate_sink sink;
-  std::vector<double> psi(entries.size());
-  for (std::size_t x = 0; x < psi.size(); ++x) psi[x] = std::arg(entries[x]);
-  synthesize_diagonal(sink, qubits, std::move(psi));
-  return sink.gates();
+  const std::size_t d = entries.size();
+  std::vector<cplx> u(d * d, 0.0);
+  for (std::size_t x = 0; x < d; ++x) u[x * (d + 1)] = entries[x];
+  return unitary_gates(qubits, u);
 }
 
 }  // namespace hqml::detail::synth
