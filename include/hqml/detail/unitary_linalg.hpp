@@ -396,12 +396,15 @@ struct demultiplexed {
 /// needs a unitary to working precision, or its eigenproblems have no exact solution.
 /// A matrix further than 1e-6 from unitary (more than circuit::unitary lets through at 64 × 64) is refused.
 [[nodiscard]] inline dense nearest_unitary(const dense& a, std::size_t num_qubits) {
+  const double given = unitarity_defect(a);
+  auto refuse = [&] {
+    return std::invalid_argument("hqml: a " + std::to_string(num_qubits) +
+                                 "-qubit matrix to decompose is not unitary (‖U†U − I‖ = " + std::to_string(given) +
+                                 ")");
+  };
+  if (!(given <= 1e-6)) throw refuse();
   dense w = a;
-  double defect = unitarity_defect(w);
-  if (!(defect <= 1e-6))
-    throw std::invalid_argument("hqml: a " + std::to_string(num_qubits) +
-                                "-qubit matrix to decompose is not unitary (‖U†U − I‖ = " + std::to_string(defect) +
-                                ")");
+  double defect = given;
   for (int step = 0; step < 30 && defect > 1e-14; ++step) {
     dense p = w.adjoint() * w;
     for (std::size_t r = 0; r < p.rows(); ++r)
@@ -411,10 +414,7 @@ struct demultiplexed {
     if (!(next < defect)) break;  // diverging: far from unitary
     defect = next;
   }
-  if (!(defect <= 1e-12))
-    throw std::invalid_argument(
-        "hqml: a " + std::to_string(num_qubits) +
-        "-qubit matrix to decompose is not unitary (‖U†U − I‖ = " + std::to_string(unitarity_defect(a)) + ")");
+  if (!(defect <= 1e-12)) throw refuse();
   return w;
 }
 
