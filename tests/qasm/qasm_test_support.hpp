@@ -119,6 +119,13 @@ inline hqml::matrix controlled(std::size_t n, const std::vector<std::size_t>& co
   return m;
 }
 
+/// The d × d identity.
+inline hqml::matrix identity(std::size_t d) {
+  hqml::matrix m(d * d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) m[i * d + i] = 1.0;
+  return m;
+}
+
 /// e^{iγ} U3(θ, φ, λ).
 inline hqml::matrix u3(double theta, double phi, double lambda, double gamma = 0.0) {
   const double c = std::cos(theta / 2), s = std::sin(theta / 2);

@@ -36,13 +36,9 @@ std::string num(double v) {
   return os.str();
 }
 
-hqml::matrix gm(hqml::gate_kind k, std::vector<double> p = {}) { return hqml::gate_matrix(k, p.data()); }
+using qasm_test::identity;
 
-hqml::matrix identity(std::size_t d) {
-  hqml::matrix m(d * d, 0.0);
-  for (std::size_t i = 0; i < d; ++i) m[i * d + i] = 1.0;
-  return m;
-}
+hqml::matrix gm(hqml::gate_kind k, std::vector<double> p = {}) { return hqml::gate_matrix(k, p.data()); }
 
 // Sparse matrix from (row, column, value) triples; every other entry zero.
 hqml::matrix sparse(std::size_t d, std::initializer_list<std::tuple<std::size_t, std::size_t, cplx>> entries) {

@@ -23,6 +23,7 @@ namespace synthesis_test {
 
 using hqml::detail::synth::dense;
 using qasm_test::cplx;
+using qasm_test::identity;
 using std::numbers::pi;
 
 dense to_dense(const hqml::matrix& m) {
@@ -51,12 +52,6 @@ hqml::matrix adjoint(const hqml::matrix& a) {
   for (std::size_t r = 0; r < d; ++r)
     for (std::size_t c = 0; c < d; ++c) out[c * d + r] = std::conj(a[r * d + c]);
   return out;
-}
-
-hqml::matrix identity(std::size_t d) {
-  hqml::matrix m(d * d, 0.0);
-  for (std::size_t i = 0; i < d; ++i) m[i * d + i] = 1.0;
-  return m;
 }
 
 double unitarity_error(const hqml::matrix& a) {
