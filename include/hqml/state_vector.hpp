@@ -209,9 +209,7 @@ class state_vector {
   [[nodiscard]] double norm_squared() const { return ops::norm_squared(data_, n_, threads_); }
   /// ⟨ψ|P|ψ⟩ for a Pauli string.
   [[nodiscard]] double expectation(const pauli_string& p) const {
-    if (p.support_size() > n_)
-      throw std::out_of_range("hqml::state_vector::expectation: Pauli string acts on qubit " +
-                              std::to_string(p.support_size() - 1) + " of a " + std::to_string(n_) + "-qubit state");
+    check_pauli(p, "expectation");
     return ops::expectation(data_, n_, p.x_mask, p.z_mask, p.num_y(), threads_);
   }
   [[nodiscard]] double expectation(const pauli_sum& h) const {
@@ -227,10 +225,76 @@ class state_vector {
 
   /// ⟨a|b⟩.
   friend std::complex<double> overlap(const state_vector& a, const state_vector& b) {
-    if (a.n_ != b.n_)
-      throw std::invalid_argument("hqml::overlap: states have " + std::to_string(a.n_) + " and " +
-                                  std::to_string(b.n_) + " qubits");
+    a.check_same_size(b, "overlap");
     return ops::overlap(a.data_, b.data_, a.n_, a.threads_);
+  }
+
+  /// ⟨a|P|b⟩ for a Pauli string P.
+  friend std::complex<double> matrix_element(const state_vector& a, const pauli_string& p, const state_vector& b) {
+    a.check_same_size(b, "matrix_element");
+    a.check_pauli(p, "matrix_element");
+    return ops::pauli_matrix_element(a.data_, b.data_, a.n_, p.x_mask, p.z_mask, p.num_y(), a.threads_);
+  }
+  /// ⟨a|H|b⟩.
+  friend std::complex<double> matrix_element(const state_vector& a, const pauli_sum& h, const state_vector& b) {
+    std::complex<double> s = 0;
+    for (const auto& [c, p] : h.terms) s += c * matrix_element(a, p, b);
+    return s;
+  }
+
+  /// Sets this state to H|ψ⟩ (not normalized), reusing its memory when it has ψ's size; ψ may be this state.
+  state_vector& assign_product(const pauli_sum& h, const state_vector& psi) {
+    for (const auto& [c, p] : h.terms) psi.check_pauli(p, "assign_product");
+    if (&psi == this || n_ != psi.n_) {
+      state_vector t(psi.n_);
+      t.threads_ = threads_;
+      t.assign_product(h, psi);
+      swap(t);
+      return *this;
+    }
+    if (h.terms.empty()) ops::add_pauli(data_, psi.data_, n_, 0, 0, 0, 0.0, false, threads_);
+    for (std::size_t t = 0; t < h.terms.size(); ++t) {
+      const auto& [c, p] = h.terms[t];
+      ops::add_pauli(data_, psi.data_, n_, p.x_mask, p.z_mask, p.num_y(), c, t > 0, threads_);
+    }
+    return *this;
+  }
+  /// H|ψ⟩ as a new state (not normalized).
+  friend state_vector operator*(const pauli_sum& h, const state_vector& psi) {
+    state_vector r(psi.n_);
+    r.threads_ = psi.threads_;
+    r.assign_product(h, psi);
+    return r;
+  }
+
+  /// T = Tr_others |b⟩⟨a| on one or two qubits, row-major into `out` (2^2k entries), bit j of a row or
+  /// column index being qubits[j]. ⟨a|G ⊗ 1|b⟩ = Tr(G T) for any G on those qubits, and a = b gives the
+  /// reduced density matrix: one pass over both states serves every operator on the qubits.
+  friend void reduced_transition_matrix(const state_vector& a, const state_vector& b,
+                                        std::span<const std::uint32_t> qubits, std::span<std::complex<double>> out) {
+    static constexpr const char* where = "reduced_transition_matrix";
+    a.check_same_size(b, where);
+    if (qubits.empty() || qubits.size() > 2)
+      throw std::invalid_argument("hqml::reduced_transition_matrix: " + std::to_string(qubits.size()) +
+                                  " qubits; 1 or 2 supported");
+    a.validate_qubits(qubits, where);
+    const std::size_t entries = std::size_t{1} << (2 * qubits.size());
+    if (out.size() != entries)
+      throw std::invalid_argument("hqml::reduced_transition_matrix: output holds " + std::to_string(out.size()) +
+                                  " entries, " + std::to_string(entries) + " needed");
+    if (qubits.size() == 1) {
+      const auto m = ops::template transition_matrix<1>(a.data_, b.data_, a.n_, qubits.data(), a.threads_);
+      std::copy(m.begin(), m.end(), out.begin());
+    } else {
+      const auto m = ops::template transition_matrix<2>(a.data_, b.data_, a.n_, qubits.data(), a.threads_);
+      std::copy(m.begin(), m.end(), out.begin());
+    }
+  }
+  [[nodiscard]] friend matrix reduced_transition_matrix(const state_vector& a, const state_vector& b,
+                                                        std::span<const std::uint32_t> qubits) {
+    matrix m(qubits.size() <= 2 ? std::size_t{1} << (2 * qubits.size()) : 0);
+    reduced_transition_matrix(a, b, qubits, m);
+    return m;
   }
 
  private:
@@ -240,12 +304,22 @@ class state_vector {
                           n >= 63 ? ~std::size_t{0} : (std::size_t{1} << n) * sizeof(complex_type), 0);
     return n;
   }
+  void check_pauli(const pauli_string& p, const char* where) const {
+    if (p.support_size() > n_)
+      throw std::out_of_range(std::string("hqml::state_vector::") + where + ": Pauli string acts on qubit " +
+                              std::to_string(p.support_size() - 1) + " of a " + std::to_string(n_) + "-qubit state");
+  }
+  void check_same_size(const state_vector& b, const char* where) const {
+    if (n_ != b.n_)
+      throw std::invalid_argument(std::string("hqml::") + where + ": states have " + std::to_string(n_) + " and " +
+                                  std::to_string(b.n_) + " qubits");
+  }
   void check_qubit(std::uint32_t q, const char* where) const {
     if (q >= n_)
       throw std::out_of_range(std::string("hqml::state_vector::") + where + ": qubit " + std::to_string(q) +
                               " out of range for " + std::to_string(n_) + " qubits");
   }
-  void validate_qubits(const std::vector<std::uint32_t>& qs, const char* where) const {
+  void validate_qubits(std::span<const std::uint32_t> qs, const char* where) const {
     if (qs.empty() || qs.size() > max_unitary_qubits)
       throw std::invalid_argument(std::string("hqml::state_vector::") + where + ": " + std::to_string(qs.size()) +
                                   " qubits; 1 to " + std::to_string(max_unitary_qubits) + " supported");

@@ -6,5 +6,6 @@
 #include <hqml/cuda.cuh>
 
 #include "core/test_gates.cpp"
+#include "core/test_gradient.cpp"
 #include "core/test_state.cpp"
 #include "cuda/test_quantum_kernel.cu"

@@ -150,15 +150,99 @@ struct state_ops<basic_cpu<Threads>, Real> {
     return out;
   }
 
+  /// ⟨a|P|b⟩ for the Pauli string P = i^num_y X^x_mask Z^z_mask.
+  static std::complex<double> pauli_matrix_element(const complex_type* a, const complex_type* b, std::size_t n,
+                                                   std::uint64_t x_mask, std::uint64_t z_mask, unsigned num_y,
+                                                   int threads) {
+    const Real* ra = reinterpret_cast<const Real*>(a);
+    const Real* rb = reinterpret_cast<const Real*>(b);
+    return i_power(num_y) * sum_complex(index_t{1} << n, threads, [=](index_t i, double& re, double& im) {
+             const index_t k = i ^ x_mask;
+             const double ar = ra[2 * k], ai = ra[2 * k + 1], br = rb[2 * i], bi = rb[2 * i + 1];
+             const double sign = kernels::parity(i & z_mask) ? -1.0 : 1.0;
+             re += sign * (ar * br + ai * bi);
+             im += sign * (ar * bi - ai * br);
+           });
+  }
   static double expectation(const complex_type* a, std::size_t n, std::uint64_t x_mask, std::uint64_t z_mask,
                             unsigned num_y, int threads) {
-    const std::complex<double> s = cpu_detail::reduce<par>(
-        index_t{1} << n, threads, std::complex<double>(0), [=](index_t i) {
-          const auto v = std::complex<double>(std::conj(a[i ^ x_mask])) * std::complex<double>(a[i]);
-          return kernels::parity(i & z_mask) ? -v : v;
-        });
-    static constexpr std::array<std::complex<double>, 4> ipow{{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}};
-    return (ipow[num_y & 3u] * s).real();
+    return pauli_matrix_element(a, a, n, x_mask, z_mask, num_y, threads).real();
+  }
+
+  /// out = c·P·in, or out += c·P·in when `accumulate` (P as in pauli_matrix_element; out is not in).
+  static void add_pauli(complex_type* out, const complex_type* in, std::size_t n, std::uint64_t x_mask,
+                        std::uint64_t z_mask, unsigned num_y, std::complex<double> c, bool accumulate, int threads) {
+    const std::complex<double> w = i_power(num_y) * c;
+    const Real wr = Real(w.real()), wi = Real(w.imag());
+    const Real* ri = reinterpret_cast<const Real*>(in);
+    Real* ro = reinterpret_cast<Real*>(out);
+    cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) {
+      const Real sign = kernels::parity(i & z_mask) ? Real(-1) : Real(1);
+      const Real vr = sign * (wr * ri[2 * i] - wi * ri[2 * i + 1]), vi = sign * (wr * ri[2 * i + 1] + wi * ri[2 * i]);
+      const index_t k = i ^ x_mask;
+      ro[2 * k] = accumulate ? ro[2 * k] + vr : vr;
+      ro[2 * k + 1] = accumulate ? ro[2 * k + 1] + vi : vi;
+    });
+  }
+
+  /// Tr over the other qubits of |b⟩⟨a|, row-major 2^K × 2^K; bit j of a row or column index is qubit qs[j].
+  template <unsigned K>
+  static std::array<std::complex<double>, (1u << (2 * K))> transition_matrix(const complex_type* a,
+                                                                             const complex_type* b, std::size_t n,
+                                                                             const std::uint32_t* qs, int threads) {
+    constexpr unsigned dim = 1u << K, entries = 2 * dim * dim;
+    // Consecutive bases go to `lanes` separate partial sums, so the products do not wait on each other.
+    constexpr unsigned lanes = K == 1 ? 4 : 1;
+    struct acc {
+      std::array<double, lanes * entries> v{};  // lane l, entry e: re at l·entries + 2e, im one after
+      acc& operator+=(const acc& o) {
+        for (unsigned e = 0; e < lanes * entries; ++e) v[e] += o.v[e];
+        return *this;
+      }
+    };
+    std::array<unsigned, K> sorted{};
+    for (unsigned j = 0; j < K; ++j) sorted[j] = qs[j];
+    std::sort(sorted.begin(), sorted.end());
+    std::array<index_t, dim> offset{};
+    for (unsigned l = 0; l < dim; ++l)
+      for (unsigned j = 0; j < K; ++j)
+        if ((l >> j) & 1u) offset[l] |= index_t{1} << qs[j];
+    const Real* ra = reinterpret_cast<const Real*>(a);
+    const Real* rb = reinterpret_cast<const Real*>(b);
+    constexpr index_t run = 64;  // bases per call
+    const index_t count = index_t{1} << (n - K);
+    const acc sum = cpu_detail::reduce<par>((count + run - 1) / run, threads, acc{}, [=](index_t r) {
+      // Local sums (not the result's memory, which the compiler must assume the amplitudes may alias).
+      double v[lanes][entries] = {};
+      const index_t end = std::min(count, (r + 1) * run);
+      for (index_t j0 = r * run; j0 < end; j0 += lanes)
+        for (unsigned lane = 0; lane < lanes && j0 + lane < end; ++lane) {
+          const index_t base = kernels::insert_zeros(j0 + lane, sorted.data(), K);
+          double ar[dim], ai[dim], br[dim], bi[dim];
+          for (unsigned l = 0; l < dim; ++l) {
+            const index_t i = base | offset[l];
+            ar[l] = ra[2 * i];
+            ai[l] = ra[2 * i + 1];
+            br[l] = rb[2 * i];
+            bi[l] = rb[2 * i + 1];
+          }
+          for (unsigned row = 0; row < dim; ++row)
+            for (unsigned c = 0; c < dim; ++c) {  // b_row · conj(a_c)
+              v[lane][2 * (row * dim + c)] += br[row] * ar[c] + bi[row] * ai[c];
+              v[lane][2 * (row * dim + c) + 1] += bi[row] * ar[c] - br[row] * ai[c];
+            }
+        }
+      acc t;
+      for (unsigned lane = 0; lane < lanes; ++lane)
+        for (unsigned e = 0; e < entries; ++e) t.v[lane * entries + e] = v[lane][e];
+      return t;
+    });
+    acc s;
+    for (unsigned lane = 0; lane < lanes; ++lane)
+      for (unsigned e = 0; e < entries; ++e) s.v[e] += sum.v[lane * entries + e];
+    std::array<std::complex<double>, dim * dim> m{};
+    for (unsigned e = 0; e < dim * dim; ++e) m[e] = {s.v[2 * e], s.v[2 * e + 1]};
+    return m;
   }
 
   static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
@@ -184,8 +268,12 @@ struct state_ops<basic_cpu<Threads>, Real> {
   }
 
   static std::complex<double> overlap(const complex_type* a, const complex_type* b, std::size_t n, int threads) {
-    return cpu_detail::reduce<par>(index_t{1} << n, threads, std::complex<double>(0), [=](index_t i) {
-      return std::complex<double>(std::conj(a[i])) * std::complex<double>(b[i]);
+    const Real* ra = reinterpret_cast<const Real*>(a);
+    const Real* rb = reinterpret_cast<const Real*>(b);
+    return sum_complex(index_t{1} << n, threads, [=](index_t i, double& re, double& im) {
+      const double ar = ra[2 * i], ai = ra[2 * i + 1], br = rb[2 * i], bi = rb[2 * i + 1];
+      re += ar * br + ai * bi;
+      im += ar * bi - ai * br;
     });
   }
 
@@ -307,6 +395,39 @@ struct state_ops<basic_cpu<Threads>, Real> {
   // string concatenation that is inlined into callers.
   [[noreturn]] static HQML_NOINLINE void out_of_memory_error(std::size_t n, std::size_t bytes, std::size_t phys) {
     throw out_of_memory("a state vector of " + std::to_string(n) + " qubits", bytes, phys);
+  }
+  /// Σ_{i < count} of the complex terms f(i, re, im) adds, in double, on real and imaginary parts: std::complex
+  /// products check every result for infinities and NaN, which made these sums several times slower than a
+  /// gate. Eight interleaved partial sums keep the additions from waiting on each other; the order is fixed,
+  /// so the result does not depend on the thread count.
+  template <class F>
+  static std::complex<double> sum_complex(index_t count, int threads, const F& f) {
+    constexpr index_t lanes = 8;
+    struct acc {
+      std::array<double, lanes> re{}, im{};
+      acc& operator+=(const acc& o) {
+        for (index_t l = 0; l < lanes; ++l) {
+          re[l] += o.re[l];
+          im[l] += o.im[l];
+        }
+        return *this;
+      }
+    };
+    const index_t groups = (count + lanes - 1) / lanes;
+    constexpr index_t run = 16;  // groups per call, so each call's loop keeps its partial sums in registers
+    const acc s = cpu_detail::reduce<par>((groups + run - 1) / run, threads, acc{}, [=](index_t r) {
+      acc t;
+      const index_t end = std::min(count, (r + 1) * run * lanes);
+      for (index_t i0 = r * run * lanes; i0 < end; i0 += lanes)
+        for (index_t l = 0; l < lanes && i0 + l < end; ++l) f(i0 + l, t.re[l], t.im[l]);
+      return t;
+    });
+    double re = 0, im = 0;
+    for (index_t l = 0; l < lanes; ++l) {
+      re += s.re[l];
+      im += s.im[l];
+    }
+    return {re, im};
   }
   static double sq(complex_type v) {
     const double r = v.real(), i = v.imag();

@@ -92,14 +92,57 @@ struct prob_one_term {
 
 template <class Real>
 struct pauli_term {
-  const Real* r;
+  const Real* a;
+  const Real* b;
   index_t x_mask, z_mask;
   __device__ dsum<2> operator()(index_t i) const {
-    // conj(a[i ^ x]) · a[i], negated when i has odd parity on the Z mask.
+    // conj(a[i ^ x]) · b[i], negated when i has odd parity on the Z mask.
     const index_t k = i ^ x_mask;
-    const double ar = r[2 * k], ai = -double(r[2 * k + 1]), br = r[2 * i], bi = r[2 * i + 1];
+    const double ar = a[2 * k], ai = -double(a[2 * k + 1]), br = b[2 * i], bi = b[2 * i + 1];
     const double sign = kernels::parity(i & z_mask) ? -1.0 : 1.0;
     return {{sign * (ar * br - ai * bi), sign * (ar * bi + ai * br)}};
+  }
+};
+
+/// out[i ^ x] = (out[i ^ x] if accumulating) + w·(−1)^{|i ∧ z|}·in[i].
+template <class Real>
+__global__ void add_pauli_kernel(Real* out, const Real* in, index_t size, index_t x_mask, index_t z_mask, Real wr,
+                                 Real wi, bool accumulate) {
+  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
+  for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride) {
+    const Real sign = kernels::parity(i & z_mask) ? Real(-1) : Real(1);
+    const Real vr = sign * (wr * in[2 * i] - wi * in[2 * i + 1]), vi = sign * (wr * in[2 * i + 1] + wi * in[2 * i]);
+    const index_t k = i ^ x_mask;
+    out[2 * k] = accumulate ? out[2 * k] + vr : vr;
+    out[2 * k + 1] = accumulate ? out[2 * k + 1] + vi : vi;
+  }
+}
+
+/// Tr over the other qubits of |b⟩⟨a| on K qubits: entry (r, c) as doubles 2(r·2^K + c) and +1.
+template <class Real, unsigned K>
+struct transition_term {
+  static constexpr unsigned dim = 1u << K;
+  const Real* a;
+  const Real* b;
+  unsigned sorted[K];
+  index_t offset[dim];
+  __device__ dsum<2 * dim * dim> operator()(index_t j) const {
+    const index_t base = kernels::insert_zeros(j, sorted, K);
+    double ar[dim], ai[dim], br[dim], bi[dim];
+    for (unsigned l = 0; l < dim; ++l) {
+      const index_t i = base | offset[l];
+      ar[l] = a[2 * i];
+      ai[l] = -double(a[2 * i + 1]);
+      br[l] = b[2 * i];
+      bi[l] = b[2 * i + 1];
+    }
+    dsum<2 * dim * dim> t;
+    for (unsigned r = 0; r < dim; ++r)
+      for (unsigned c = 0; c < dim; ++c) {
+        t.v[2 * (r * dim + c)] = br[r] * ar[c] - bi[r] * ai[c];
+        t.v[2 * (r * dim + c) + 1] = br[r] * ai[c] + bi[r] * ar[c];
+      }
+    return t;
   }
 };
 
@@ -266,11 +309,46 @@ struct state_ops<cuda, Real> {
     return out;
   }
 
+  static std::complex<double> pauli_matrix_element(const complex_type* a, const complex_type* b, std::size_t n,
+                                                   std::uint64_t x_mask, std::uint64_t z_mask, unsigned num_y,
+                                                   int /*threads*/) {
+    const auto s =
+        cuda_detail::reduce<2>(index_t{1} << n, cuda_detail::pauli_term<Real>{real(a), real(b), x_mask, z_mask});
+    return i_power(num_y) * std::complex<double>(s[0], s[1]);
+  }
   static double expectation(const complex_type* a, std::size_t n, std::uint64_t x_mask, std::uint64_t z_mask,
-                            unsigned num_y, int /*threads*/) {
-    const auto s = cuda_detail::reduce<2>(index_t{1} << n, cuda_detail::pauli_term<Real>{real(a), x_mask, z_mask});
-    static constexpr std::array<std::complex<double>, 4> ipow{{{1, 0}, {0, 1}, {-1, 0}, {0, -1}}};
-    return (ipow[num_y & 3u] * std::complex<double>(s[0], s[1])).real();
+                            unsigned num_y, int threads) {
+    return pauli_matrix_element(a, a, n, x_mask, z_mask, num_y, threads).real();
+  }
+
+  static void add_pauli(complex_type* out, const complex_type* in, std::size_t n, std::uint64_t x_mask,
+                        std::uint64_t z_mask, unsigned num_y, std::complex<double> c, bool accumulate,
+                        int /*threads*/) {
+    const std::complex<double> w = i_power(num_y) * c;
+    const index_t size = index_t{1} << n;
+    cuda_detail::add_pauli_kernel<Real>
+        <<<cuda_detail::grid_for(size, cuda_detail::gate_block), cuda_detail::gate_block>>>(
+            reinterpret_cast<Real*>(out), real(in), size, x_mask, z_mask, Real(w.real()), Real(w.imag()), accumulate);
+    HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::add_pauli_kernel");
+  }
+
+  template <unsigned K>
+  static std::array<std::complex<double>, (1u << (2 * K))> transition_matrix(const complex_type* a,
+                                                                             const complex_type* b, std::size_t n,
+                                                                             const std::uint32_t* qs, int /*threads*/) {
+    constexpr unsigned dim = 1u << K;
+    cuda_detail::transition_term<Real, K> term{real(a), real(b), {}, {}};
+    for (unsigned j = 0; j < K; ++j) term.sorted[j] = qs[j];
+    std::sort(term.sorted, term.sorted + K);
+    for (unsigned l = 0; l < dim; ++l) {
+      term.offset[l] = 0;
+      for (unsigned j = 0; j < K; ++j)
+        if ((l >> j) & 1u) term.offset[l] |= index_t{1} << qs[j];
+    }
+    const auto s = cuda_detail::reduce<2 * dim * dim>(index_t{1} << (n - K), term);
+    std::array<std::complex<double>, dim * dim> m{};
+    for (unsigned e = 0; e < dim * dim; ++e) m[e] = {s[2 * e], s[2 * e + 1]};
+    return m;
   }
 
   static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
