@@ -128,29 +128,32 @@ TEMPLATE_LIST_TEST_CASE("Pauli matrix elements, products H|psi> and reduced tran
   target.assign_product(pauli_sum{}, sb);  // the empty sum is the zero operator
   REQUIRE(hqml::test::to_eigen(target).cwiseAbs().maxCoeff() == 0.0);
 
-  // T = Tr_others |b⟩⟨a| against the definition; ⟨a|G ⊗ 1|b⟩ = Tr(G T) for a random G.
-  for (const std::vector<std::uint32_t>& qs : {std::vector<std::uint32_t>{2}, {0, 4}, {3, 1}, {4, 3}}) {
-    const matrix t = reduced_transition_matrix(sa, sb, qs);
-    const std::size_t k = qs.size(), d = std::size_t{1} << k;
-    std::size_t mask = 0;
-    for (auto q : qs) mask |= std::size_t{1} << q;
-    auto local = [&](std::size_t i) {
-      std::size_t l = 0;
-      for (std::size_t j = 0; j < k; ++j) l |= ((i >> qs[j]) & 1u) << j;
-      return l;
-    };
-    std::vector<std::complex<double>> ref(d * d, 0.0);
-    for (std::size_t i = 0; i < (std::size_t{1} << n); ++i)
-      for (std::size_t j = 0; j < (std::size_t{1} << n); ++j)
-        if ((i & ~mask) == (j & ~mask))
-          ref[local(i) * d + local(j)] += b[Eigen::Index(i)] * std::conj(a[Eigen::Index(j)]);
-    for (std::size_t e = 0; e < d * d; ++e) REQUIRE(std::abs(t[e] - ref[e]) < 100 * tol);
-    const matrix g = hqml::test::random_unitary(k, 40 + k);
-    std::complex<double> trace = 0;
-    for (std::size_t r = 0; r < d; ++r)
-      for (std::size_t c = 0; c < d; ++c) trace += g[r * d + c] * t[c * d + r];
-    REQUIRE(std::abs(trace - a.dot(hqml::test::embed(g, qs, n) * b)) < 100 * tol);
-  }
+  // T = Tr_others |b⟩⟨a| against the definition; ⟨a|G ⊗ 1|b⟩ = Tr(G T) for a random G; every kernel set.
+  for (const auto mode : hqml::test::cpu_simd_modes())
+    for (const std::vector<std::uint32_t>& qs :
+         {std::vector<std::uint32_t>{0}, {1}, {2}, {4}, {0, 4}, {3, 1}, {4, 3}}) {
+      const hqml::test::simd_scope scope(mode);
+      const matrix t = reduced_transition_matrix(sa, sb, qs);
+      const std::size_t k = qs.size(), d = std::size_t{1} << k;
+      std::size_t mask = 0;
+      for (auto q : qs) mask |= std::size_t{1} << q;
+      auto local = [&](std::size_t i) {
+        std::size_t l = 0;
+        for (std::size_t j = 0; j < k; ++j) l |= ((i >> qs[j]) & 1u) << j;
+        return l;
+      };
+      std::vector<std::complex<double>> ref(d * d, 0.0);
+      for (std::size_t i = 0; i < (std::size_t{1} << n); ++i)
+        for (std::size_t j = 0; j < (std::size_t{1} << n); ++j)
+          if ((i & ~mask) == (j & ~mask))
+            ref[local(i) * d + local(j)] += b[Eigen::Index(i)] * std::conj(a[Eigen::Index(j)]);
+      for (std::size_t e = 0; e < d * d; ++e) REQUIRE(std::abs(t[e] - ref[e]) < 100 * tol);
+      const matrix g = hqml::test::random_unitary(k, 40 + k);
+      std::complex<double> trace = 0;
+      for (std::size_t r = 0; r < d; ++r)
+        for (std::size_t c = 0; c < d; ++c) trace += g[r * d + c] * t[c * d + r];
+      REQUIRE(std::abs(trace - a.dot(hqml::test::embed(g, qs, n) * b)) < 100 * tol);
+    }
   const auto rho = sa.reduced_density_matrix(3);
   const matrix t3 = reduced_transition_matrix(sa, sa, std::vector<std::uint32_t>{3});
   for (int e = 0; e < 4; ++e) REQUIRE(std::abs(t3[e] - rho[e]) < 10 * tol);
@@ -217,6 +220,19 @@ TEMPLATE_LIST_TEST_CASE("adjoint gradients equal finite differences of the dense
     // One observable at a time gives the same rows.
     const auto single = adjoint_gradient<real, backend>(c, hs[1], theta, x);
     for (std::size_t k = 0; k < theta.size(); ++k) REQUIRE(single.gradient()[k] == Approx(jac(1, k)).margin(1e-12));
+  }
+
+  // With every kernel set (AVX2 where the processor has it) the Jacobian agrees with finite differences.
+  for (const auto mode : hqml::test::cpu_simd_modes()) {
+    const hqml::test::simd_scope scope(mode);
+    std::vector<double> theta(9, 0.4), x{0.3, -0.2, 0.9};
+    const auto ref = adjoint_jacobian<real, backend>(c, hs, theta, x, {variable::source::param, {}});
+    for (std::size_t o = 0; o < hs.size(); ++o)
+      for (std::size_t k = 0; k < theta.size(); ++k) {
+        const double fd =
+            five_point([&](const std::vector<double>& t) { return expectation(o, t, x); }, theta, k, 1e-3);
+        REQUIRE(ref(o, k) == Approx(fd).margin(gradient_tolerance<state>()));
+      }
   }
 
   // The training-loop form reuses its states and gives the same numbers call after call.

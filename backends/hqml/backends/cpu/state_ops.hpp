@@ -9,6 +9,7 @@
 #include <hqml/detail/state_ops.hpp>
 #include <hqml/error.hpp>
 #include <hqml/kernels/avx2_gates.hpp>
+#include <hqml/kernels/avx2_transition.hpp>
 #include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
 #include <hqml/rng.hpp>
@@ -210,6 +211,29 @@ struct state_ops<basic_cpu<Threads>, Real> {
     const Real* ra = reinterpret_cast<const Real*>(a);
     const Real* rb = reinterpret_cast<const Real*>(b);
     constexpr index_t run = 64;  // bases per call
+#if HQML_HAS_AVX2_KERNELS
+    if constexpr (K == 1) {
+      if (n >= cpu_simd_min_qubits() && cpu_simd_in_use() == cpu_simd::avx2) {
+        struct sums {
+          std::array<double, 8> v{};
+          sums& operator+=(const sums& o) {
+            for (unsigned e = 0; e < 8; ++e) v[e] += o.v[e];
+            return *this;
+          }
+        };
+        const index_t bases = index_t{1} << (n - 1);
+        const unsigned q = qs[0];
+        const sums t = cpu_detail::reduce<par>((bases + run - 1) / run, threads, sums{}, [=](index_t r) {
+          double v[8] = {};
+          kernels::avx2::transition_1q(ra, rb, q, r * run, std::min(bases, (r + 1) * run), v);
+          sums out;
+          for (unsigned e = 0; e < 8; ++e) out.v[e] = v[e];
+          return out;
+        });
+        return {{{t.v[0], t.v[1]}, {t.v[2], t.v[3]}, {t.v[4], t.v[5]}, {t.v[6], t.v[7]}}};
+      }
+    }
+#endif
     const index_t count = index_t{1} << (n - K);
     const acc sum = cpu_detail::reduce<par>((count + run - 1) / run, threads, acc{}, [=](index_t r) {
       // Local sums (not the result's memory, which the compiler must assume the amplitudes may alias).

@@ -1,0 +1,89 @@
+#pragma once
+// The one-qubit reduced transition matrix T = Σ_bases b_r · conj(a_c) (r, c ∈ {0, 1}: the amplitudes of a
+// base with the qubit clear and set) with AVX2 + FMA, for adjoint differentiation, where it is the one
+// reduction per differentiable gate. Amplitudes are summed in double whatever the state's precision.
+// The products stay on the interleaved (re, im) words: P += b ⊙ a and Q += b ⊙ swap(a) lane-wise, then
+// Re T = Σ P and Im T = Σ Q over imaginary lanes − Σ Q over real lanes, so no lane shuffles sit in the loop.
+
+#include <hqml/kernels/avx2_gates.hpp>
+#include <hqml/kernels/index.hpp>
+
+#if HQML_HAS_AVX2_KERNELS
+
+namespace hqml::kernels::avx2 {
+
+namespace detail {
+
+/// Two consecutive complex amplitudes at index i as four doubles (re, im, re, im).
+HQML_TARGET_AVX2 inline __m256d load2(const double* r, index_t i) { return _mm256_loadu_pd(r + 2 * i); }
+HQML_TARGET_AVX2 inline __m256d load2(const float* r, index_t i) { return _mm256_cvtps_pd(_mm_loadu_ps(r + 2 * i)); }
+
+HQML_TARGET_AVX2 inline double sum4(__m256d v) {
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+/// Lanes 1 + 3 − lanes 0 + 2.
+HQML_TARGET_AVX2 inline double odd_minus_even(__m256d v) {
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+  return _mm_cvtsd_f64(_mm_sub_sd(_mm_unpackhi_pd(s, s), s));
+}
+
+}  // namespace detail
+
+/// Adds to t (row-major 2 × 2, as re, im pairs) the terms of the bases j ∈ [begin, end) of a one-qubit
+/// transition matrix on qubit q; begin and end are even.
+template <class Real>
+HQML_TARGET_AVX2 void transition_1q(const Real* a, const Real* b, unsigned q, index_t begin, index_t end,
+                                    double (&t)[8]) {
+  __m256d p[4], s[4];
+  for (int e = 0; e < 4; ++e) p[e] = s[e] = _mm256_setzero_pd();
+  if (q == 0) {
+    // One vector holds a base's two amplitudes: (x0 | x1). Rows meet columns lane-wise for T00 and T11,
+    // and against the halves swapped for T01 and T10.
+    for (index_t j = begin; j < end; ++j) {
+      const __m256d va = detail::load2(a, 2 * j), vb = detail::load2(b, 2 * j);
+      const __m256d vx = _mm256_permute2f128_pd(va, va, 0x01);
+      p[0] = _mm256_fmadd_pd(vb, va, p[0]);
+      s[0] = _mm256_fmadd_pd(vb, _mm256_permute_pd(va, 0x5), s[0]);
+      p[1] = _mm256_fmadd_pd(vb, vx, p[1]);
+      s[1] = _mm256_fmadd_pd(vb, _mm256_permute_pd(vx, 0x5), s[1]);
+    }
+    // Low halves: row 0 (T00, then T01); high halves: row 1 (T11, then T10).
+    const __m128d d[2] = {_mm256_castpd256_pd128(p[0]), _mm256_extractf128_pd(p[0], 1)};
+    const __m128d dq[2] = {_mm256_castpd256_pd128(s[0]), _mm256_extractf128_pd(s[0], 1)};
+    const __m128d o[2] = {_mm256_castpd256_pd128(p[1]), _mm256_extractf128_pd(p[1], 1)};
+    const __m128d oq[2] = {_mm256_castpd256_pd128(s[1]), _mm256_extractf128_pd(s[1], 1)};
+    for (int r = 0; r < 2; ++r) {
+      const int diag = 3 * r, off = r == 0 ? 1 : 2;
+      t[2 * diag] += _mm_cvtsd_f64(_mm_add_sd(d[r], _mm_unpackhi_pd(d[r], d[r])));
+      t[2 * diag + 1] += _mm_cvtsd_f64(_mm_sub_sd(_mm_unpackhi_pd(dq[r], dq[r]), dq[r]));
+      t[2 * off] += _mm_cvtsd_f64(_mm_add_sd(o[r], _mm_unpackhi_pd(o[r], o[r])));
+      t[2 * off + 1] += _mm_cvtsd_f64(_mm_sub_sd(_mm_unpackhi_pd(oq[r], oq[r]), oq[r]));
+    }
+    return;
+  }
+  // q ≥ 1: bases j and j + 1 are adjacent amplitudes in both rows.
+  const index_t bit = index_t{1} << q;
+  for (index_t j = begin; j < end; j += 2) {
+    const index_t i0 = insert_zero(j, q), i1 = i0 | bit;
+    const __m256d a0 = detail::load2(a, i0), a1 = detail::load2(a, i1);
+    const __m256d b0 = detail::load2(b, i0), b1 = detail::load2(b, i1);
+    const __m256d a0s = _mm256_permute_pd(a0, 0x5), a1s = _mm256_permute_pd(a1, 0x5);
+    p[0] = _mm256_fmadd_pd(b0, a0, p[0]);
+    s[0] = _mm256_fmadd_pd(b0, a0s, s[0]);
+    p[1] = _mm256_fmadd_pd(b0, a1, p[1]);
+    s[1] = _mm256_fmadd_pd(b0, a1s, s[1]);
+    p[2] = _mm256_fmadd_pd(b1, a0, p[2]);
+    s[2] = _mm256_fmadd_pd(b1, a0s, s[2]);
+    p[3] = _mm256_fmadd_pd(b1, a1, p[3]);
+    s[3] = _mm256_fmadd_pd(b1, a1s, s[3]);
+  }
+  for (int e = 0; e < 4; ++e) {
+    t[2 * e] += detail::sum4(p[e]);
+    t[2 * e + 1] += detail::odd_minus_even(s[e]);
+  }
+}
+
+}  // namespace hqml::kernels::avx2
+
+#endif
