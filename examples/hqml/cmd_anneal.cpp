@@ -1,9 +1,10 @@
 // hqml anneal FILE: minimize an Ising or QUBO problem read from a file (Max-Cut for Gset input)
-// with simulated annealing, parallel tempering or tabu search.
+// with simulated annealing, parallel tempering, tabu search, or QAOA on the state-vector simulator.
 #include "commands.hpp"
 
 #include <hqml/anneal.hpp>
 #include <hqml/error.hpp>
+#include <hqml/qaoa.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -32,11 +33,12 @@ struct anneal_args {
   std::string rule = "metropolis";
   std::string order = "sequential";
   std::size_t replicas = 16;
+  std::size_t layers = 1;
   bool greedy = false;
   bool json = false;
 };
 
-anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m) {
+anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std::optional<qaoa_result>& qaoa) {
   if (a.rule != "metropolis" && a.rule != "gibbs")
     throw usage_error("--rule must be metropolis or gibbs, not '" + a.rule + "'");
   const auto rule = a.rule == "gibbs" ? anneal::acceptance_rule::gibbs : anneal::acceptance_rule::metropolis;
@@ -77,7 +79,18 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m) {
     if (a.sweeps_given) o.num_iterations = a.sweeps;  // one move scans all n variables, like a sweep
     return anneal::tabu_search(m, o);
   }
-  throw usage_error("--solver must be sa, pt or tabu, not '" + a.solver + "'");
+  if (a.solver == "qaoa") {
+    if (a.reads == 0) throw usage_error("--solver qaoa needs --reads > 0: the samples drawn from the optimized state");
+    if (a.layers == 0) throw usage_error("--layers must be at least 1");
+    qaoa_options o;
+    o.layers = a.layers;
+    o.shots = a.reads;
+    o.seed = a.seed;
+    o.threads = a.threads;
+    qaoa = qaoa_solve(m, o);
+    return qaoa->samples;
+  }
+  throw usage_error("--solver must be sa, pt, tabu or qaoa, not '" + a.solver + "'");
 }
 
 int run_anneal(const anneal_args& a) {
@@ -98,7 +111,8 @@ int run_anneal(const anneal_args& a) {
   const anneal::problem p = anneal::read_problem(a.file, format);
   // Everything is solved in Ising form; QUBO problems report bits and QUBO energies.
   const anneal::ising_model m = p.type == anneal::vartype::spin ? p.ising : anneal::to_ising(p.qubo);
-  anneal::sample_set s = solve(a, m);
+  std::optional<qaoa_result> qaoa;
+  anneal::sample_set s = solve(a, m, qaoa);
   if (p.type == anneal::vartype::binary) s = anneal::to_binary(s, &p.qubo);
   if (s.empty()) throw std::runtime_error("no read finished within the time limit");
 
@@ -122,6 +136,13 @@ int run_anneal(const anneal_args& a) {
     out["seed"] = a.seed;
     out["stop_reason"] = anneal::to_string(s.stopped);
     out["variable_ids"] = p.labels;
+    if (qaoa)
+      out["qaoa"] = {{"layers", qaoa->gamma.size()},
+                     {"gamma", qaoa->gamma},
+                     {"beta", qaoa->beta},
+                     {"expectation", qaoa->expectation},
+                     {"layer_expectations", qaoa->layer_expectations},
+                     {"gradient_evaluations", qaoa->gradient_evaluations}};
     std::cout << out.dump() << "\n";
   } else {
     std::cout << "variables:   " << s.num_variables() << "\n";
@@ -129,6 +150,7 @@ int run_anneal(const anneal_args& a) {
     if (p.maxcut) std::cout << "best cut:    " << p.maxcut->cut_from_energy(s.best_energy()) << "\n";
     std::cout << "mean energy: " << s.mean_energy() << "\n";
     std::cout << "reads:       " << s.num_reads << " (" << anneal::to_string(s.stopped) << ")\n";
+    if (qaoa) std::cout << "QAOA <H_C>:  " << qaoa->expectation << " (p = " << qaoa->gamma.size() << ")\n";
     std::cout << "time:        " << s.time_s << " s\n";
   }
   return 0;
@@ -141,8 +163,9 @@ void register_anneal(CLI::App& app, action& run) {
   CLI::App* cmd = app.add_subcommand("anneal", "Minimize an Ising/QUBO problem (Max-Cut for Gset files)");
   cmd->add_option("file", args->file, "Problem file")->required();
   cmd->add_option("--format", args->format, "gset|bqp|coo|qio-json (default: from the file name)");
-  cmd->add_option("--solver", args->solver, "sa|pt|tabu")->capture_default_str();
-  cmd->add_option("--reads", args->reads, "Independent reads (0: as many as the time limit allows)")->capture_default_str();
+  cmd->add_option("--solver", args->solver, "sa|pt|tabu|qaoa (qaoa: up to about 30 variables)")->capture_default_str();
+  cmd->add_option("--reads", args->reads, "Independent reads (0: as many as the time limit allows; qaoa: samples)")
+      ->capture_default_str();
   auto* sweeps = cmd->add_option("--sweeps", args->sweeps, "Sweeps per read (tabu: moves per restart)")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (results depend on it alone)")->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all)")->capture_default_str();
@@ -152,6 +175,7 @@ void register_anneal(CLI::App& app, action& run) {
   cmd->add_option("--rule", args->rule, "Acceptance: metropolis|gibbs")->capture_default_str();
   cmd->add_option("--order", args->order, "SA update order: sequential|random")->capture_default_str();
   cmd->add_option("--replicas", args->replicas, "Parallel tempering replicas")->capture_default_str();
+  cmd->add_option("--layers", args->layers, "QAOA layers p (optimized for 1..p in turn)")->capture_default_str();
   cmd->add_flag("--greedy", args->greedy, "Greedy descent after each read");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, sweeps, &run] {

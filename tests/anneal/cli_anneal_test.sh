@@ -31,6 +31,24 @@ JSON
     [ "$(sed -E 's/.*"best_state":(\[[^]]*\]).*/\1/' <<<"$out")" = "$(sed -E 's/.*"best_state":(\[[^]]*\]).*/\1/' <<<"$out1")" ] ||
       fail "thread count changed the result"
     ;;
+  anneal_qaoa)
+    # Max-Cut of the 8-cycle (Gset format): the best cut is 8; QAOA at p = 2 reaches the published optimum
+    # ⟨H_C⟩ = −n·p/(p + 1) = −16/3 (expected cut 5n/6) and samples the two optimal cuts among 500 shots.
+    { echo "8 8"; for i in 1 2 3 4 5 6 7; do echo "$i $((i + 1)) 1"; done; echo "8 1 1"; } > "$tmp/ring.txt"
+    out=$("$hqml" anneal "$tmp/ring.txt" --format gset --solver qaoa --layers 2 --reads 500 --seed 4 --json)
+    grep -q '"best_cut":8.0' <<<"$out" || fail "$out"
+    e=$(sed -E 's/.*"expectation":(-?[0-9.e+-]+).*/\1/' <<<"$out")
+    awk -v e="$e" 'BEGIN { exit !(e > -16/3 - 1e-6 && e < -16/3 + 1e-6) }' || fail "expectation $e"
+    grep -q '"layers":2' <<<"$out" || fail "$out"
+    set +e
+    err=$("$hqml" anneal "$shared/data/gset/G14.txt" --format gset --solver qaoa 2>&1 >/dev/null)
+    rc=$?
+    set -e
+    if [ -f "$shared/data/gset/G14.txt" ]; then
+      [ $rc -ne 0 ] || fail "800 variables accepted"
+      grep -q "800 variables" <<<"$err" || fail "message: $err"
+    fi
+    ;;
   anneal_bad_input)
     printf '3 2\n1 2 1\n2 x 1\n' > "$tmp/bad.txt"
     set +e
