@@ -96,7 +96,7 @@ template <class Real = double, class Backend = cpu>
   const auto start = std::chrono::steady_clock::now();
   if (opt.grid == 0) throw std::invalid_argument(std::string(where) + ": grid must be at least 1");
   const std::size_t n = m.num_variables();
-  circuit probe = qaoa_circuit(m, std::max<std::size_t>(opt.layers, 1));  // validates n and layers
+  const circuit full = qaoa_circuit(m, opt.layers);  // validates n and layers
   const pauli_sum h = ising_hamiltonian(m);
   double w = 0;
   for (double v : m.linear()) w = std::max(w, std::abs(v));
@@ -166,7 +166,7 @@ template <class Real = double, class Backend = cpu>
 
   state_vector<Real, Backend> psi(n);
   psi.set_threads(opt.threads);
-  psi.apply(probe, theta);
+  psi.apply(full, theta);
   anneal::sample_set s(n, anneal::vartype::spin);
   std::vector<std::int8_t> spins(n);
   for (const auto idx : psi.sample(opt.shots, opt.seed)) {

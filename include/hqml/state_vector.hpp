@@ -237,6 +237,7 @@ class state_vector {
   }
   /// ⟨a|H|b⟩.
   friend std::complex<double> matrix_element(const state_vector& a, const pauli_sum& h, const state_vector& b) {
+    a.check_same_size(b, "matrix_element");
     std::complex<double> s = 0;
     for (const auto& [c, p] : h.terms) s += c * matrix_element(a, p, b);
     return s;

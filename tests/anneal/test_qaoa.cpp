@@ -120,6 +120,9 @@ TEST_CASE("QAOA refuses bad input", "[qaoa][errors]") {
   qaoa_options o;
   o.grid = 0;
   REQUIRE_THROWS_WITH(qaoa_solve(ring(4), o), Catch::Contains("grid must be at least 1"));
+  o.grid = 4;
+  o.layers = 0;
+  REQUIRE_THROWS_WITH(qaoa_solve(ring(4), o), Catch::Contains("layers must be at least 1"));
   REQUIRE_THROWS_WITH(ising_hamiltonian(anneal::ising_model(70, {}, {{0, 69, 1.0}})), Catch::Contains("70 variables"));
   REQUIRE_THROWS_AS(qaoa_solve(anneal::ising_model(50, {}, {{0, 49, 1.0}})), hqml::out_of_memory);
   // A model without terms: every angle is optimal, every sample has the offset's energy.

@@ -162,6 +162,7 @@ TEMPLATE_LIST_TEST_CASE("Pauli matrix elements, products H|psi> and reduced tran
   state small(3);
   REQUIRE_THROWS_WITH(matrix_element(sa, pauli_string::from_label("XIIIII"), sb), Catch::Contains("qubit 5"));
   REQUIRE_THROWS_WITH(matrix_element(sa, pauli_string::from_label("X"), small), Catch::Contains("5 and 3"));
+  REQUIRE_THROWS_WITH(matrix_element(sa, pauli_sum{}, small), Catch::Contains("5 and 3"));
   REQUIRE_THROWS_WITH(small.assign_product(h, small), Catch::Contains("Pauli string acts on qubit"));
   REQUIRE_THROWS_WITH(reduced_transition_matrix(sa, sb, std::vector<std::uint32_t>{0, 1, 2}),
                       Catch::Contains("3 qubits; 1 or 2"));
