@@ -22,6 +22,7 @@
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -353,26 +354,48 @@ template <class Real = double>
   forward.fusion = false;  // per-sample states are small; fusing per sample costs more than it saves
   const std::size_t n = c.num_qubits();
   const int nt = cpu_detail::resolve_threads(threads);
+  // A failure (say, no memory for a thread's states) must not leave the parallel region as an exception:
+  // it is kept, the other threads finish their share, and it is thrown here.
+  std::exception_ptr failure;
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(nt) if (rows > 1 && nt > 1)
 #endif
   {
     using state = state_vector<Real, basic_cpu<sequential_threads>>;
-    state psi(n);
-    std::vector<state> lambda(no, state(n));
+    std::optional<state> psi;
+    std::vector<state> lambda;
     std::vector<double> x(d), values(no), jac(no * nv);
+    auto keep = [&] {
+#if defined(_OPENMP)
+#pragma omp critical(hqml_adjoint_batch_failure)
+#endif
+      if (!failure) failure = std::current_exception();
+    };
+    try {
+      psi.emplace(n);
+      lambda.assign(no, *psi);
+    } catch (...) {
+      psi.reset();
+      keep();
+    }
 #if defined(_OPENMP)
 #pragma omp for schedule(dynamic, 4)
 #endif
     for (Eigen::Index i = 0; i < rows; ++i) {
-      for (std::size_t j = 0; j < d; ++j) x[j] = X(i, static_cast<Eigen::Index>(j));
-      tape.run(psi, lambda, theta, x, forward, values.data(), jac.data(), nv);
-      for (std::size_t o = 0; o < no; ++o) {
-        r.values(i, static_cast<Eigen::Index>(o)) = values[o];
-        for (std::size_t k = 0; k < nv; ++k) r.jacobian[o](i, static_cast<Eigen::Index>(k)) = jac[o * nv + k];
+      if (!psi) continue;
+      try {
+        for (std::size_t j = 0; j < d; ++j) x[j] = X(i, static_cast<Eigen::Index>(j));
+        tape.run(*psi, lambda, theta, x, forward, values.data(), jac.data(), nv);
+        for (std::size_t o = 0; o < no; ++o) {
+          r.values(i, static_cast<Eigen::Index>(o)) = values[o];
+          for (std::size_t k = 0; k < nv; ++k) r.jacobian[o](i, static_cast<Eigen::Index>(k)) = jac[o * nv + k];
+        }
+      } catch (...) {
+        keep();
       }
     }
   }
+  if (failure) std::rethrow_exception(failure);
   return r;
 }
 
