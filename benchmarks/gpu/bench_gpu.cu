@@ -4,16 +4,20 @@
 //   batched  ZZ feature-map states (reps 2) for n = 8, 12, 16, in states per second;
 //   kernel   fidelity kernel N = 20,000, n = 10: states + Gram + copy back to page-locked host memory,
 //            against one cuBLAS ZGEMM (CGEMM for float) of the same shape;
-//   anneal   Gset G55 and G70, 1024 replicas: spin updates per ns and best cut, against the CPU solver.
-// Usage: bench_gpu [gates] [batched] [kernel] [anneal] [--gset DIR] [--quick]   (no section: all)
+//   anneal   Gset G55 and G70, 1024 replicas: spin updates per ns and best cut, against the CPU solver;
+//   gradient adjoint gradient of the layered ansatz for the Ising chain (../cpu/gradient_problem.hpp) at
+//            n = 20 and 24, double, checked against the CPU at n = 20.
+// Usage: bench_gpu [gates] [batched] [kernel] [anneal] [gradient] [--gset DIR] [--quick]   (no section: all)
 #include <hqml/cuda.cuh>
 #include <hqml/cuda/anneal.cuh>
 #include <hqml/cuda/quantum_kernel.cuh>
 
+#include "../cpu/gradient_problem.hpp"
 #include "cpu_anneal.hpp"
 
 #include <hqml/anneal/formats.hpp>
 #include <hqml/feature_map.hpp>
+#include <hqml/gradient.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -164,6 +168,25 @@ void bench_anneal(const std::string& dir, const char* name, double best_known, b
   }
 }
 
+void bench_gradient(std::uint32_t n, int reps, bool check_on_cpu) {
+  const circuit c = bench::layered_ansatz(n);
+  const pauli_sum h = bench::ising_chain(n);
+  const std::vector<double> theta = bench::ansatz_angles(c.num_params());
+  adjoint_differentiator<double, hqml::cuda> d(c, {h});
+  expectation_jacobian r;
+  const double ms = time_ms([&] { r = d.evaluate(theta); }, reps);
+  double diff = -1;
+  if (check_on_cpu) {
+    const expectation_jacobian cpu = adjoint_gradient(c, h, theta);
+    diff = std::abs(cpu.values[0] - r.values[0]);
+    for (std::size_t k = 0; k < theta.size(); ++k) diff = std::max(diff, std::abs(cpu.gradient()[k] - r.gradient()[k]));
+  }
+  std::printf("gradient n=%u params=%zu double: %.2f ms per value + gradient (<H> = %.12f)", n, theta.size(), ms,
+              r.values[0]);
+  if (diff >= 0) std::printf(", max |GPU - CPU| = %.2e", diff);
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,6 +228,10 @@ int main(int argc, char** argv) {
   if (want("anneal")) {
     bench_anneal(gset, "G55", 10299, quick);
     bench_anneal(gset, "G70", 9591, quick);
+  }
+  if (want("gradient")) {
+    bench_gradient(20, reps, true);
+    if (!quick) bench_gradient(24, reps, false);
   }
   return 0;
 }

@@ -178,6 +178,23 @@ class adjoint_tape {
         slots_[l].push_back(std::move(sl));
         if (!first_) first_ = l;
       }
+    // Runs of one-qubit gates on one qubit, walked backwards down to the first differentiable gate: a backend
+    // with a fused adjoint step (adjoint_run_1q) undoes each run and reads its transition matrices at once.
+    run_.assign(ops.size(), 0);
+    if (!first_) return;
+    auto one_qubit = [&](std::size_t l) {
+      const gate_kind k = ops[l].kind;
+      return info(k).num_qubits == 1 && k != gate_kind::measure && k != gate_kind::reset && k != gate_kind::unitary &&
+             k != gate_kind::diagonal;
+    };
+    for (std::size_t l = ops.size(); l-- > *first_;) {
+      if (!one_qubit(l)) continue;
+      std::size_t len = 1;
+      while (len < max_run && l - len + 1 > *first_ && one_qubit(l - len) && ops[l - len].qubits[0] == ops[l].qubits[0])
+        ++len;
+      run_[l] = len;
+      l -= len - 1;
+    }
   }
 
   [[nodiscard]] const circuit& source() const noexcept { return circuit_; }
@@ -221,7 +238,15 @@ class adjoint_tape {
     const auto& ops = circuit_.operations();
     const auto& inv = inverse_.operations();
     std::complex<double> t[16];
+    using ops_type = state_ops<typename State::backend_type, typename State::real_type>;
+    constexpr bool fused = requires { ops_type::adjoint_run_max; };
     for (std::size_t l = ops.size(); l-- > *first_;) {
+      if constexpr (fused) {
+        if (no == 1 && run_[l] > 0) {
+          l -= fused_run<ops_type>(psi, lambda[0], l, theta, x, jac) - 1;
+          continue;
+        }
+      }
       const operation& op = ops[l];
       if (!slots_[l].empty()) {
         const std::size_t entries = std::size_t{1} << (2 * op.qubits.size());
@@ -254,6 +279,32 @@ class adjoint_tape {
     }
   }
 
+  /// The run of one-qubit gates that ends at operation l in one call of the backend's fused step; returns
+  /// its length.
+  template <class Ops, class State>
+  std::size_t fused_run(State& psi, State& lambda, std::size_t l, std::span<const double> theta,
+                        std::span<const double> x, double* jac) const {
+    const auto& ops = circuit_.operations();
+    const auto& inv = inverse_.operations();
+    const std::size_t len = run_[l];
+    std::array<std::complex<double>, 4 * max_run> undo, t;
+    std::array<bool, max_run> want{};
+    for (std::size_t j = 0; j < len; ++j) {
+      const operation& u = inv[ops.size() - 1 - (l - j)];
+      double prm[3] = {0, 0, 0};
+      for (std::size_t p = 0; p < u.params.size(); ++p) prm[p] = u.params[p].evaluate(theta, x);
+      gate_matrix_into(u.kind, prm, undo.data() + 4 * j);
+      want[j] = !slots_[l - j].empty();
+    }
+    Ops::adjoint_run_1q(psi.raw(), lambda.raw(), psi.num_qubits(), ops[l].qubits[0], undo.data(), want.data(), len,
+                        t.data(), psi.threads());
+    for (std::size_t j = 0; j < len; ++j)
+      if (want[j]) accumulate(l - j, t.data() + 4 * j, theta, x, jac);
+    return len;
+  }
+
+  static constexpr std::size_t max_run = 8;  // the longest run the fused step takes (state_ops::adjoint_run_max)
+
   circuit circuit_;
   circuit inverse_{1};
   std::vector<pauli_sum> observables_;
@@ -261,6 +312,7 @@ class adjoint_tape {
   std::size_t used_ = 0;
   std::vector<std::vector<slot>> slots_;
   std::optional<std::size_t> first_;
+  std::vector<std::size_t> run_;  // at the last operation of a run of one-qubit gates: the run's length
 };
 
 }  // namespace detail

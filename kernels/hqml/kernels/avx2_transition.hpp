@@ -17,6 +17,13 @@ namespace detail {
 /// Two consecutive complex amplitudes at index i as four doubles (re, im, re, im).
 HQML_TARGET_AVX2 inline __m256d load2(const double* r, index_t i) { return _mm256_loadu_pd(r + 2 * i); }
 HQML_TARGET_AVX2 inline __m256d load2(const float* r, index_t i) { return _mm256_cvtps_pd(_mm_loadu_ps(r + 2 * i)); }
+HQML_TARGET_AVX2 inline void store2(double* r, index_t i, __m256d v) { _mm256_storeu_pd(r + 2 * i, v); }
+HQML_TARGET_AVX2 inline void store2(float* r, index_t i, __m256d v) { _mm_storeu_ps(r + 2 * i, _mm256_cvtpd_ps(v)); }
+
+/// u · x for a complex number u = (re, im) broadcast and two interleaved amplitudes x.
+HQML_TARGET_AVX2 inline __m256d cmul(__m256d re, __m256d im, __m256d x) {
+  return _mm256_fmaddsub_pd(re, x, _mm256_mul_pd(im, _mm256_permute_pd(x, 0x5)));
+}
 
 HQML_TARGET_AVX2 inline double sum4(__m256d v) {
   const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
@@ -82,6 +89,61 @@ HQML_TARGET_AVX2 void transition_1q(const Real* a, const Real* b, unsigned q, in
     t[2 * e] += detail::sum4(p[e]);
     t[2 * e + 1] += detail::odd_minus_even(s[e]);
   }
+}
+
+/// Most gates one adjoint pass takes (adjoint_run_1q).
+inline constexpr unsigned max_run_gates = 8;
+
+/// One pass of adjoint differentiation over `count` one-qubit gates on qubit q ≥ 1, bases [begin, end) (even):
+/// for gate g, adds Σ ψ_r · conj(λ_c) to t[8g..8g+8) (row-major 2 × 2 as re, im pairs) where want[g], then
+/// replaces ψ and λ by V_g ψ and V_g λ, V_g = v[8g..8g+8) (row-major re, im pairs). One pass reads and writes
+/// each state once for the whole run, where separate passes would read both states for every gate's T and
+/// read and write each of them once more per gate.
+template <class Real>
+HQML_TARGET_AVX2 void adjoint_run_1q(Real* psi, Real* lam, unsigned q, index_t begin, index_t end, const double* v,
+                                     const bool* want, unsigned count, double* t) {
+  alignas(32) double acc[max_run_gates][8][4] = {};  // gate, P of entries 0..3 then Q of entries 0..3
+  __m256d ure[max_run_gates][4], uim[max_run_gates][4];
+  for (unsigned g = 0; g < count; ++g)
+    for (unsigned e = 0; e < 4; ++e) {
+      ure[g][e] = _mm256_set1_pd(v[8 * g + 2 * e]);
+      uim[g][e] = _mm256_set1_pd(v[8 * g + 2 * e + 1]);
+    }
+  const index_t bit = index_t{1} << q;
+  for (index_t j = begin; j < end; j += 2) {
+    const index_t i0 = insert_zero(j, q), i1 = i0 | bit;
+    __m256d p0 = detail::load2(psi, i0), p1 = detail::load2(psi, i1);
+    __m256d l0 = detail::load2(lam, i0), l1 = detail::load2(lam, i1);
+    for (unsigned g = 0; g < count; ++g) {
+      if (want[g]) {
+        const __m256d l0s = _mm256_permute_pd(l0, 0x5), l1s = _mm256_permute_pd(l1, 0x5);
+        const __m256d prod[8] = {_mm256_mul_pd(p0, l0),  _mm256_mul_pd(p0, l1),  _mm256_mul_pd(p1, l0),
+                                 _mm256_mul_pd(p1, l1),  _mm256_mul_pd(p0, l0s), _mm256_mul_pd(p0, l1s),
+                                 _mm256_mul_pd(p1, l0s), _mm256_mul_pd(p1, l1s)};
+        for (unsigned k = 0; k < 8; ++k) _mm256_store_pd(acc[g][k], _mm256_add_pd(_mm256_load_pd(acc[g][k]), prod[k]));
+      }
+      const __m256d np0 = _mm256_add_pd(detail::cmul(ure[g][0], uim[g][0], p0), detail::cmul(ure[g][1], uim[g][1], p1));
+      const __m256d np1 = _mm256_add_pd(detail::cmul(ure[g][2], uim[g][2], p0), detail::cmul(ure[g][3], uim[g][3], p1));
+      const __m256d nl0 = _mm256_add_pd(detail::cmul(ure[g][0], uim[g][0], l0), detail::cmul(ure[g][1], uim[g][1], l1));
+      const __m256d nl1 = _mm256_add_pd(detail::cmul(ure[g][2], uim[g][2], l0), detail::cmul(ure[g][3], uim[g][3], l1));
+      p0 = np0;
+      p1 = np1;
+      l0 = nl0;
+      l1 = nl1;
+    }
+    detail::store2(psi, i0, p0);
+    detail::store2(psi, i1, p1);
+    detail::store2(lam, i0, l0);
+    detail::store2(lam, i1, l1);
+  }
+  // Re T = Σ P over all lanes; Im T = Σ Q over the imaginary lanes − Σ Q over the real lanes.
+  for (unsigned g = 0; g < count; ++g)
+    for (unsigned e = 0; e < 4; ++e) {
+      const double* pe = acc[g][e];
+      const double* qe = acc[g][4 + e];
+      t[8 * g + 2 * e] += (pe[0] + pe[1]) + (pe[2] + pe[3]);
+      t[8 * g + 2 * e + 1] += (qe[1] + qe[3]) - (qe[0] + qe[2]);
+    }
 }
 
 }  // namespace hqml::kernels::avx2
