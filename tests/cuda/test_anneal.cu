@@ -1,4 +1,6 @@
-// GPU simulated annealing against the CPU energy function, a brute-force ground state and Gset.
+// GPU simulated annealing against the CPU energy function, a brute-force ground state and Gset; and the GPU
+// twin of the QAOA test (tests/anneal/test_qaoa.cpp over the CUDA states).
+#include <hqml/cuda.cuh>
 #include <hqml/cuda/anneal.cuh>
 
 #include <catch2/catch.hpp>
@@ -83,3 +85,5 @@ TEST_CASE("GPU annealing on Gset G14 comes within 2% of the best known cut", "[c
 TEST_CASE("GPU annealing refuses what it cannot run", "[cuda][anneal]") {
   REQUIRE_THROWS_WITH(gpu::simulated_annealing(anneal::ising_model(0, {}, {})), Catch::Contains("empty"));
 }
+
+#include "anneal/test_qaoa.cpp"
