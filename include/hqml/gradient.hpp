@@ -284,6 +284,7 @@ class adjoint_tape {
   template <class Ops, class State>
   std::size_t fused_run(State& psi, State& lambda, std::size_t l, std::span<const double> theta,
                         std::span<const double> x, double* jac) const {
+    static_assert(Ops::adjoint_run_max >= max_run, "the backend's fused step takes shorter runs than the tape makes");
     const auto& ops = circuit_.operations();
     const auto& inv = inverse_.operations();
     const std::size_t len = run_[l];
