@@ -178,6 +178,21 @@ class adjoint_tape {
         slots_[l].push_back(std::move(sl));
         if (!first_) first_ = l;
       }
+    // Gates whose generator is one Pauli string: ⟨λ|P|ψ⟩ is one reduction, cheaper than the transition
+    // matrix on two qubits (16 entries) that the other gates need.
+    pauli_generator_.resize(ops.size());
+    for (std::size_t l = 0; l < ops.size(); ++l) {
+      if (slots_[l].empty()) continue;
+      const auto& q = ops[l].qubits;
+      const char axis = ops[l].kind == gate_kind::rx || ops[l].kind == gate_kind::rxx   ? 'X'
+                        : ops[l].kind == gate_kind::ry || ops[l].kind == gate_kind::ryy ? 'Y'
+                        : ops[l].kind == gate_kind::rz || ops[l].kind == gate_kind::rzz ? 'Z'
+                                                                                        : 'I';
+      if (axis == 'I') continue;
+      pauli_string p;
+      for (auto qubit : q) p.set(qubit, axis);
+      pauli_generator_[l] = p;
+    }
     // Runs of one-qubit gates on one qubit, walked backwards down to the first differentiable gate: a backend
     // with a fused adjoint step (adjoint_run_1q) undoes each run and reads its transition matrices at once.
     run_.assign(ops.size(), 0);
@@ -251,8 +266,14 @@ class adjoint_tape {
       if (!slots_[l].empty()) {
         const std::size_t entries = std::size_t{1} << (2 * op.qubits.size());
         for (std::size_t o = 0; o < no; ++o) {
+          double* row = jac + o * num_variables;
+          if (const auto& p = pauli_generator_[l]) {
+            const double im = matrix_element(lambda[o], *p, psi).imag();  // Im⟨λ|G|ψ⟩, G = P
+            for (const auto& [k, da] : slots_[l][0].derivatives) row[k] += da.evaluate(theta, x) * im;
+            continue;
+          }
           reduced_transition_matrix(lambda[o], psi, op.qubits, std::span<std::complex<double>>(t, entries));
-          accumulate(l, t, theta, x, jac + o * num_variables);
+          accumulate(l, t, theta, x, row);
         }
       }
       if (l == *first_) break;  // nothing before the first differentiable gate needs undoing
@@ -314,6 +335,7 @@ class adjoint_tape {
   std::vector<std::vector<slot>> slots_;
   std::optional<std::size_t> first_;
   std::vector<std::size_t> run_;  // at the last operation of a run of one-qubit gates: the run's length
+  std::vector<std::optional<pauli_string>> pauli_generator_;  // RX..RZ, RXX..RZZ: their generator
 };
 
 }  // namespace detail
