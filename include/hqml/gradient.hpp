@@ -10,6 +10,7 @@
 
 #include <hqml/angle.hpp>
 #include <hqml/backends/cpu.hpp>
+#include <hqml/batched.hpp>
 #include <hqml/circuit.hpp>
 #include <hqml/gate.hpp>
 #include <hqml/pauli.hpp>
@@ -159,7 +160,8 @@ class adjoint_tape {
                                       " of a " + std::to_string(circuit_.num_qubits()) + "-qubit circuit");
       }
     inverse_ = circuit_.inverse();
-    used_ = wrt == variable::source::param ? circuit_.num_params() : circuit_.num_features();
+    // One past the largest index of the chosen variables the circuit reads.
+    const std::size_t used = wrt == variable::source::param ? circuit_.num_params() : circuit_.num_features();
     slots_.resize(ops.size());
     for (std::size_t l = 0; l < ops.size(); ++l)
       for (std::size_t s = 0; s < ops[l].params.size(); ++s) {
@@ -171,7 +173,7 @@ class adjoint_tape {
           throw std::invalid_argument(std::string(where) + ": gate '" + std::string(ops[l].name()) + "' (operation " +
                                       std::to_string(l) + ") has no known generator");
         slot sl{s, {}};
-        for (std::size_t k = 0; k < used_; ++k) {
+        for (std::size_t k = 0; k < used; ++k) {
           angle d = a.derivative({wrt, static_cast<std::uint32_t>(k)});
           if (!d.terms().empty()) sl.derivatives.emplace_back(k, std::move(d));
         }
@@ -214,9 +216,6 @@ class adjoint_tape {
 
   [[nodiscard]] const circuit& source() const noexcept { return circuit_; }
   [[nodiscard]] const std::vector<pauli_sum>& observables() const noexcept { return observables_; }
-  [[nodiscard]] variable::source wrt() const noexcept { return wrt_; }
-  /// One past the largest index of the chosen variables that the circuit reads.
-  [[nodiscard]] std::size_t variables_used() const noexcept { return used_; }
 
   /// Checks θ and x; returns the number of variables (columns of the Jacobian).
   std::size_t check(std::span<const double> theta, std::span<const double> x, const char* where) const {
@@ -257,7 +256,7 @@ class adjoint_tape {
     constexpr bool fused = requires { ops_type::adjoint_run_max; };
     for (std::size_t l = ops.size(); l-- > *first_;) {
       if constexpr (fused) {
-        if (no == 1 && run_[l] > 0) {
+        if (no == 1 && run_[l] > 0 && ops_type::adjoint_run_1q_applies(psi.num_qubits(), ops[l].qubits[0])) {
           l -= fused_run<ops_type>(psi, lambda[0], l, theta, x, jac) - 1;
           continue;
         }
@@ -331,7 +330,6 @@ class adjoint_tape {
   circuit inverse_{1};
   std::vector<pauli_sum> observables_;
   variable::source wrt_;
-  std::size_t used_ = 0;
   std::vector<std::vector<slot>> slots_;
   std::optional<std::size_t> first_;
   std::vector<std::size_t> run_;  // at the last operation of a run of one-qubit gates: the run's length
@@ -406,9 +404,7 @@ template <class Real = double>
                                                                 const adjoint_options& opt = {}, int threads = 0) {
   static constexpr const char* where = "hqml::adjoint_jacobian_batch";
   const detail::adjoint_tape tape(c, std::move(observables), opt.wrt, where);
-  if (c.num_qubits() > 30)
-    throw std::invalid_argument(std::string(where) + ": " + std::to_string(c.num_qubits()) +
-                                " qubits is too many for per-sample states");
+  detail::check_batch_inputs(c, X.cols(), theta, where);
   const auto rows = X.rows();
   const auto d = static_cast<std::size_t>(X.cols());
   std::vector<double> row(d);

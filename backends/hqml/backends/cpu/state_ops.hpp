@@ -269,73 +269,58 @@ struct state_ops<basic_cpu<Threads>, Real> {
     return m;
   }
 
+#if HQML_HAS_AVX2_KERNELS
   /// Most gates adjoint_run_1q takes in one call.
-  static constexpr std::size_t adjoint_run_max = 8;
+  static constexpr std::size_t adjoint_run_max = kernels::avx2::max_run_gates;
 
-  /// One step of adjoint differentiation over `count` one-qubit gates on qubit q, last gate first: for gate g,
-  /// T_g = Tr_others |ψ⟩⟨λ| as the step reaches it (row-major into t[4g..], where want[g]; zero otherwise),
-  /// then ψ ← V_g ψ and λ ← V_g λ with V_g = undo[4g..] (row-major: the gate's inverse). With the AVX2
-  /// kernels and q ≥ 1 it is one pass over both states for the whole run; otherwise gate by gate.
+  /// Whether adjoint_run_1q serves a gate run on qubit q of an n-qubit register: with the AVX2 kernels and
+  /// q ≥ 1 (two neighbouring bases then share a vector). Elsewhere the caller goes gate by gate.
+  static bool adjoint_run_1q_applies(std::size_t n, unsigned q) {
+    return q >= 1 && n >= cpu_simd_min_qubits() && cpu_simd_in_use() == cpu_simd::avx2;
+  }
+
+  /// One pass of adjoint differentiation over `count` one-qubit gates on qubit q (where adjoint_run_1q_applies),
+  /// last gate first: for gate g, T_g = Tr_others |ψ⟩⟨λ| as the pass reaches it (row-major into t[4g..], where
+  /// want[g]; zero otherwise), then ψ ← V_g ψ and λ ← V_g λ with V_g = undo[4g..] (row-major: the gate's
+  /// inverse). Both states are read and written once for the whole run.
   static void adjoint_run_1q(complex_type* psi, complex_type* lam, std::size_t n, unsigned q,
                              const std::complex<double>* undo, const bool* want, std::size_t count,
                              std::complex<double>* t, int threads) {
-    if (count == 0 || count > adjoint_run_max)
-      throw std::invalid_argument("hqml::state_ops::adjoint_run_1q: " + std::to_string(count) + " gates; 1 to " +
-                                  std::to_string(adjoint_run_max) + " supported");
-#if HQML_HAS_AVX2_KERNELS
-    if (q >= 1 && n >= cpu_simd_min_qubits() && cpu_simd_in_use() == cpu_simd::avx2) {
-      std::array<double, 8 * adjoint_run_max> v{};
-      std::array<bool, adjoint_run_max> w{};
-      for (std::size_t g = 0; g < count; ++g) {
-        w[g] = want[g];
-        for (unsigned e = 0; e < 4; ++e) {
-          v[8 * g + 2 * e] = undo[4 * g + e].real();
-          v[8 * g + 2 * e + 1] = undo[4 * g + e].imag();
-        }
-      }
-      struct sums {
-        std::array<double, 8 * adjoint_run_max> s{};
-        sums& operator+=(const sums& o) {
-          for (std::size_t e = 0; e < s.size(); ++e) s[e] += o.s[e];
-          return *this;
-        }
-      };
-      Real* rp = reinterpret_cast<Real*>(psi);
-      Real* rl = reinterpret_cast<Real*>(lam);
-      const index_t bases = index_t{1} << (n - 1);
-      constexpr index_t run = 64;  // bases per call, an even number as the kernel takes them in pairs
-      const auto c = static_cast<unsigned>(count);
-      const sums total = cpu_detail::reduce<par>((bases + run - 1) / run, threads, sums{}, [=](index_t r) {
-        sums part;
-        kernels::avx2::adjoint_run_1q(rp, rl, q, r * run, std::min(bases, (r + 1) * run), v.data(), w.data(), c,
-                                      part.s.data());
-        return part;
-      });
-      for (std::size_t g = 0; g < count; ++g)
-        for (unsigned e = 0; e < 4; ++e) t[4 * g + e] = {total.s[8 * g + 2 * e], total.s[8 * g + 2 * e + 1]};
-      return;
-    }
-#endif
-    const std::uint32_t qs[1] = {q};
-    const unsigned fixed[1] = {q};
+    if (count == 0 || count > adjoint_run_max || !adjoint_run_1q_applies(n, q))
+      throw std::invalid_argument("hqml::state_ops::adjoint_run_1q: " + std::to_string(count) + " gates on qubit " +
+                                  std::to_string(q) + " of " + std::to_string(n) + "; 1 to " +
+                                  std::to_string(adjoint_run_max) + " gates where adjoint_run_1q_applies");
+    std::array<double, 8 * adjoint_run_max> v{};
+    std::array<bool, adjoint_run_max> w{};
     for (std::size_t g = 0; g < count; ++g) {
-      if (want[g]) {
-        const auto m = transition_matrix<1>(lam, psi, n, qs, threads);
-        std::copy(m.begin(), m.end(), t + 4 * g);
-      } else {
-        std::fill(t + 4 * g, t + 4 * g + 4, std::complex<double>(0));
-      }
-      kernels::dense1_kernel<Real> k{};
+      w[g] = want[g];
       for (unsigned e = 0; e < 4; ++e) {
-        k.m[2 * e] = Real(undo[4 * g + e].real());
-        k.m[2 * e + 1] = Real(undo[4 * g + e].imag());
+        v[8 * g + 2 * e] = undo[4 * g + e].real();
+        v[8 * g + 2 * e + 1] = undo[4 * g + e].imag();
       }
-      k.offset = index_t{1} << q;
-      k.control = 0;
-      run(n, fixed, threads, k, psi);
-      run(n, fixed, threads, k, lam);
     }
+    struct sums {
+      std::array<double, 8 * adjoint_run_max> s{};
+      sums& operator+=(const sums& o) {
+        for (std::size_t e = 0; e < s.size(); ++e) s[e] += o.s[e];
+        return *this;
+      }
+    };
+    Real* rp = reinterpret_cast<Real*>(psi);
+    Real* rl = reinterpret_cast<Real*>(lam);
+    const index_t bases = index_t{1} << (n - 1);
+    constexpr index_t run = 64;  // bases per call, an even number as the kernel takes them in pairs
+    const auto c = static_cast<unsigned>(count);
+    const sums total = cpu_detail::reduce<par>((bases + run - 1) / run, threads, sums{}, [=](index_t r) {
+      sums part;
+      kernels::avx2::adjoint_run_1q(rp, rl, q, r * run, std::min(bases, (r + 1) * run), v.data(), w.data(), c,
+                                    part.s.data());
+      return part;
+    });
+    for (std::size_t g = 0; g < count; ++g)
+      for (unsigned e = 0; e < 4; ++e) t[4 * g + e] = {total.s[8 * g + 2 * e], total.s[8 * g + 2 * e + 1]};
   }
+#endif
 
   static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
                                                                     std::uint32_t q, int threads) {
