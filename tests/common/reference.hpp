@@ -18,17 +18,24 @@ namespace hqml::test {
 using cvec = Eigen::VectorXcd;
 using cmat = Eigen::MatrixXcd;
 
+/// The bits of basis index i on `qubits` as a local index (bit j from qubits[j]).
+inline std::size_t local_index(std::size_t i, const std::vector<std::uint32_t>& qubits) {
+  std::size_t l = 0;
+  for (std::size_t j = 0; j < qubits.size(); ++j) l |= ((i >> qubits[j]) & 1u) << j;
+  return l;
+}
+/// The basis-index bits of `qubits`.
+inline std::size_t qubit_mask(const std::vector<std::uint32_t>& qubits) {
+  std::size_t mask = 0;
+  for (auto q : qubits) mask |= std::size_t{1} << q;
+  return mask;
+}
+
 /// Full operator of a k-qubit matrix g acting on `qubits` of an n-qubit register.
 inline cmat embed(const matrix& g, const std::vector<std::uint32_t>& qubits, std::size_t n) {
   const std::size_t dim = std::size_t{1} << n;
-  const std::size_t k = qubits.size(), gd = std::size_t{1} << k;
-  std::size_t mask = 0;
-  for (auto q : qubits) mask |= std::size_t{1} << q;
-  auto sub = [&](std::size_t i) {
-    std::size_t l = 0;
-    for (std::size_t j = 0; j < k; ++j) l |= ((i >> qubits[j]) & 1u) << j;
-    return l;
-  };
+  const std::size_t gd = std::size_t{1} << qubits.size(), mask = qubit_mask(qubits);
+  auto sub = [&](std::size_t i) { return local_index(i, qubits); };
   cmat f = cmat::Zero(static_cast<Eigen::Index>(dim), static_cast<Eigen::Index>(dim));
   for (std::size_t r = 0; r < dim; ++r)
     for (std::size_t c = 0; c < dim; ++c)

@@ -134,14 +134,8 @@ TEMPLATE_LIST_TEST_CASE("Pauli matrix elements, products H|psi> and reduced tran
          {std::vector<std::uint32_t>{0}, {1}, {2}, {4}, {0, 4}, {3, 1}, {4, 3}}) {
       const hqml::test::simd_scope scope(mode);
       const matrix t = reduced_transition_matrix(sa, sb, qs);
-      const std::size_t k = qs.size(), d = std::size_t{1} << k;
-      std::size_t mask = 0;
-      for (auto q : qs) mask |= std::size_t{1} << q;
-      auto local = [&](std::size_t i) {
-        std::size_t l = 0;
-        for (std::size_t j = 0; j < k; ++j) l |= ((i >> qs[j]) & 1u) << j;
-        return l;
-      };
+      const std::size_t k = qs.size(), d = std::size_t{1} << k, mask = hqml::test::qubit_mask(qs);
+      auto local = [&](std::size_t i) { return hqml::test::local_index(i, qs); };
       std::vector<std::complex<double>> ref(d * d, 0.0);
       for (std::size_t i = 0; i < (std::size_t{1} << n); ++i)
         for (std::size_t j = 0; j < (std::size_t{1} << n); ++j)
