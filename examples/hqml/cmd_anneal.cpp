@@ -164,9 +164,14 @@ void register_anneal(CLI::App& app, action& run) {
   cmd->add_option("file", args->file, "Problem file")->required();
   cmd->add_option("--format", args->format, "gset|bqp|coo|qio-json (default: from the file name)");
   cmd->add_option("--solver", args->solver, "sa|pt|tabu|qaoa (qaoa: up to about 30 variables)")->capture_default_str();
+  // Counts are unsigned: without a range, "-1" would wrap to 2^64 − 1 reads and run until killed.
+  const auto count = CLI::Range(std::size_t{0}, std::size_t{1} << 40);
   cmd->add_option("--reads", args->reads, "Independent reads (0: as many as the time limit allows; qaoa: samples)")
+      ->check(count)
       ->capture_default_str();
-  auto* sweeps = cmd->add_option("--sweeps", args->sweeps, "Sweeps per read (tabu: moves per restart)")->capture_default_str();
+  auto* sweeps = cmd->add_option("--sweeps", args->sweeps, "Sweeps per read (tabu: moves per restart)")
+                     ->check(count)
+                     ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (results depend on it alone)")->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all)")->capture_default_str();
   cmd->add_option("--time-limit", args->time_limit, "Stop after this many seconds (0: none)")->capture_default_str();
@@ -174,8 +179,10 @@ void register_anneal(CLI::App& app, action& run) {
   cmd->add_option("--schedule", args->schedule, "SA beta schedule: geometric|linear")->capture_default_str();
   cmd->add_option("--rule", args->rule, "Acceptance: metropolis|gibbs")->capture_default_str();
   cmd->add_option("--order", args->order, "SA update order: sequential|random")->capture_default_str();
-  cmd->add_option("--replicas", args->replicas, "Parallel tempering replicas")->capture_default_str();
-  cmd->add_option("--layers", args->layers, "QAOA layers p (optimized for 1..p in turn)")->capture_default_str();
+  cmd->add_option("--replicas", args->replicas, "Parallel tempering replicas")->check(count)->capture_default_str();
+  cmd->add_option("--layers", args->layers, "QAOA layers p (optimized for 1..p in turn)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1000}))
+      ->capture_default_str();
   cmd->add_flag("--greedy", args->greedy, "Greedy descent after each read");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, sweeps, &run] {

@@ -51,6 +51,7 @@ JSON
     ;;
   anneal_bad_input)
     printf '3 2\n1 2 1\n2 x 1\n' > "$tmp/bad.txt"
+    printf '3 3\n1 2 1\n2 3 1\n3 1 1\n' > "$tmp/ring.txt"
     set +e
     err=$("$hqml" anneal "$tmp/bad.txt" --format gset 2>&1 >/dev/null)
     rc=$?
@@ -62,6 +63,15 @@ JSON
     rc=$?
     set -e
     [ $rc -eq 2 ] || fail "bad --solver gave exit code $rc"
+    # Negative counts are refused, not wrapped to 2^64 − 1 (which ran until killed).
+    for opt in "--reads -1" "--sweeps -5" "--solver qaoa --layers -2"; do
+      set +e
+      err=$("$hqml" anneal "$tmp/ring.txt" --format gset $opt 2>&1 >/dev/null)
+      rc=$?
+      set -e
+      [ $rc -ne 0 ] || fail "$opt accepted"
+      grep -q "not in range" <<<"$err" || fail "$opt: $err"
+    done
     ;;
   *) fail "unknown case" ;;
 esac
