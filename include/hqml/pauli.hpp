@@ -1,11 +1,16 @@
 #pragma once
 // Pauli strings and weighted sums of them, as observables.
 
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -72,6 +77,39 @@ struct pauli_sum {
     return *this;
   }
   pauli_sum& add(double c, std::string_view label) { return add(c, pauli_string::from_label(label)); }
+
+  /// One past the highest qubit any term acts on.
+  [[nodiscard]] unsigned support_size() const {
+    unsigned n = 0;
+    for (const auto& t : terms) n = std::max(n, t.second.support_size());
+    return n;
+  }
+  /// Σ|c_k|: a bound on the spectral radius (‖P‖ = 1 for every Pauli string).
+  [[nodiscard]] double coefficient_norm() const {
+    double s = 0;
+    for (const auto& t : terms) s += std::abs(t.first);
+    return s;
+  }
+  /// The same operator with equal strings merged (in order of first appearance) and terms whose merged
+  /// coefficient is at most `tolerance` in magnitude dropped.
+  [[nodiscard]] pauli_sum simplified(double tolerance = 0) const {
+    struct key_hash {
+      std::size_t operator()(const pauli_string& p) const noexcept {
+        return std::hash<std::uint64_t>{}(p.x_mask * 0x9e3779b97f4a7c15ull ^ p.z_mask);
+      }
+    };
+    pauli_sum r;
+    std::unordered_map<pauli_string, std::size_t, key_hash> index;  // string -> its term in r
+    for (const auto& [c, p] : terms) {
+      const auto [it, fresh] = index.try_emplace(p, r.terms.size());
+      if (fresh)
+        r.terms.emplace_back(c, p);
+      else
+        r.terms[it->second].first += c;
+    }
+    std::erase_if(r.terms, [&](const auto& t) { return std::abs(t.first) <= tolerance; });
+    return r;
+  }
 };
 
 }  // namespace hqml
