@@ -260,6 +260,18 @@ class state_vector {
     }
     return *this;
   }
+  /// this += c·b: with scale() and overlap(), the vector-space operations iterative solvers need
+  /// (Lanczos, imaginary-time steps) without leaving the backend's memory.
+  state_vector& add_scaled(std::complex<double> c, const state_vector& b) {
+    check_same_size(b, "add_scaled");
+    ops::add_pauli(data_, b.data_, n_, 0, 0, 0, c, true, threads_);
+    return *this;
+  }
+  /// this = c·this (not renormalized).
+  state_vector& scale(std::complex<double> c) {
+    ops::add_pauli(data_, data_, n_, 0, 0, 0, c, false, threads_);  // the identity reads and writes one index
+    return *this;
+  }
   /// H|ψ⟩ as a new state (not normalized).
   friend state_vector operator*(const pauli_sum& h, const state_vector& psi) {
     state_vector r(psi.n_);

@@ -5,12 +5,15 @@
 
 #include <hqml/circuit.hpp>
 #include <hqml/fusion.hpp>
+#include <hqml/gate.hpp>
+#include <hqml/pauli.hpp>
 
 #include <Eigen/Dense>
 
 #include <complex>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace hqml::test {
@@ -96,6 +99,36 @@ void from_eigen(State& s, const cvec& e) {
 template <class State>
 constexpr double tolerance() {
   return std::is_same_v<typename State::real_type, float> ? 2e-5 : 1e-12;
+}
+
+/// The dense operator of a Pauli sum, qubit by qubit from the 2 × 2 matrices.
+inline cmat dense_observable(const pauli_sum& h, std::size_t n) {
+  const auto dim = static_cast<Eigen::Index>(std::size_t{1} << n);
+  cmat out = cmat::Zero(dim, dim);
+  for (const auto& [c, p] : h.terms) {
+    cmat op = cmat::Identity(dim, dim);
+    for (std::uint32_t q = 0; q < n; ++q) {
+      const char l = p.at(q);
+      if (l == 'I') continue;
+      const gate_kind k = l == 'X' ? gate_kind::x : l == 'Y' ? gate_kind::y : gate_kind::z;
+      op = hqml::test::embed(gate_matrix(k), {q}, n) * op;
+    }
+    out += c * op;
+  }
+  return out;
+}
+
+inline pauli_sum random_observable(std::size_t n, int terms, std::uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::uniform_real_distribution<double> u(-1.5, 1.5);
+  const char letters[] = {'I', 'X', 'Y', 'Z'};
+  pauli_sum h;
+  for (int t = 0; t < terms; ++t) {
+    std::string label(n, 'I');
+    for (auto& ch : label) ch = letters[g() % 4];
+    h.add(u(g), label);
+  }
+  return h;
 }
 
 }  // namespace hqml::test

@@ -170,7 +170,8 @@ struct state_ops<basic_cpu<Threads>, Real> {
     return pauli_matrix_element(a, a, n, x_mask, z_mask, num_y, threads).real();
   }
 
-  /// out = c·P·in, or out += c·P·in when `accumulate` (P as in pauli_matrix_element; out is not in).
+  /// out = c·P·in, or out += c·P·in when `accumulate` (P as in pauli_matrix_element; out is not in unless P is the
+  /// identity).
   static void add_pauli(complex_type* out, const complex_type* in, std::size_t n, std::uint64_t x_mask,
                         std::uint64_t z_mask, unsigned num_y, std::complex<double> c, bool accumulate, int threads) {
     const std::complex<double> w = i_power(num_y) * c;
