@@ -25,5 +25,6 @@ void register_predict(CLI::App& app, action& run);
 void register_assess(CLI::App& app, action& run);
 void register_tune(CLI::App& app, action& run);
 void register_anneal(CLI::App& app, action& run);
+void register_vqe(CLI::App& app, action& run);
 
 }  // namespace hqml::cli

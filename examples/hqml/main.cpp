@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   hqml::cli::register_assess(app, run);
   hqml::cli::register_tune(app, run);
   hqml::cli::register_anneal(app, run);
+  hqml::cli::register_vqe(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

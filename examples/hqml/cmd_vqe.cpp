@@ -1,0 +1,268 @@
+// hqml vqe [FILE]: the ground energy of a Hamiltonian (a Pauli-sum file, or a built-in spin chain) by the
+// variational quantum eigensolver on a hardware-efficient ansatz, with the exact Lanczos energy beside it.
+#include "commands.hpp"
+
+#include <hqml/anneal/text_scanner.hpp>
+#include <hqml/ansatz.hpp>
+#include <hqml/eigensolver.hpp>
+#include <hqml/hamiltonians.hpp>
+#include <hqml/io/atomic_file.hpp>
+#include <hqml/io/pauli_file.hpp>
+#include <hqml/qasm.hpp>
+#include <hqml/vqe.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace hqml::cli {
+
+namespace {
+
+struct vqe_args {
+  std::string file;
+  std::string model = "tfim";
+  std::size_t sites = 8;
+  double coupling = 1.0;
+  std::optional<double> field;  // default: 1 for tfim, 0 for heisenberg
+  bool periodic = false;
+  std::string ansatz = "real_amplitudes";
+  std::size_t reps = 3;
+  std::string entanglement = "reverse_linear";
+  std::string initial_state;
+  std::string initial_point;
+  std::string optimizer = "bfgs";
+  std::size_t iterations = 1000;
+  double learning_rate = 0.05;
+  std::size_t starts = 1;
+  std::uint64_t seed = 0;
+  std::string precision = "double";
+  std::string exact = "auto";
+  double offset = 0;
+  int threads = 0;
+  std::string output;
+  std::string save_circuit;
+  bool json = false;
+};
+
+// The largest problem `--exact auto` diagonalizes: four 2^n states, seconds at n = 20.
+constexpr std::size_t exact_auto_max_qubits = 20;
+
+struct problem {
+  pauli_sum h;
+  std::size_t n = 0;
+  std::string source;
+};
+
+problem load(const vqe_args& a) {
+  problem p;
+  if (!a.file.empty()) {
+    io::pauli_sum_file f = io::read_pauli_sum(a.file);
+    p.h = std::move(f.hamiltonian);
+    p.n = f.num_qubits;
+    p.source = a.file;
+    return p;
+  }
+  if (a.sites == 0 || a.sites > circuit::max_qubits)
+    throw usage_error("--sites must be 1 to " + std::to_string(circuit::max_qubits));
+  p.n = a.sites;
+  double field = 0;
+  if (a.model == "tfim") {
+    field = a.field.value_or(1.0);
+    p.h = transverse_field_ising(a.sites, a.coupling, field, a.periodic);
+  } else if (a.model == "heisenberg") {
+    field = a.field.value_or(0.0);
+    p.h = heisenberg(a.sites, a.coupling, a.coupling, a.coupling, field, a.periodic);
+  } else {
+    throw usage_error("--model must be tfim or heisenberg, not '" + a.model + "'");
+  }
+  std::ostringstream s;
+  s << a.model << " chain, " << a.sites << " sites, J = " << a.coupling << ", h = " << field
+    << (a.periodic ? ", periodic" : ", open");
+  p.source = s.str();
+  return p;
+}
+
+circuit build_ansatz(const vqe_args& a, std::size_t n) {
+  two_local_options o;
+  o.reps = a.reps;
+  const std::string& e = a.entanglement;
+  if (e != "linear" && e != "reverse_linear" && e != "circular" && e != "full" && e != "pairwise")
+    throw usage_error("--entanglement must be linear, reverse_linear, circular, full or pairwise, not '" + e + "'");
+  o.pairs = e;
+  circuit body;
+  if (a.ansatz == "real_amplitudes")
+    body = real_amplitudes(n, o);
+  else if (a.ansatz == "efficient_su2")
+    body = efficient_su2(n, o);
+  else
+    throw usage_error("--ansatz must be real_amplitudes or efficient_su2, not '" + a.ansatz + "'");
+  circuit c(n);
+  if (!a.initial_state.empty()) {
+    // A bit string as Qiskit prints basis states: the rightmost character is qubit 0.
+    if (a.initial_state.size() != n || a.initial_state.find_first_not_of("01") != std::string::npos)
+      throw usage_error("--initial-state must be " + std::to_string(n) +
+                        " characters of 0 and 1 (qubit 0 rightmost), not '" + a.initial_state + "'");
+    for (std::uint32_t q = 0; q < n; ++q)
+      if (a.initial_state[n - 1 - q] == '1') c.x(q);
+  }
+  c.compose(body);
+  return c;
+}
+
+// A JSON array of numbers: the first start's θ (a warm start, or the same start another tool used).
+std::vector<double> read_initial_point(const std::string& path, std::size_t expected) {
+  const std::string text = anneal::detail::read_text_file(path);
+  anneal::detail::json_reader reader(text, path);
+  const anneal::detail::json_value v = reader.parse();
+  if (v.type != anneal::detail::json_value::kind::array)
+    reader.fail_at(v.line, v.column, std::string("expected an array of numbers, found ") + v.type_name());
+  std::vector<double> theta;
+  for (const auto& e : v.items) {
+    if (e.type != anneal::detail::json_value::kind::number)
+      reader.fail_at(e.line, e.column, std::string("expected a number, found ") + e.type_name());
+    theta.push_back(e.number);
+  }
+  if (theta.size() != expected)
+    reader.fail_at(
+        v.line, v.column,
+        std::to_string(theta.size()) + " values; the ansatz has " + std::to_string(expected) + " parameters");
+  return theta;
+}
+
+template <class Real>
+int run_vqe_as(const vqe_args& a) {
+  const problem p = load(a);
+  const circuit ansatz = build_ansatz(a, p.n);
+  vqe_options o;
+  const auto method = parse_vqe_optimizer(a.optimizer);
+  if (!method) throw usage_error("--optimizer must be bfgs, adam or spsa, not '" + a.optimizer + "'");
+  o.optimizer = *method;
+  if (!a.initial_point.empty()) o.initial_point = read_initial_point(a.initial_point, ansatz.num_params());
+  o.max_iterations = a.iterations;
+  o.adam.learning_rate = a.learning_rate;
+  o.starts = a.starts;
+  o.seed = a.seed;
+  o.threads = a.threads;
+  if (a.iterations == 0) throw usage_error("--iterations must be at least 1");
+  if (a.starts == 0) throw usage_error("--starts must be at least 1");
+  if (!(a.learning_rate > 0)) throw usage_error("--learning-rate must be positive");
+  if (a.threads < 0) throw usage_error("--threads must not be negative");
+  if (!std::isfinite(a.offset)) throw usage_error("--offset must be a finite number");
+  if (a.exact != "auto" && a.exact != "yes" && a.exact != "no")
+    throw usage_error("--exact must be auto, yes or no, not '" + a.exact + "'");
+
+  const vqe_result r = vqe_solve<Real>(ansatz, p.h, o);
+  std::optional<ground_state_result<Real>> exact;
+  if (a.exact == "yes" || (a.exact == "auto" && p.n <= exact_auto_max_qubits)) {
+    lanczos_options lo;
+    lo.threads = a.threads;
+    exact = lanczos_ground_state<Real>(p.h, p.n, lo);
+  }
+  if (!a.save_circuit.empty()) save_qasm(ansatz.bind(r.parameters), a.save_circuit);
+
+  nlohmann::ordered_json out;
+  out["hamiltonian"] = p.source;
+  out["num_qubits"] = p.n;
+  out["num_terms"] = p.h.terms.size();
+  out["ansatz"] = {{"name", a.ansatz},
+                   {"reps", a.reps},
+                   {"entanglement", a.entanglement},
+                   {"initial_state", a.initial_state},
+                   {"num_parameters", ansatz.num_params()},
+                   {"two_qubit_gates", ansatz.num_multi_qubit_gates()}};
+  out["optimizer"] = a.optimizer;
+  out["precision"] = a.precision;
+  out["offset"] = a.offset;
+  out["energy"] = r.energy + a.offset;
+  if (exact) {
+    out["exact_energy"] = exact->energy + a.offset;
+    out["error"] = r.energy - exact->energy;
+    out["exact_converged"] = exact->converged;
+    out["lanczos_iterations"] = exact->iterations;
+  }
+  out["parameters"] = r.parameters;
+  out["history"] = r.history;
+  out["start_energies"] = r.start_energies;
+  out["best_start"] = r.best_start;
+  out["iterations"] = r.iterations;
+  out["energy_evaluations"] = r.energy_evaluations;
+  out["gradient_evaluations"] = r.gradient_evaluations;
+  out["converged"] = r.converged;
+  out["seed"] = a.seed;
+  out["time_s"] = r.time_s;
+  if (!a.output.empty()) io::write_file_atomically(a.output, out.dump(2) + "\n");
+  if (a.json) {
+    std::cout << out.dump() << "\n";
+    return 0;
+  }
+  std::cout << std::setprecision(10);
+  std::cout << "hamiltonian: " << p.source << " (" << p.n << " qubits, " << p.h.terms.size() << " terms)\n";
+  std::cout << "ansatz:      " << a.ansatz << ", reps " << a.reps << ", " << a.entanglement << " ("
+            << ansatz.num_params() << " parameters)\n";
+  std::cout << "optimizer:   " << a.optimizer << ", " << a.starts << (a.starts == 1 ? " start" : " starts") << ", "
+            << r.iterations << " iterations, " << r.energy_evaluations << " evaluations\n";
+  std::cout << "energy:      " << r.energy + a.offset << "\n";
+  if (exact) {
+    std::cout << "exact:       " << exact->energy + a.offset << " (Lanczos, " << exact->iterations << " iterations"
+              << (exact->converged ? "" : ", not converged") << ")\n";
+    std::cout << "error:       " << std::setprecision(3) << r.energy - exact->energy << "\n";
+  }
+  std::cout << "time:        " << std::setprecision(4) << r.time_s << " s\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_vqe(CLI::App& app, action& run) {
+  auto a = std::make_shared<vqe_args>();
+  CLI::App* cmd = app.add_subcommand("vqe", "Ground energy of a Hamiltonian by VQE (Pauli-sum file or spin chain)");
+  cmd->add_option("file", a->file,
+                  "Hamiltonian: lines 'coefficient PAULI' (Qiskit labels, X0 Z3, or OpenFermion [X0 Z3]) or "
+                  "JSON [[label, coefficient], ...]; without it, the --model chain");
+  cmd->add_option("--model", a->model, "Built-in chain when no file is given: tfim|heisenberg")->capture_default_str();
+  const auto count = CLI::Range(std::size_t{0}, std::size_t{1} << 40);
+  cmd->add_option("--sites", a->sites, "Sites of the built-in chain")->check(count)->capture_default_str();
+  cmd->add_option("--coupling", a->coupling, "J (tfim: -J ZZ; heisenberg: J (XX + YY + ZZ))")->capture_default_str();
+  cmd->add_option("--field", a->field, "h (tfim: -h X, default 1; heisenberg: h Z, default 0)");
+  cmd->add_flag("--periodic", a->periodic, "Close the chain into a ring");
+  cmd->add_option("--ansatz", a->ansatz, "real_amplitudes|efficient_su2")->capture_default_str();
+  cmd->add_option("--reps", a->reps, "Rotation-and-entangler layers")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
+      ->capture_default_str();
+  cmd->add_option("--entanglement", a->entanglement, "linear|reverse_linear|circular|full|pairwise")
+      ->capture_default_str();
+  cmd->add_option("--initial-state", a->initial_state,
+                  "Basis state before the ansatz, qubit 0 rightmost (e.g. 0101: Hartree-Fock for H2)");
+  cmd->add_option("--initial-point", a->initial_point, "JSON array: θ of the first start (the others are random)");
+  cmd->add_option("--optimizer", a->optimizer, "bfgs|adam (adjoint gradients) or spsa")->capture_default_str();
+  cmd->add_option("--iterations", a->iterations, "Iterations per start")->check(count)->capture_default_str();
+  cmd->add_option("--learning-rate", a->learning_rate, "Adam's step size")->capture_default_str();
+  cmd->add_option("--starts", a->starts, "Random starting points (the best is kept)")
+      ->check(count)
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Random seed of the starts (and SPSA's perturbations)")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "float or double")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  cmd->add_option("--exact", a->exact, "Lanczos ground energy beside VQE's: auto (up to 20 qubits)|yes|no")
+      ->capture_default_str();
+  cmd->add_option("--offset", a->offset, "Constant added to reported energies (e.g. nuclear repulsion)")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->threads, "OpenMP threads (0: all)")->capture_default_str();
+  cmd->add_option("--output", a->output, "Write the result as JSON to this file (atomically)");
+  cmd->add_option("--save-circuit", a->save_circuit, "Write the optimized circuit, angles bound, as OpenQASM 2");
+  cmd->add_flag("--json", a->json, "Print one JSON object");
+  cmd->callback(
+      [a, &run] { run = [a] { return a->precision == "float" ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a); }; });
+}
+
+}  // namespace hqml::cli
