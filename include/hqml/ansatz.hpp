@@ -37,32 +37,14 @@ struct two_local_options {
                                 std::to_string(circuit::max_qubits) + ", not " + std::to_string(num_qubits));
   if (rotations.empty()) throw std::invalid_argument(std::string(where) + ": no rotation gates");
   for (gate_kind g : rotations)
-    if (g != gate_kind::rx && g != gate_kind::ry && g != gate_kind::rz && g != gate_kind::p)
+    if (!is_rotation(g) || info(g).num_qubits != 1)
       throw std::invalid_argument(std::string(where) + ": rotation gate '" + std::string(info(g).name) +
                                   "' is not one of rx, ry, rz, p");
-  bool parametric = false;
-  switch (entangler) {
-    case gate_kind::cx:
-    case gate_kind::cy:
-    case gate_kind::cz:
-    case gate_kind::ch:
-    case gate_kind::swap:
-    case gate_kind::iswap:
-      break;
-    case gate_kind::crx:
-    case gate_kind::cry:
-    case gate_kind::crz:
-    case gate_kind::cp:
-    case gate_kind::rxx:
-    case gate_kind::ryy:
-    case gate_kind::rzz:
-      parametric = true;
-      break;
-    default:
-      throw std::invalid_argument(std::string(where) + ": entangling gate '" + std::string(info(entangler).name) +
-                                  "' is not a two-qubit gate of cx, cy, cz, ch, swap, iswap, crx, cry, crz, cp, "
-                                  "rxx, ryy, rzz");
-  }
+  // Every standard two-qubit gate serves; one with an angle takes a parameter of its own per pair.
+  if (info(entangler).num_qubits != 2 || !is_unitary(entangler))
+    throw std::invalid_argument(std::string(where) + ": entangling gate '" + std::string(info(entangler).name) +
+                                "' is not a two-qubit gate such as cx, cz, crz or rzz");
+  const bool parametric = info(entangler).num_params > 0;
   // One qubit has no pairs to entangle (Qiskit builds the rotation layers alone).
   const auto pairs = num_qubits >= 2 ? opt.pairs.blocks(num_qubits, 2) : std::vector<std::vector<std::uint32_t>>{};
   circuit c(num_qubits);

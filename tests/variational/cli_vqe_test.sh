@@ -6,6 +6,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+# Runs a command that should fail: its exit code in $rc, its stderr in $work/err.
+failing() { set +e; "$@" 2>"$work/err"; rc=$?; set -e; }
 # H2/STO-3G at 0.735 Å (tests/reference/vqe_reference.json) in the three text spellings and JSON.
 h2() {
   python3 - "$source/tests/reference/vqe_reference.json" "$1" <<'PY'
@@ -89,41 +91,26 @@ vqe_model)
 vqe_bad_input)
   printf '0.5 XZ\n0.25 XYZ\n' >"$work/bad.txt"
   echo keep >"$work/out.json"
-  set +e
-  "$hqml" vqe "$work/bad.txt" --output "$work/out.json" 2>"$work/err"
-  rc=$?
-  set -e
+  failing "$hqml" vqe "$work/bad.txt" --output "$work/out.json"
   [ $rc -eq 2 ] || fail "bad file: exit code $rc"
   grep -q "bad.txt:2:6: a label of 3 qubits after labels of 2" "$work/err" || fail "bad file message: $(cat "$work/err")"
   [ "$(cat "$work/out.json")" = keep ] || fail "a failed run replaced the output file"
   for args in "--optimizer newton" "--entanglement ring" "--ansatz uccsd" "--model hubbard" "--initial-state 012" \
               "--starts 0" "--exact maybe"; do
-    set +e
     # shellcheck disable=SC2086
-    "$hqml" vqe --sites 3 $args 2>"$work/err"
-    rc=$?
-    set -e
+    failing "$hqml" vqe --sites 3 $args
     [ $rc -eq 2 ] || fail "$args: exit code $rc"
     [ "$(wc -l <"$work/err")" -eq 1 ] || fail "$args: error is not one line"
   done
   printf '[0.1, "a"]' >"$work/theta.json"
-  set +e
-  "$hqml" vqe --sites 3 --reps 1 --initial-point "$work/theta.json" 2>"$work/err"
-  rc=$?
-  set -e
+  failing "$hqml" vqe --sites 3 --reps 1 --initial-point "$work/theta.json"
   [ $rc -eq 2 ] || fail "bad initial point: exit code $rc"
   grep -q "theta.json:1:7: expected a number, found a string" "$work/err" || fail "initial point message: $(cat "$work/err")"
   printf '[0.1, 0.2]' >"$work/theta.json"
-  set +e
-  "$hqml" vqe --sites 3 --reps 1 --initial-point "$work/theta.json" 2>"$work/err"
-  rc=$?
-  set -e
+  failing "$hqml" vqe --sites 3 --reps 1 --initial-point "$work/theta.json"
   [ $rc -eq 2 ] || fail "short initial point: exit code $rc"
   grep -q "2 values; the ansatz has 6 parameters" "$work/err" || fail "initial point size message: $(cat "$work/err")"
-  set +e
-  "$hqml" vqe --sites -2 2>/dev/null
-  rc=$?
-  set -e
+  failing "$hqml" vqe --sites -2
   [ $rc -ne 0 ] || fail "negative --sites accepted"
   ;;
 *)

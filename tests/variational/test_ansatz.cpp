@@ -136,6 +136,8 @@ TEST_CASE("ansatz builders refuse what they cannot build", "[ansatz]") {
   REQUIRE_THROWS_WITH(two_local(3, {gate_kind::h}, gate_kind::cx), Catch::Contains("rotation gate 'h'"));
   REQUIRE_THROWS_WITH(two_local(3, {}, gate_kind::cx), Catch::Contains("no rotation gates"));
   REQUIRE_THROWS_WITH(two_local(3, {gate_kind::ry}, gate_kind::ccx), Catch::Contains("entangling gate 'ccx'"));
+  REQUIRE_THROWS_WITH(two_local(3, {gate_kind::ry}, gate_kind::unitary), Catch::Contains("entangling gate 'unitary'"));
+  REQUIRE_THROWS_WITH(two_local(3, {gate_kind::crx}, gate_kind::cx), Catch::Contains("rotation gate 'crx'"));
   two_local_options bad;
   bad.pairs = "ring";
   REQUIRE_THROWS_WITH(real_amplitudes(3, bad), Catch::Contains("unknown pattern 'ring'"));
