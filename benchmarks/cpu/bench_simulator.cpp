@@ -1,11 +1,14 @@
 // State-vector simulator benchmarks: single gates as effective memory bandwidth next to a STREAM-like
-// copy in the same binary, and whole circuits (qulacs' benchmark circuit, random circuits, QASMBench).
+// copy in the same binary, what gate classes and fused blocks cost (fusion.hpp's cost tables), and whole
+// circuits (qulacs' benchmark circuit, random circuits, a VQE ansatz, QASMBench).
 //
 //   bench_simulator --benchmark_filter=... [--benchmark_format=json]
 // Environment: HQML_BENCH_THREADS (default "1,2") picks the thread counts of the circuit benchmarks;
 // HQML_BENCH_MAX_QUBITS (default 26) skips larger QASMBench circuits.
 #include <benchmark/benchmark.h>
 
+#include <hqml/ansatz.hpp>
+#include <hqml/fusion.hpp>
 #include <hqml/qasm.hpp>
 #include <hqml/shots.hpp>
 #include <hqml/state_vector.hpp>
@@ -14,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -161,6 +165,75 @@ void bm_random_circuit(benchmark::State& st) {
                     true);
 }
 
+// real_amplitudes with 3 reps bound to fixed angles: RY layers between CX ladders, the VQE forward pass.
+template <class Real>
+void bm_ansatz_circuit(benchmark::State& st) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  two_local_options o;
+  o.reps = 3;
+  const circuit c = real_amplitudes(n, o);
+  std::vector<double> theta(c.num_params());
+  for (std::size_t k = 0; k < theta.size(); ++k) theta[k] = 0.1 * double(k);
+  run_circuit<Real>(st, c.bind(theta), static_cast<int>(st.range(1)), st.range(2) != 0);
+}
+
+// One operation of a class fusion prices (fusion_costs): a gate, or a dense or diagonal block on k qubits,
+// its qubits spread as in bm_gate. benchmarks/fusion_costs.sh divides each time by RY's.
+template <class Real>
+void bm_fusion_cost(benchmark::State& st, const std::string& what, unsigned k) {
+  const std::size_t n = static_cast<std::size_t>(st.range(0));
+  state_vector<Real> sv(n);
+  sv.set_threads(static_cast<int>(st.range(1)));
+  std::vector<std::uint32_t> qs;
+  for (unsigned j = 0; j < std::max(k, 1u); ++j) qs.push_back(static_cast<std::uint32_t>((3 * j) % n));
+  circuit c(n);
+  if (what == "dense" || what == "diagonal") {
+    circuit b(n);  // rotations and CZs on the qubits, fused into one block
+    for (unsigned j = 0; j < k; ++j) b.rz(qs[j], 0.2 + j);
+    if (what == "dense")
+      for (unsigned j = 0; j < k; ++j) b.ry(qs[j], 0.1 + j).rx(qs[j], 0.3);
+    for (unsigned j = 0; j + 1 < k; ++j) b.cz(qs[j], qs[j + 1]);
+    const circuit f = fuse(b, {5, nullptr});
+    if (f.size() != 1) st.SkipWithError("the block did not fuse into one operation");
+    c = f;
+  } else {
+    const gate_kind g = what == "ry"    ? gate_kind::ry
+                        : what == "cx"  ? gate_kind::cx
+                        : what == "cz"  ? gate_kind::cz
+                        : what == "cry" ? gate_kind::cry
+                                        : gate_kind::rzz;
+    qs.resize(info(g).num_qubits);
+    if (qs.size() == 2) qs[1] = 3 % static_cast<std::uint32_t>(n);
+    c.gate(g, qs, info(g).num_params ? std::vector<angle>{angle(0.3)} : std::vector<angle>{});
+  }
+  const operation& op = c.operations()[0];
+  for (auto _ : st) {
+    sv.apply(op);
+    benchmark::ClobberMemory();
+  }
+}
+
+// One circuit fused by the greedy rule (every block) and by the cost rule (fusion_costs for its size),
+// both applied as fused circuits in the same process: benchmarks/fusion_costs.sh compares them.
+template <class Real>
+void bm_fusion_rule(benchmark::State& st, std::shared_ptr<const circuit> c, bool costs) {
+  const std::size_t n = c->num_qubits();
+  const fusion_costs* table = (std::size_t{1} << n) * sizeof(std::complex<Real>) <= detail::last_level_cache_bytes()
+                                  ? &cpu_fusion_costs_in_cache
+                                  : &cpu_fusion_costs_in_memory;
+  const circuit f = fuse(*c, {4, costs ? table : nullptr});
+  state_vector<Real> sv(n);
+  sv.set_threads(static_cast<int>(st.range(0)));
+  apply_options opt;
+  opt.fusion = false;
+  for (auto _ : st) {
+    sv.set_basis_state(0);
+    sv.apply(f, {}, {}, opt);
+    benchmark::ClobberMemory();
+  }
+  st.counters["operations"] = double(f.size());
+}
+
 std::vector<int> thread_counts() {
   std::vector<int> t;
   const char* env = std::getenv("HQML_BENCH_THREADS");
@@ -197,6 +270,21 @@ void register_all() {
       }
     }
   }
+  for (int n : {16, 20, 22, 24}) {
+    const auto add = [&](const std::string& what, unsigned k) {
+      const std::string name = "fusion_cost/" + what + (k ? std::to_string(k) : "") + "/double/" + std::to_string(n);
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [what, k](benchmark::State& st) { bm_fusion_cost<double>(st, what, k); })
+          ->Args({n, max_threads})
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    };
+    for (const char* g : {"ry", "cx", "cz", "cry", "rzz"}) add(g, 0);
+    for (unsigned k = 1; k <= 5; ++k) {
+      add("dense", k);
+      add("diagonal", k);
+    }
+  }
   for (int t : threads)
     for (int n = 12; n <= 26; n += 2) {
       const std::string suffix = "/" + std::to_string(n) + "/t" + std::to_string(t);
@@ -208,7 +296,43 @@ void register_all() {
           ->Args({n, t, 1})->UseRealTime()->Unit(benchmark::kMillisecond);
       benchmark::RegisterBenchmark(("random_circuit/double" + suffix).c_str(), bm_random_circuit<double>)
           ->Args({n, t})->UseRealTime()->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("ansatz_circuit/double" + suffix).c_str(), bm_ansatz_circuit<double>)
+          ->Args({n, t, 1})
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("ansatz_circuit_unfused/double" + suffix).c_str(), bm_ansatz_circuit<double>)
+          ->Args({n, t, 0})
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
     }
+  {
+    std::vector<std::pair<std::string, std::shared_ptr<const circuit>>> rule_circuits;
+    for (int n : {16, 20, 22}) {
+      const std::string sn = std::to_string(n);
+      two_local_options o;
+      o.reps = 3;
+      const circuit a = real_amplitudes(static_cast<std::size_t>(n), o);
+      std::vector<double> theta(a.num_params());
+      for (std::size_t k = 0; k < theta.size(); ++k) theta[k] = 0.1 * double(k);
+      rule_circuits.emplace_back("qulacs/" + sn, std::make_shared<circuit>(qulacs_benchmark_circuit(n)));
+      rule_circuits.emplace_back("random/" + sn, std::make_shared<circuit>(random_circuit(n, 20, 7)));
+      rule_circuits.emplace_back("ansatz/" + sn, std::make_shared<circuit>(a.bind(theta)));
+    }
+    const std::filesystem::path medium = std::filesystem::path(HQML_SHARED_DIR) / "data/qasmbench/medium";
+    for (const char* name : {"dnn_n16", "qf21_n15", "qec9xz_n17", "qft_n18", "square_root_n18", "cat_state_n22"}) {
+      const auto file = medium / (std::string(name) + ".qasm");
+      if (!std::filesystem::exists(file)) continue;
+      rule_circuits.emplace_back(std::string("qasmbench_") + name,
+                                 std::make_shared<circuit>(split_final_measurements(load_qasm(file)).body));
+    }
+    for (const auto& [name, c] : rule_circuits)
+      for (const bool costs : {false, true})
+        benchmark::RegisterBenchmark(("fusion_rule/" + name + (costs ? "/cost" : "/greedy")).c_str(),
+                                     [c, costs](benchmark::State& st) { bm_fusion_rule<double>(st, c, costs); })
+            ->Arg(1)
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
+  }
   // QASMBench medium circuits (unitary part; final measurements removed), up to HQML_BENCH_MAX_QUBITS qubits.
   const char* mq = std::getenv("HQML_BENCH_MAX_QUBITS");
   const std::size_t max_qubits = mq ? std::stoul(mq) : 26;

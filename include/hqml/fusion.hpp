@@ -6,6 +6,7 @@
 #include <hqml/gate.hpp>
 
 #include <algorithm>
+#include <array>
 #include <complex>
 #include <cstdint>
 #include <stdexcept>
@@ -14,9 +15,43 @@
 
 namespace hqml {
 
+/// What applying an operation costs, in passes of a one-qubit gate over the state vector: a fused block
+/// replaces its gates only where it is cheaper than they are. A dense k-qubit block does 2^k complex
+/// products per amplitude in one pass, so its price depends on whether a pass is a trip to memory (wide
+/// states) or to the cache (where arithmetic dominates), and on the backend's kernels.
+struct fusion_costs {
+  std::array<double, max_unitary_qubits + 1> dense{};     // a fused (or given) dense block on k qubits
+  std::array<double, max_unitary_qubits + 1> diagonal{};  // a fused (or given) diagonal block on k qubits
+  double permutation = 1;                                 // CX, SWAP, CCX, CSWAP: amplitudes moved, no arithmetic
+  double controlled_phase = 1;                            // CZ, CP, CRZ: a quarter of the amplitudes multiplied
+  double controlled = 1;                                  // CY, CH, CRX, CRY: half of them
+  double two_qubit = 1;                                   // RXX, RYY, RZZ, iSWAP
+
+  [[nodiscard]] double of(const operation& op) const {
+    const std::size_t k = op.qubits.size();
+    if (op.kind == gate_kind::unitary) return dense[k];
+    if (op.kind == gate_kind::diagonal) return diagonal[k];
+    const gate_info& g = info(op.kind);
+    if (g.cls == gate_class::permutation) return permutation;
+    if (g.num_qubits == 1) return 1;
+    if (g.num_controls > 0) return g.cls == gate_class::diagonal ? controlled_phase : controlled;
+    return two_qubit;
+  }
+};
+
+/// The CPU kernels' costs (AVX2, double, one thread; BENCHMARKS.md, "Gate fusion by cost"), for a state that
+/// fits in the last-level cache and for one that does not.
+inline constexpr fusion_costs cpu_fusion_costs_in_cache{
+    {0, 1.0, 1.6, 4.0, 9.0, 20, 45}, {0, 1.0, 1.0, 1.2, 8.0, 9.0, 20}, 0.45, 0.3, 0.65, 1.2};
+inline constexpr fusion_costs cpu_fusion_costs_in_memory{
+    {0, 1.1, 1.1, 2.5, 4.4, 10, 22}, {0, 1.0, 1.0, 1.0, 3.8, 5.6, 11}, 0.7, 0.5, 0.8, 0.9};
+
 struct fusion_options {
   /// Largest block, in qubits (1..max_unitary_qubits). 4 balances arithmetic against memory sweeps on CPUs.
   unsigned max_qubits = 4;
+  /// When set, a block is fused only where that is cheaper than its gates one by one; when null, every
+  /// block of more than one gate is fused unless it holds only permutations.
+  const fusion_costs* costs = nullptr;
 };
 
 /// The matrix of a constant unitary operation on its own qubits (bit j of the index = op.qubits[j]).
@@ -103,16 +138,22 @@ inline void multiply_into_block(matrix& block, const std::vector<std::uint32_t>&
     block& bl = blocks[b];
     bl.alive = false;
     for (auto q : bl.qubits) open[q] = -1;
-    // One gate, or only permutations (CX ladders): their own kernels move less data than a dense block computes.
-    const bool permutations = std::all_of(bl.ops.begin(), bl.ops.end(), [&](std::size_t i) {
-      return info(ops[i].kind).cls == gate_class::permutation;
-    });
-    if (bl.ops.size() == 1 || permutations) {
+    const bool diag = std::all_of(bl.ops.begin(), bl.ops.end(), [&](std::size_t i) { return is_diagonal(ops[i]); });
+    bool separate = bl.ops.size() == 1;
+    if (!separate && opt.costs) {
+      double each = 0;
+      for (std::size_t i : bl.ops) each += opt.costs->of(ops[i]);
+      const std::size_t k = bl.qubits.size();
+      separate = (diag ? opt.costs->diagonal[k] : opt.costs->dense[k]) >= each;
+    } else if (!separate) {
+      // Only permutations (CX ladders): their own kernels move less data than a dense block computes.
+      separate = std::all_of(bl.ops.begin(), bl.ops.end(),
+                             [&](std::size_t i) { return info(ops[i].kind).cls == gate_class::permutation; });
+    }
+    if (separate) {
       for (std::size_t i : bl.ops) out.append(ops[i]);
       return;
     }
-    const bool diag =
-        std::all_of(bl.ops.begin(), bl.ops.end(), [&](std::size_t i) { return is_diagonal(ops[i]); });
     const std::size_t d = std::size_t{1} << bl.qubits.size();
     matrix m(d * d, 0.0);
     for (std::size_t i = 0; i < d; ++i) m[i * d + i] = 1.0;

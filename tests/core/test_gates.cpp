@@ -157,6 +157,37 @@ TEMPLATE_LIST_TEST_CASE("fused circuits equal unfused ones for every block size"
   }
 }
 
+#if !defined(HQML_TEST_CUDA)  // a host-side rule; the GPU twin includes this file
+TEST_CASE("fusion with costs fuses a block only where it is cheaper than its gates", "[fusion]") {
+  const fusion_costs& costs = cpu_fusion_costs_in_cache;
+  // A CX ladder and a single RY layer: each gate's own kernel is cheaper than a dense block.
+  circuit cheap(4);
+  for (std::uint32_t q = 0; q < 4; ++q) cheap.ry(q, 0.1 * (q + 1));
+  for (std::uint32_t q = 3; q > 0; --q) cheap.cx(q - 1, q);
+  REQUIRE(fuse(cheap, {4, &costs}).size() == cheap.size());
+  REQUIRE(fuse(cheap, {4, nullptr}).size() < cheap.size());  // without costs every block is fused
+  // Twelve rotations on two qubits cost 12 passes against 1.6 for the fused block.
+  circuit dense(2);
+  for (int r = 0; r < 3; ++r) dense.rx(0, 0.3 * r).rz(1, 0.2).cx(0, 1).ry(1, 0.4).rz(0, 0.1 * r);
+  const circuit f = fuse(dense, {4, &costs});
+  REQUIRE(f.size() == 1);
+  REQUIRE(f[0].kind == gate_kind::unitary);
+  // Diagonal gates on three qubits: 1.2 for the diagonal block against 1 + 1 + 1.2 + 0.3 for the gates.
+  circuit diag(3);
+  diag.rz(0, 0.1).p(1, 0.2).rzz(1, 2, 0.3).cz(0, 2);
+  const circuit fd = fuse(diag, {4, &costs});
+  REQUIRE(fd.size() == 1);
+  REQUIRE(fd[0].kind == gate_kind::diagonal);
+  // The costs of single operations by class.
+  REQUIRE(costs.of(cheap[4]) == costs.permutation);
+  REQUIRE(costs.of(diag[3]) == costs.controlled_phase);
+  REQUIRE(costs.of(operation{gate_kind::cry, {0, 1}, {angle(0.1)}, {}, -1}) == costs.controlled);
+  REQUIRE(costs.of(diag[2]) == costs.two_qubit);
+  REQUIRE(costs.of(f[0]) == costs.dense[2]);
+  REQUIRE(costs.of(fd[0]) == costs.diagonal[3]);
+}
+#endif
+
 TEMPLATE_LIST_TEST_CASE("norm is preserved over deep random circuits", "[gates]", hqml::test::state_types) {
   using state = TestType;
   const std::size_t n = 14;

@@ -137,6 +137,33 @@ TEMPLATE_LIST_TEST_CASE("Pauli matrix elements, products H|psi> and reduced tran
   REQUIRE_THROWS_WITH(reduced_transition_matrix(sa, small, std::vector<std::uint32_t>{0}), Catch::Contains("5 and 3"));
 }
 
+TEMPLATE_LIST_TEST_CASE("Pauli sums with many terms per X mask: expectations, elements and products",
+                        "[state][observables]", hqml::test::state_types) {
+  using state = TestType;
+  const double tol = hqml::test::tolerance<state>();
+  const std::size_t n = 6;
+  // 40 diagonal terms (one group, more than a GPU launch's 32), 35 terms sharing X mask 0b101101 and a few
+  // others: the state runs them as groups, the reference term by term.
+  std::mt19937_64 g(5);
+  std::uniform_real_distribution<double> u(-1, 1);
+  pauli_sum h;
+  for (int t = 0; t < 40; ++t) h.add(u(g), pauli_string{0, g() & 0x3f});
+  for (int t = 0; t < 35; ++t) h.add(u(g), pauli_string{0b101101, g() & 0x3f});
+  h.add(0.5, "XIIIII").add(-0.25, "IIYZII");
+  const cmat hd = dense_observable(h, n);
+  const cvec a = hqml::test::random_state(n, 21), b = hqml::test::random_state(n, 22);
+  state sa(n), sb(n);
+  hqml::test::from_eigen(sa, a);
+  hqml::test::from_eigen(sb, b);
+  REQUIRE(std::abs(sa.expectation(h) - a.dot(hd * a).real()) < 1000 * tol);
+  REQUIRE(std::abs(matrix_element(sa, h, sb) - a.dot(hd * b)) < 1000 * tol);
+  REQUIRE((hqml::test::to_eigen(h * sb) - hd * b).cwiseAbs().maxCoeff() < 1000 * tol);
+  pauli_sum wide = h;
+  wide.add(1.0, pauli_string::from_ops({{6, 'Z'}}));
+  REQUIRE_THROWS_WITH(sa.expectation(wide), Catch::Contains("acts on qubit 6 of a 6-qubit state"));
+  REQUIRE_THROWS_WITH(matrix_element(sa, wide, sb), Catch::Contains("acts on qubit 6"));
+}
+
 TEMPLATE_LIST_TEST_CASE("adjoint gradients equal finite differences of the dense reference", "[gradient]",
                         hqml::test::state_types) {
   using state = TestType;
