@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# What gate classes and fused blocks cost on this machine, relative to one RY at the same register size:
-# the numbers behind fusion.hpp's cpu_fusion_costs_in_cache (n = 16, 20: the state fits the last-level
-# cache here) and cpu_fusion_costs_in_memory (n = 22, 24); then circuits fused by the greedy rule (every
-# block) and by the cost rule, run in the same process. Prints two markdown tables of medians.
+# What gate classes and fused blocks cost on this machine, relative to one RY at the same register size
+# (fusion.hpp's cpu_fusion_costs, which the CPU backend uses up to a quarter of the last-level cache:
+# n <= 19 in double with 32 MiB); then circuits fused by the greedy rule (every block) and by the cost rule,
+# run in the same process. Prints two markdown tables of medians.
 # Usage: benchmarks/fusion_costs.sh [REPETITIONS (default 5)] [THREADS (default 1)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +26,9 @@ for b in json.load(open(sys.argv[1]))["benchmarks"]:
         continue
     parts = b["name"].split("/")
     if parts[0] == "fusion_rule":
-        key = "/".join(parts[1:-2])  # the circuit (and size), without the rule and the thread argument
-        rule.setdefault((key, parts[-2]), []).append(b["real_time"])
-        ops[(key, parts[-2])] = int(b["operations"])
+        key = "/".join(parts[1:-3])  # the circuit (and size): fusion_rule/<circuit>/<rule>/<threads>/real_time
+        rule.setdefault((key, parts[-3]), []).append(b["real_time"])
+        ops[(key, parts[-3])] = int(b["operations"])
         continue
     _, what, _, n = parts[:4]
     times.setdefault((what, int(n)), []).append(b["real_time"])

@@ -213,15 +213,12 @@ void bm_fusion_cost(benchmark::State& st, const std::string& what, unsigned k) {
   }
 }
 
-// One circuit fused by the greedy rule (every block) and by the cost rule (fusion_costs for its size),
-// both applied as fused circuits in the same process: benchmarks/fusion_costs.sh compares them.
+// One circuit fused by the greedy rule (every block) and by the cost rule (cpu_fusion_costs at every size,
+// also where the backend would not use it), both run as fused circuits in the same process.
 template <class Real>
 void bm_fusion_rule(benchmark::State& st, std::shared_ptr<const circuit> c, bool costs) {
   const std::size_t n = c->num_qubits();
-  const fusion_costs* table = (std::size_t{1} << n) * sizeof(std::complex<Real>) <= detail::last_level_cache_bytes()
-                                  ? &cpu_fusion_costs_in_cache
-                                  : &cpu_fusion_costs_in_memory;
-  const circuit f = fuse(*c, {4, costs ? table : nullptr});
+  const circuit f = fuse(*c, {4, costs ? &cpu_fusion_costs : nullptr});
   state_vector<Real> sv(n);
   sv.set_threads(static_cast<int>(st.range(0)));
   apply_options opt;

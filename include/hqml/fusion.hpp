@@ -39,12 +39,11 @@ struct fusion_costs {
   }
 };
 
-/// The CPU kernels' costs (AVX2, double, one thread; BENCHMARKS.md, "Gate fusion by cost"), for a state that
-/// fits in the last-level cache and for one that does not.
-inline constexpr fusion_costs cpu_fusion_costs_in_cache{
+/// The CPU kernels' costs (AVX2, double, one thread, adjacent qubits) for a state that stays in cache: there
+/// arithmetic dominates and a fused 4-qubit block costs about nine cheap gates. Beyond a quarter of the
+/// last-level cache the backend fuses every block instead (BENCHMARKS.md, "Gate fusion by cost").
+inline constexpr fusion_costs cpu_fusion_costs{
     {0, 1.0, 1.6, 4.0, 9.0, 20, 45}, {0, 1.0, 1.0, 1.2, 8.0, 9.0, 20}, 0.45, 0.3, 0.65, 1.2};
-inline constexpr fusion_costs cpu_fusion_costs_in_memory{
-    {0, 1.1, 1.1, 2.5, 4.4, 10, 22}, {0, 1.0, 1.0, 1.0, 3.8, 5.6, 11}, 0.7, 0.5, 0.8, 0.9};
 
 struct fusion_options {
   /// Largest block, in qubits (1..max_unitary_qubits). 4 balances arithmetic against memory sweeps on CPUs.

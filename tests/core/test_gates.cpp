@@ -159,7 +159,7 @@ TEMPLATE_LIST_TEST_CASE("fused circuits equal unfused ones for every block size"
 
 #if !defined(HQML_TEST_CUDA)  // a host-side rule; the GPU twin includes this file
 TEST_CASE("fusion with costs fuses a block only where it is cheaper than its gates", "[fusion]") {
-  const fusion_costs& costs = cpu_fusion_costs_in_cache;
+  const fusion_costs& costs = cpu_fusion_costs;
   // A CX ladder and a single RY layer: each gate's own kernel is cheaper than a dense block.
   circuit cheap(4);
   for (std::uint32_t q = 0; q < 4; ++q) cheap.ry(q, 0.1 * (q + 1));

@@ -85,10 +85,10 @@ struct state_ops<basic_cpu<Threads>, Real> {
   static void deallocate(complex_type* p, std::size_t) noexcept {
     if (p) ::operator delete(p, std::align_val_t{alignment});
   }
-  /// What gates and fused blocks cost here: fusion pays more once the state outgrows the last-level cache.
+  /// Fusion by cost while the state stays in cache (a quarter of the last-level cache: the rest is shared
+  /// with the other cores and tenants); beyond, every pass is a trip to memory and fusing every block wins.
   static const fusion_costs* fusion_costs_for(std::size_t n) {
-    return (std::size_t{1} << n) * sizeof(complex_type) <= last_level_cache_bytes() ? &cpu_fusion_costs_in_cache
-                                                                                    : &cpu_fusion_costs_in_memory;
+    return (std::size_t{1} << n) * sizeof(complex_type) <= last_level_cache_bytes() / 4 ? &cpu_fusion_costs : nullptr;
   }
   static void copy(complex_type* dst, const complex_type* src, index_t count) {
     std::memcpy(static_cast<void*>(dst), src, count * sizeof(complex_type));
