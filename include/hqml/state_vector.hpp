@@ -213,12 +213,9 @@ class state_vector {
     check_pauli(p, "expectation");
     return ops::expectation(data_, n_, p.x_mask, p.z_mask, p.num_y(), threads_);
   }
-  /// ⟨ψ|H|ψ⟩: one pass per group of terms with the same X mask (all of a diagonal H in one).
   [[nodiscard]] double expectation(const pauli_sum& h) const {
-    for (const auto& [c, p] : h.terms) check_pauli(p, "expectation");
     double s = 0;
-    for (const auto& g : detail::group_pauli_terms(h))
-      s += ops::pauli_group_element(data_, data_, n_, g.x_mask, g.z.data(), g.w.data(), g.z.size(), threads_).real();
+    for (const auto& [c, p] : h.terms) s += c * expectation(p);
     return s;
   }
   /// ρ_q = Tr_{others} |ψ⟩⟨ψ| as row-major 2×2 (ρ00, ρ01, ρ10, ρ11).
@@ -242,10 +239,8 @@ class state_vector {
   /// ⟨a|H|b⟩.
   friend std::complex<double> matrix_element(const state_vector& a, const pauli_sum& h, const state_vector& b) {
     a.check_same_size(b, "matrix_element");
-    for (const auto& [c, p] : h.terms) a.check_pauli(p, "matrix_element");
     std::complex<double> s = 0;
-    for (const auto& g : detail::group_pauli_terms(h))
-      s += ops::pauli_group_element(a.data_, b.data_, a.n_, g.x_mask, g.z.data(), g.w.data(), g.z.size(), a.threads_);
+    for (const auto& [c, p] : h.terms) s += c * matrix_element(a, p, b);
     return s;
   }
 
@@ -260,11 +255,9 @@ class state_vector {
       return *this;
     }
     if (h.terms.empty()) ops::add_pauli(data_, psi.data_, n_, 0, 0, 0, 0.0, false, threads_);
-    // One pass per group of terms with the same X mask: a diagonal H (QAOA's) is a single pass.
-    const auto groups = detail::group_pauli_terms(h);
-    for (std::size_t t = 0; t < groups.size(); ++t) {
-      const auto& g = groups[t];
-      ops::add_pauli_group(data_, psi.data_, n_, g.x_mask, g.z.data(), g.w.data(), g.z.size(), t > 0, threads_);
+    for (std::size_t t = 0; t < h.terms.size(); ++t) {
+      const auto& [c, p] = h.terms[t];
+      ops::add_pauli(data_, psi.data_, n_, p.x_mask, p.z_mask, p.num_y(), c, t > 0, threads_);
     }
     return *this;
   }

@@ -142,8 +142,8 @@ TEMPLATE_LIST_TEST_CASE("Pauli sums with many terms per X mask: expectations, el
   using state = TestType;
   const double tol = hqml::test::tolerance<state>();
   const std::size_t n = 6;
-  // 40 diagonal terms (one group, more than a GPU launch's 32), 35 terms sharing X mask 0b101101 and a few
-  // others: the state runs them as groups, the reference term by term.
+  // 40 diagonal terms, 35 sharing the X mask 0b101101 and a few others, against the dense reference (terms
+  // sharing an X mask could run as one pass; kept here for when they do).
   std::mt19937_64 g(5);
   std::uniform_real_distribution<double> u(-1, 1);
   pauli_sum h;

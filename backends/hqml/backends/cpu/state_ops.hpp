@@ -215,47 +215,6 @@ struct state_ops<basic_cpu<Threads>, Real> {
     });
   }
 
-  /// out = G·in or out += G·in for a group G = Σ_t w_t P_t of Pauli strings with one X mask (pauli_group).
-  static void add_pauli_group(complex_type* out, const complex_type* in, std::size_t n, std::uint64_t x_mask,
-                              const std::uint64_t* z, const std::complex<double>* w, std::size_t count, bool accumulate,
-                              int threads) {
-    const Real* ri = reinterpret_cast<const Real*>(in);
-    Real* ro = reinterpret_cast<Real*>(out);
-    cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) {
-      double pr = 0, pi = 0;  // Σ_t w_t (−1)^{|i ∧ z_t|}
-      for (std::size_t t = 0; t < count; ++t) {
-        const double sign = kernels::parity(i & z[t]) ? -1.0 : 1.0;
-        pr += sign * w[t].real();
-        pi += sign * w[t].imag();
-      }
-      const double br = ri[2 * i], bi = ri[2 * i + 1];
-      const Real vr = Real(pr * br - pi * bi), vi = Real(pr * bi + pi * br);
-      const index_t k = i ^ x_mask;
-      ro[2 * k] = accumulate ? ro[2 * k] + vr : vr;
-      ro[2 * k + 1] = accumulate ? ro[2 * k + 1] + vi : vi;
-    });
-  }
-  /// ⟨a|G|b⟩ for a group G as in add_pauli_group.
-  static std::complex<double> pauli_group_element(const complex_type* a, const complex_type* b, std::size_t n,
-                                                  std::uint64_t x_mask, const std::uint64_t* z,
-                                                  const std::complex<double>* w, std::size_t count, int threads) {
-    const Real* ra = reinterpret_cast<const Real*>(a);
-    const Real* rb = reinterpret_cast<const Real*>(b);
-    return sum_complex(index_t{1} << n, threads, [=](index_t i, double& re, double& im) {
-      double pr = 0, pi = 0;
-      for (std::size_t t = 0; t < count; ++t) {
-        const double sign = kernels::parity(i & z[t]) ? -1.0 : 1.0;
-        pr += sign * w[t].real();
-        pi += sign * w[t].imag();
-      }
-      const index_t k = i ^ x_mask;
-      const double ar = ra[2 * k], ai = ra[2 * k + 1], br = rb[2 * i], bi = rb[2 * i + 1];
-      const double cr = ar * br + ai * bi, ci = ar * bi - ai * br;  // conj(a_k)·b_i
-      re += pr * cr - pi * ci;
-      im += pr * ci + pi * cr;
-    });
-  }
-
   /// Tr over the other qubits of |b⟩⟨a|, row-major 2^K × 2^K; bit j of a row or column index is qubit qs[j].
   template <unsigned K>
   static std::array<std::complex<double>, (1u << (2 * K))> transition_matrix(const complex_type* a,

@@ -119,56 +119,6 @@ __global__ void add_pauli_kernel(Real* out, const Real* in, index_t size, index_
   }
 }
 
-/// Up to 32 terms of a pauli_group, by value in a kernel's parameters (no device buffer to allocate).
-struct pauli_chunk {
-  static constexpr unsigned capacity = 32;
-  index_t z[capacity];
-  double wr[capacity], wi[capacity];
-  unsigned count;
-  __device__ void weight(index_t i, double& pr, double& pi) const {
-    pr = 0;
-    pi = 0;
-    for (unsigned t = 0; t < count; ++t) {
-      const double sign = kernels::parity(i & z[t]) ? -1.0 : 1.0;
-      pr += sign * wr[t];
-      pi += sign * wi[t];
-    }
-  }
-};
-
-/// out[i ^ x] = (out[i ^ x] if accumulating) + (Σ_t w_t (−1)^{|i ∧ z_t|})·in[i].
-template <class Real>
-__global__ void add_pauli_group_kernel(Real* out, const Real* in, index_t size, index_t x_mask, pauli_chunk chunk,
-                                       bool accumulate) {
-  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
-  for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride) {
-    double pr, pi;
-    chunk.weight(i, pr, pi);
-    const double br = in[2 * i], bi = in[2 * i + 1];
-    const Real vr = Real(pr * br - pi * bi), vi = Real(pr * bi + pi * br);
-    const index_t k = i ^ x_mask;
-    out[2 * k] = accumulate ? out[2 * k] + vr : vr;
-    out[2 * k + 1] = accumulate ? out[2 * k + 1] + vi : vi;
-  }
-}
-
-/// conj(a[i ^ x]) · (Σ_t w_t (−1)^{|i ∧ z_t|}) · b[i].
-template <class Real>
-struct pauli_group_term {
-  const Real* a;
-  const Real* b;
-  index_t x_mask;
-  pauli_chunk chunk;
-  __device__ dsum<2> operator()(index_t i) const {
-    double pr, pi;
-    chunk.weight(i, pr, pi);
-    const index_t k = i ^ x_mask;
-    const double ar = a[2 * k], ai = a[2 * k + 1], br = b[2 * i], bi = b[2 * i + 1];
-    const double cr = ar * br + ai * bi, ci = ar * bi - ai * br;
-    return {{pr * cr - pi * ci, pr * ci + pi * cr}};
-  }
-};
-
 /// Tr over the other qubits of |b⟩⟨a| on K qubits: entry (r, c) as doubles 2(r·2^K + c) and +1.
 template <class Real, unsigned K>
 struct transition_term {
@@ -385,31 +335,6 @@ struct state_ops<cuda, Real> {
     HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::add_pauli_kernel");
   }
 
-  static void add_pauli_group(complex_type* out, const complex_type* in, std::size_t n, std::uint64_t x_mask,
-                              const std::uint64_t* z, const std::complex<double>* w, std::size_t count, bool accumulate,
-                              int /*threads*/) {
-    const index_t size = index_t{1} << n;
-    for (std::size_t first = 0; first < count; first += cuda_detail::pauli_chunk::capacity) {
-      const cuda_detail::pauli_chunk chunk = make_chunk(z, w, first, count);
-      cuda_detail::add_pauli_group_kernel<Real>
-          <<<cuda_detail::grid_for(size, cuda_detail::gate_block), cuda_detail::gate_block>>>(
-              reinterpret_cast<Real*>(out), real(in), size, x_mask, chunk, accumulate || first > 0);
-      HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::add_pauli_group_kernel");
-    }
-  }
-  static std::complex<double> pauli_group_element(const complex_type* a, const complex_type* b, std::size_t n,
-                                                  std::uint64_t x_mask, const std::uint64_t* z,
-                                                  const std::complex<double>* w, std::size_t count, int /*threads*/) {
-    std::complex<double> sum = 0;
-    for (std::size_t first = 0; first < count; first += cuda_detail::pauli_chunk::capacity) {
-      const auto s = cuda_detail::reduce<2>(
-          index_t{1} << n,
-          cuda_detail::pauli_group_term<Real>{real(a), real(b), x_mask, make_chunk(z, w, first, count)});
-      sum += std::complex<double>(s[0], s[1]);
-    }
-    return sum;
-  }
-
   template <unsigned K>
   static std::array<std::complex<double>, (1u << (2 * K))> transition_matrix(const complex_type* a,
                                                                              const complex_type* b, std::size_t n,
@@ -442,17 +367,6 @@ struct state_ops<cuda, Real> {
   }
 
  private:
-  static cuda_detail::pauli_chunk make_chunk(const std::uint64_t* z, const std::complex<double>* w, std::size_t first,
-                                             std::size_t count) {
-    cuda_detail::pauli_chunk c{};
-    c.count = static_cast<unsigned>(std::min<std::size_t>(cuda_detail::pauli_chunk::capacity, count - first));
-    for (unsigned t = 0; t < c.count; ++t) {
-      c.z[t] = z[first + t];
-      c.wr[t] = w[first + t].real();
-      c.wi[t] = w[first + t].imag();
-    }
-    return c;
-  }
   static const Real* real(const complex_type* a) { return reinterpret_cast<const Real*>(a); }
 };
 
