@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -61,10 +62,10 @@ template <class Real, class Backend>
 void lanczos_start(state_vector<Real, Backend>& q, std::uint64_t seed) {
   // Gaussian amplitudes: a random direction, with a component along every eigenvector almost surely.
   xoshiro256 rng(seed);
-  const auto uniform = [&] { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; };
   std::vector<std::complex<Real>> amps(q.size());
   for (auto& a : amps) {
-    const double r = std::sqrt(-2 * std::log(uniform())), phi = 2 * 3.141592653589793 * uniform();
+    // Box-Muller; 1 − u lies in (0, 1], so the logarithm is finite.
+    const double r = std::sqrt(-2 * std::log(1 - rng.uniform())), phi = 2 * std::numbers::pi * rng.uniform();
     a = {static_cast<Real>(r * std::cos(phi)), static_cast<Real>(r * std::sin(phi))};
   }
   q.set_amplitudes(amps);

@@ -154,7 +154,7 @@ template <class Real = double, class Backend = cpu>
     if (s == 0 && !opt.initial_point.empty()) {
       x0 = opt.initial_point;
     } else {
-      for (auto& v : x0) v = (2 * ((static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53) - 1) * opt.initial_range;
+      for (auto& v : x0) v = (2 * rng.uniform() - 1) * opt.initial_range;
     }
     minimize_result m;
     switch (opt.optimizer) {
