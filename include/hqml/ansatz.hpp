@@ -56,7 +56,7 @@ struct two_local_options {
   for (std::size_t r = 0; r < opt.reps; ++r) {
     rotation_layer();
     for (const auto& p : pairs) {
-      if (p.size() != 2 || p[0] == p[1])
+      if (p[0] == p[1])  // blocks(n, 2) holds pairs only; an explicit one may repeat a qubit
         throw std::invalid_argument(std::string(where) + ": an entangling pair must name two different qubits");
       if (parametric)
         c.gate(entangler, p, {angle::param(k++)});

@@ -46,7 +46,7 @@ inline constexpr double imaginary_tolerance = 1e-12;
 
 class pauli_text_reader {
  public:
-  pauli_text_reader(std::string_view text, std::string name) : scan_(text, name), name_(std::move(name)) {}
+  pauli_text_reader(std::string_view text, std::string name) : scan_(text, std::move(name)) {}
 
   pauli_sum_file read() {
     pauli_sum_file r;
@@ -73,11 +73,11 @@ class pauli_text_reader {
       r.hamiltonian.add(coefficient, p);
     }
     if (r.hamiltonian.terms.empty())
-      throw hqml::parse_error(name_, scan_.line(), 1,
+      throw hqml::parse_error(scan_.name(), scan_.line(), 1,
                               "no terms: a Hamiltonian needs at least one 'coefficient Pauli-string' line");
     r.num_qubits = label_length_ ? *label_length_ : std::max<std::size_t>(max_qubit_, 1);
     if (label_length_ && max_qubit_ > *label_length_)
-      throw hqml::parse_error(name_, max_line_, max_column_,
+      throw hqml::parse_error(scan_.name(), max_line_, max_column_,
                               "qubit " + std::to_string(max_qubit_ - 1) + " is outside the " +
                                   std::to_string(*label_length_) + " qubits the labels span");
     return r;
@@ -182,7 +182,6 @@ class pauli_text_reader {
   }
 
   anneal::detail::text_scanner scan_;
-  std::string name_;
   std::optional<std::size_t> label_length_;
   std::size_t label_line_ = 0;
   std::size_t max_qubit_ = 0;  // one past the highest qubit a sparse factor named
