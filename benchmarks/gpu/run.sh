@@ -12,14 +12,19 @@
 #      command:   bash benchmarks/gpu/run.sh
 #      carry:     [".deps", ".gpu-data"]
 #      timeout_s: 600
-#    or, to keep each call well inside the 10-minute limit, two calls on the same warm machine (the
-#    build folder stays between calls):
-#      bash benchmarks/gpu/run.sh build test memcheck     then     bash benchmarks/gpu/run.sh bench
+#    To spend no device time on compiling, build here first with the same configure line as the build
+#    stage below (HQML_SHARED_DIR=$PWD/.gpu-data/shared in the environment, folder build-gpu, target
+#    hqml_cuda_check), carry "build-gpu" too, and name the stages: `bash benchmarks/gpu/run.sh test bench
+#    memcheck`. The carried folder is used when its source path can be linked to the checkout there.
 #    The last lines printed are a summary; the full logs come back as files under $OUT.
 #
-# Stages: prepare | build test memcheck bench (default: all four, in that order).
+# Stages: prepare | build test bench memcheck (default: all four; they run in this order). Memcheck
+# runs each test case in its own compute-sanitizer process, several at a time.
 # Environment: HQML_GPU_JOBS (default: all cores), HQML_GPU_ARCH (default 90-real: the H100/H200 only,
-# one device pass per file), HQML_GPU_BENCH_ARGS (extra bench_gpu arguments, e.g. "--quick" or "gates").
+# one device pass per file), HQML_GPU_BENCH_ARGS (extra bench_gpu arguments, e.g. "--quick" or "gates"),
+# HQML_GPU_BENCH_CAP (seconds, default 420), HQML_GPU_MEMCHECK_CAP (seconds per test case, default 240),
+# HQML_GPU_MEMCHECK_JOBS (cases at a time, default 8), HQML_GPU_MEMCHECK_FILTER and HQML_GPU_MEMCHECK_SKIP
+# (regular expressions: the cases to check, the cases to leave out), HQML_GPU_TEST_JOBS (ctest -j, default 4).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -38,13 +43,27 @@ fi
 
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=(build test memcheck bench)
+build="build-gpu"
+
+# A build folder made on another machine (same configure line, carried in the device call) is used
+# as it is when its source path can be made to point here: CMake and CTest record absolute paths.
+if [ -f "$build/CMakeCache.txt" ]; then
+  src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$build/CMakeCache.txt")
+  if [ -n "$src" ] && [ "$src" != "$root" ] && [ ! -e "$src" ]; then
+    mkdir -p "$(dirname "$src")" && ln -s "$root" "$src" && echo "linked $src -> $root (carried build folder)"
+  fi
+  if [ -z "$src" ] || [ "$(cd "$src" 2>/dev/null && pwd -P)" != "$(pwd -P)" ]; then
+    echo "the carried $build was configured for $src, which cannot point here: building afresh"
+    rm -rf "$build"
+  fi
+fi
+has() { for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+if ! has build && [ ! -x "$build/tests/cuda/test_cuda_core" ]; then stages=(build "${stages[@]}"); fi
 out=${OUT:-$root/build-gpu/out}
 mkdir -p "$out"
 jobs=${HQML_GPU_JOBS:-$(nproc)}
-build="build-gpu"
 summary=()
 note() { summary+=("$1"); echo "== $1"; }
-has() { for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 export HQML_SHARED_DIR="$root/.gpu-data/shared"  # read by tests/CMakeLists.txt at configure time
 [ -d "$HQML_SHARED_DIR" ] || echo "warning: $HQML_SHARED_DIR missing (run 'prepare' here first); Gset tests and benchmarks skip"
@@ -69,36 +88,16 @@ if has build; then
   fi
 fi
 
-export LD_LIBRARY_PATH="$deps/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PATH="$PATH:/usr/local/cuda/bin"  # compute-sanitizer
+export LD_LIBRARY_PATH="$deps/lib/x86_64-linux-gnu:/usr/local/cuda/lib64:/usr/local/cuda/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 tests=("$build"/tests/cuda/test_cuda_*)
 
 if has test; then
   t0=$(date +%s)
-  (cd "$build" && ctest -L cuda --output-on-failure -j 4 --timeout 300) >"$out/tests.log" 2>&1
+  (cd "$build" && ctest -L cuda --output-on-failure -j "${HQML_GPU_TEST_JOBS:-4}" --timeout 120) >"$out/tests.log" 2>&1
   rc=$?
   tail -5 "$out/tests.log"
-  note "tests: $(grep -E 'tests passed' "$out/tests.log" | tail -1) (rc $rc, $(($(date +%s) - t0)) s)"
-fi
-
-if has memcheck; then
-  # Each test executable whole under memcheck, with a time cap so one slow case cannot eat the lease;
-  # the exhaustive every-gate-every-ordering case is left to the plain run (it is ~all launch overhead).
-  : >"$out/memcheck.log"
-  for t in "${tests[@]}"; do
-    [ -x "$t" ] || continue
-    filter=()
-    [ "$(basename "$t")" = test_cuda_core ] && filter=("~every gate on every qubit ordering*")
-    t0=$(date +%s)
-    timeout 240 compute-sanitizer --tool memcheck --error-exitcode 99 --print-limit 20 "$t" "${filter[@]}" \
-      >>"$out/memcheck.log" 2>&1
-    rc=$?
-    verdict=clean
-    [ $rc -eq 99 ] && verdict="ERRORS"
-    [ $rc -eq 124 ] && verdict="timed out after 240 s"
-    [ $rc -ne 0 ] && [ $rc -ne 99 ] && [ $rc -ne 124 ] && verdict="test failures (rc $rc)"
-    note "memcheck $(basename "$t"): $verdict ($(($(date +%s) - t0)) s)"
-  done
-  grep -E "ERROR SUMMARY" "$out/memcheck.log" | sort | uniq -c
+  note "tests: $(grep -E 'tests passed' "$out/tests.log" | tail -1), $(grep -c '(Skipped)' "$out/tests.log") skipped (rc $rc, $(($(date +%s) - t0)) s)"
 fi
 
 if has bench; then
@@ -107,10 +106,62 @@ if has bench; then
   else
     t0=$(date +%s)
     # shellcheck disable=SC2086
-    timeout 420 "$build/benchmarks/gpu/bench_gpu" --gset "$HQML_SHARED_DIR/data/gset" ${HQML_GPU_BENCH_ARGS:-} \
+    timeout "${HQML_GPU_BENCH_CAP:-420}" "$build/benchmarks/gpu/bench_gpu" --gset "$HQML_SHARED_DIR/data/gset" ${HQML_GPU_BENCH_ARGS:-} \
       2>&1 | tee "$out/bench.txt"
     note "bench: rc ${PIPESTATUS[0]} ($(($(date +%s) - t0)) s), results in bench.txt"
   fi
+fi
+
+if has memcheck; then
+  # One compute-sanitizer process per test case, HQML_GPU_MEMCHECK_JOBS (default 8) at a time, each
+  # capped at HQML_GPU_MEMCHECK_CAP seconds: memcheck serializes and instruments every launch, so one
+  # process for a whole executable takes several times the plain run. The exhaustive
+  # every-gate-every-ordering case is left to the plain run (it is ~all launch overhead).
+  mcap=${HQML_GPU_MEMCHECK_CAP:-240}
+  mjobs=${HQML_GPU_MEMCHECK_JOBS:-8}
+  work=$(mktemp -d)
+  t0=$(date +%s)
+  for t in "${tests[@]}"; do
+    [ -x "$t" ] || continue
+    "$t" --list-test-names-only | grep -v '^every gate on every qubit ordering' | grep -v '^$' |
+      while IFS= read -r name; do printf '%s\t%s\n' "$t" "$name"; done
+  done >"$work/all-cases"
+  # HQML_GPU_MEMCHECK_FILTER / _SKIP: extended regular expressions on "executable<TAB>name"; the cases
+  # that match the filter (default: all) and not the skip pattern (default: none) run.
+  grep -E -- "${HQML_GPU_MEMCHECK_FILTER:-.}" "$work/all-cases" | grep -Ev -- "${HQML_GPU_MEMCHECK_SKIP:-^\$}" \
+    >"$work/cases"
+  i=0
+  while IFS=$'\t' read -r exe name; do
+    i=$((i + 1))
+    while [ "$(jobs -rp | wc -l)" -ge "$mjobs" ]; do wait -n; done
+    (
+      c0=$(date +%s)
+      timeout "$mcap" compute-sanitizer --tool memcheck --error-exitcode 99 --print-limit 20 "$exe" "${name//,/\\,}" \
+        >"$work/$i.log" 2>&1
+      rc=$?
+      grep -q "No tests ran" "$work/$i.log" && rc=2
+      echo "$rc $(($(date +%s) - c0)) $(basename "$exe"): $name" >"$work/$i.rc"
+    ) &
+  done <"$work/cases"
+  wait
+  : >"$out/memcheck.log"
+  clean=0 bad=()
+  for f in $(ls "$work"/*.rc | sort -V); do
+    read -r rc secs rest <"$f"
+    { echo "#### rc $rc, $secs s: $rest"; cat "${f%.rc}.log"; } >>"$out/memcheck.log"
+    case $rc in
+      0) clean=$((clean + 1)) ;;
+      99) bad+=("ERRORS: $rest") ;;
+      124) bad+=("timed out after $mcap s: $rest") ;;
+      127) bad+=("compute-sanitizer not found: $rest") ;;
+      2) bad+=("no test matched: $rest") ;;
+      *) bad+=("test failures (rc $rc): $rest") ;;
+    esac
+  done
+  note "memcheck: $clean of $(wc -l <"$work/cases") test cases clean, ${#bad[@]} not, $(($(wc -l <"$work/all-cases") - $(wc -l <"$work/cases"))) left out by HQML_GPU_MEMCHECK_FILTER/_SKIP ($(($(date +%s) - t0)) s)"
+  for b in "${bad[@]}"; do note "  memcheck $b"; done
+  grep -h "ERROR SUMMARY" "$out/memcheck.log" | sort | uniq -c
+  rm -rf "$work"
 fi
 
 echo
