@@ -11,6 +11,7 @@
 #include <hqml/detail/state_ops.hpp>
 #include <hqml/error.hpp>
 #include <hqml/fusion.hpp>
+#include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
 #include <hqml/rng.hpp>
 
@@ -52,12 +53,21 @@ struct fixed_positions {
 
 inline constexpr unsigned gate_block = 256;
 
+/// insert_zeros over pos, unrolled to the fixed bound: indexing pos.p with a loop counter would copy the
+/// kernel parameter to local memory and reload it in every iteration of the grid-stride loop.
+__device__ __forceinline__ index_t insert_fixed(index_t j, const fixed_positions& pos) {
+#pragma unroll
+  for (unsigned t = 0; t < 8; ++t)
+    if (t < pos.k) j = kernels::insert_zero(j, pos.p[t]);
+  return j;
+}
+
 /// The driver: f(a, base) for every base index with zeros at `pos`, 64-bit grid-stride loop.
 template <class Real, class F>
 __global__ void __launch_bounds__(gate_block) run_kernel(F f, Real* a, fixed_positions pos, index_t count) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t j = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < count; j += stride)
-    f(a, kernels::insert_zeros(j, pos.p, pos.k));
+    f(a, insert_fixed(j, pos));
 }
 
 /// The same for functors too large for the kernel parameter space (fused 6-qubit blocks in double are
@@ -67,12 +77,35 @@ __global__ void __launch_bounds__(gate_block)
     run_kernel_indirect(const F* __restrict__ f, Real* a, fixed_positions pos, index_t count) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t j = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < count; j += stride)
-    (*f)(a, kernels::insert_zeros(j, pos.p, pos.k));
+    (*f)(a, insert_fixed(j, pos));
+}
+
+/// A one-qubit gate whose target is one of the five lowest qubits: one thread per amplitude, the pair's
+/// other half fetched from the partner lane (lane ^ offset) by a shuffle. Every thread then reads and
+/// writes one contiguous amplitude, where the pair-per-thread walk strides over 2·offset amplitudes and
+/// leaves half of each memory transaction unused. Needs 2^n ≥ 32 so that a warp never straddles the end.
+template <class Real>
+__global__ void __launch_bounds__(gate_block) dense1_low_kernel(kernels::dense1_kernel<Real> f, Real* a, index_t size) {
+  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
+  const auto off = static_cast<unsigned>(f.offset);
+  for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride) {
+    const kernels::amp<Real> x = kernels::load_amp(a, i);
+    const Real pr = __shfl_xor_sync(0xffffffffu, x.re, off), pi = __shfl_xor_sync(0xffffffffu, x.im, off);
+    if ((i & f.control) != f.control) continue;
+    const bool one = (i & off) != 0;
+    // Row `one` of the matrix times (a0, a1), a0 the amplitude with the target bit clear. Selected by
+    // value: a pointer into f.m would put the parameter in local memory.
+    const Real m0 = one ? f.m[4] : f.m[0], m1 = one ? f.m[5] : f.m[1], m2 = one ? f.m[6] : f.m[2],
+               m3 = one ? f.m[7] : f.m[3];
+    const Real r0 = one ? pr : x.re, i0 = one ? pi : x.im, r1 = one ? x.re : pr, i1 = one ? x.im : pi;
+    kernels::store_amp(a, i, m0 * r0 - m1 * i0 + m2 * r1 - m3 * i1, m0 * i0 + m1 * r0 + m2 * i1 + m3 * r1);
+  }
 }
 
 template <class Real>
 __device__ __forceinline__ double amp_norm(const Real* r, index_t i) {
-  const double x = r[2 * i], y = r[2 * i + 1];
+  const kernels::amp<Real> v = kernels::load_amp(r, i);
+  const double x = v.re, y = v.im;
   return x * x + y * y;
 }
 
@@ -99,7 +132,8 @@ struct pauli_term {
   __device__ dsum<2> operator()(index_t i) const {
     // conj(a[i ^ x]) · b[i], negated when i has odd parity on the Z mask.
     const index_t k = i ^ x_mask;
-    const double ar = a[2 * k], ai = -double(a[2 * k + 1]), br = b[2 * i], bi = b[2 * i + 1];
+    const kernels::amp<Real> va = kernels::load_amp(a, k), vb = kernels::load_amp(b, i);
+    const double ar = va.re, ai = -double(va.im), br = vb.re, bi = vb.im;
     const double sign = kernels::parity(i & z_mask) ? -1.0 : 1.0;
     return {{sign * (ar * br - ai * bi), sign * (ar * bi + ai * br)}};
   }
@@ -112,10 +146,15 @@ __global__ void add_pauli_kernel(Real* out, const Real* in, index_t size, index_
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride) {
     const Real sign = kernels::parity(i & z_mask) ? Real(-1) : Real(1);
-    const Real vr = sign * (wr * in[2 * i] - wi * in[2 * i + 1]), vi = sign * (wr * in[2 * i + 1] + wi * in[2 * i]);
+    const kernels::amp<Real> x = kernels::load_amp(in, i);
+    const Real vr = sign * (wr * x.re - wi * x.im), vi = sign * (wr * x.im + wi * x.re);
     const index_t k = i ^ x_mask;
-    out[2 * k] = accumulate ? out[2 * k] + vr : vr;
-    out[2 * k + 1] = accumulate ? out[2 * k + 1] + vi : vi;
+    if (accumulate) {
+      const kernels::amp<Real> o = kernels::load_amp(out, k);
+      kernels::store_amp(out, k, o.re + vr, o.im + vi);
+    } else {
+      kernels::store_amp(out, k, vr, vi);
+    }
   }
 }
 
@@ -164,7 +203,8 @@ struct overlap_term {
   const Real* a;
   const Real* b;
   __device__ dsum<2> operator()(index_t i) const {
-    const double ar = a[2 * i], ai = -double(a[2 * i + 1]), br = b[2 * i], bi = b[2 * i + 1];
+    const kernels::amp<Real> va = kernels::load_amp(a, i), vb = kernels::load_amp(b, i);
+    const double ar = va.re, ai = -double(va.im), br = vb.re, bi = vb.im;
     return {{ar * br - ai * bi, ar * bi + ai * br}};
   }
 };
@@ -230,9 +270,18 @@ struct state_ops<cuda, Real> {
       throw std::invalid_argument("hqml::cuda: a gate on " + std::to_string(fixed.size()) + " qubits");
     pos.k = static_cast<unsigned>(fixed.size());
     std::copy(fixed.begin(), fixed.end(), pos.p);
+    Real* r = reinterpret_cast<Real*>(a);
+    if constexpr (std::is_same_v<F, kernels::dense1_kernel<Real>>) {
+      if (n >= 5 && f.offset < 32) {
+        const index_t size = index_t{1} << n;
+        cuda_detail::dense1_low_kernel<Real>
+            <<<cuda_detail::grid_for(size, cuda_detail::gate_block), cuda_detail::gate_block>>>(f, r, size);
+        HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::dense1_low_kernel");
+        return;
+      }
+    }
     const index_t count = index_t{1} << (n - pos.k);
     const unsigned blocks = cuda_detail::grid_for(count, cuda_detail::gate_block);
-    Real* r = reinterpret_cast<Real*>(a);
     // Kernel parameters may take 32 KB (CUDA 12.1+, Volta+); keep a margin and go through memory above it.
     if constexpr (sizeof(F) <= 4096) {
       cuda_detail::run_kernel<Real, F><<<blocks, cuda_detail::gate_block>>>(f, r, pos, count);
