@@ -41,15 +41,34 @@ __global__ void __launch_bounds__(reduce_block) reduce_kernel(G g, index_t count
   if (threadIdx.x == 0) partial[blockIdx.x] = total;
 }
 
+/// Device scratch for the per-block partials, kept per host thread and device: variational loops make
+/// thousands of small reductions, and a cudaMalloc/cudaFree pair for each (cudaFree synchronizes the
+/// device) cost more than the reductions themselves.
+inline void* reduction_scratch(std::size_t bytes) {
+  struct cache {
+    device_buffer<unsigned char> buf;
+    int device = -1;
+  };
+  thread_local cache c;
+  int dev = 0;
+  HQML_CUDA_CHECK(cudaGetDevice(&dev));
+  if (c.device != dev || c.buf.size() < bytes) {
+    c.buf = device_buffer<unsigned char>();  // free first: the new one may need the room
+    c.buf = device_buffer<unsigned char>(bytes, "reduction partial sums");
+    c.device = dev;
+  }
+  return c.buf.data();
+}
+
 /// Σ_{i < count} g(i), g a device functor returning dsum<M>.
 template <int M, class G>
 std::array<double, M> reduce(index_t count, const G& g) {
   const unsigned blocks = grid_for(count, reduce_block);
-  device_buffer<dsum<M>> partial(blocks, "reduction partial sums");
-  reduce_kernel<M><<<blocks, reduce_block>>>(g, count, partial.data());
+  auto* partial = static_cast<dsum<M>*>(reduction_scratch(blocks * sizeof(dsum<M>)));
+  reduce_kernel<M><<<blocks, reduce_block>>>(g, count, partial);
   HQML_CUDA_CHECK_LAUNCH("hqml::cuda_detail::reduce_kernel");
   std::vector<dsum<M>> host(blocks);
-  partial.download(host);
+  HQML_CUDA_CHECK(cudaMemcpy(host.data(), partial, blocks * sizeof(dsum<M>), cudaMemcpyDeviceToHost));
   std::array<double, M> s{};
   for (const auto& p : host)
     for (int k = 0; k < M; ++k) s[k] += p.v[k];
