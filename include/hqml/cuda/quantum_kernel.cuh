@@ -86,22 +86,31 @@ class device_batch_program {
  public:
   explicit device_batch_program(const kernels::batch_program& p)
       : ops_(p.ops.size(), "a batch program"),
+        steps_(p.steps.size(), "a batch program"),
+        initial_(p.initial.size(), "a batch program's start state"),
         coef_(p.coef.size(), "a batch program"),
         slots_(p.slots.size(), "a batch program"),
         terms_(p.terms.size(), "a batch program"),
         vars_(p.vars.size(), "a batch program") {
     ops_.upload(p.ops);
+    steps_.upload(p.steps);
+    initial_.upload(p.initial);
     coef_.upload(p.coef);
     slots_.upload(p.slots);
     terms_.upload(p.terms);
     vars_.upload(p.vars);
-    ref_ = {ops_.data(), static_cast<std::uint32_t>(p.ops.size()), coef_.data(), slots_.data(), terms_.data(),
-            vars_.data()};
+    ref_ = {ops_.data(),  static_cast<std::uint32_t>(p.ops.size()),
+            steps_.data(), static_cast<std::uint32_t>(p.steps.size()),
+            p.initial.empty() ? nullptr : initial_.data(),
+            coef_.data(), slots_.data(),
+            terms_.data(), vars_.data()};
   }
   [[nodiscard]] const kernels::batch_program_ref& ref() const noexcept { return ref_; }
 
  private:
   cuda_detail::device_buffer<kernels::batch_op> ops_;
+  cuda_detail::device_buffer<kernels::batch_step> steps_;
+  cuda_detail::device_buffer<double> initial_;
   cuda_detail::device_buffer<double> coef_;
   cuda_detail::device_buffer<kernels::batch_slot> slots_;
   cuda_detail::device_buffer<kernels::batch_term> terms_;
@@ -110,28 +119,29 @@ class device_batch_program {
 };
 
 /// One block per sample (grid-stride over samples). InShared: the state lives in dynamic shared memory
-/// and is written to `out` at the end; otherwise it is built in place in its row of `out`. Each gate's
-/// matrix is evaluated once per block into shared memory (entries in parallel), then applied by all
-/// threads; barriers separate the gates.
+/// and is written to `out` at the end; otherwise it is built in place in its row of `out`. Each step's
+/// matrices are evaluated once per block into shared memory (entries in parallel), then applied by all
+/// threads; barriers separate the steps.
 template <class Real, bool InShared>
 __global__ void __launch_bounds__(512) batched_states_kernel(kernels::batch_program_ref prog, const double* __restrict__ x,
                                       std::size_t features, const double* __restrict__ theta,
                                       device_states_ref<Real> out) {
   extern __shared__ double hqml_batch_smem[];  // double: aligned for either Real
-  __shared__ Real mat[2 * kernels::batch_max_entries];
+  __shared__ Real mat[2 * kernels::batch_step_entries];
   const unsigned n = out.num_qubits;
   const index_t dim = index_t{1} << n;
   for (index_t s = blockIdx.x; s < out.rows; s += gridDim.x) {
     Real* row = reinterpret_cast<Real*>(out.data) + 2 * dim * s;
     Real* a = InShared ? reinterpret_cast<Real*>(hqml_batch_smem) : row;
     const double* xs = x + features * s;
-    for (index_t i = threadIdx.x; i < 2 * dim; i += blockDim.x) a[i] = Real(i == 0 ? 1 : 0);
-    for (std::uint32_t o = 0; o < prog.num_ops; ++o) {
-      const kernels::batch_op op = prog.ops[o];
-      __syncthreads();  // the previous gate is done with `mat` and with the amplitudes
-      kernels::batch_matrix(prog, op, xs, theta, mat, threadIdx.x, blockDim.x);
+    for (index_t i = threadIdx.x; i < 2 * dim; i += blockDim.x)
+      a[i] = prog.initial ? Real(prog.initial[i]) : Real(i == 0 ? 1 : 0);
+    for (std::uint32_t t = 0; t < prog.num_steps; ++t) {
+      const kernels::batch_step st = prog.steps[t];
+      __syncthreads();  // the previous step is done with `mat` and with the amplitudes
+      kernels::batch_step_matrices(prog, st, xs, theta, mat, threadIdx.x, blockDim.x);
       __syncthreads();
-      kernels::batch_apply(op, mat, a, n, threadIdx.x, blockDim.x);
+      kernels::batch_step_apply(prog, st, mat, a, n, threadIdx.x, blockDim.x);
     }
     __syncthreads();
     if constexpr (InShared)
@@ -184,12 +194,13 @@ template <class Real>
   const auto optin = static_cast<std::size_t>(detail::device_attribute(cudaDevAttrMaxSharedMemoryPerBlockOptin));
   const int sms = detail::device_attribute(cudaDevAttrMultiProcessorCount);
   // Shared memory while the state fits with room to spare (several blocks per SM hide the barriers).
-  const bool in_shared = state_bytes + 2048 <= std::min<std::size_t>(optin, std::size_t{100} << 10);
+  const std::size_t static_bytes = 2 * kernels::batch_step_entries * sizeof(Real);  // `mat`
+  const bool in_shared = state_bytes + static_bytes <= std::min<std::size_t>(optin, std::size_t{100} << 10);
   const auto half = static_cast<unsigned>(std::min<std::size_t>(std::size_t{1} << (n > 0 ? n - 1 : 0), 1024));
   if (in_shared) {
     const unsigned threads = std::clamp(half, 32u, 256u);
     auto kernel = detail::batched_states_kernel<Real, true>;
-    if (state_bytes > (48u << 10))
+    if (state_bytes + static_bytes > (48u << 10))
       HQML_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                            static_cast<int>(state_bytes)));
     const auto blocks = static_cast<unsigned>(std::min<std::size_t>(X.rows, std::size_t(sms) * 32));
