@@ -4,7 +4,8 @@
 //   batched  ZZ feature-map states (reps 2) for n = 8, 12, 16, in states per second;
 //   kernel   fidelity kernel N = 20,000, n = 10: states + Gram + copy back to page-locked host memory,
 //            against one cuBLAS ZGEMM (CGEMM for float) of the same shape;
-//   anneal   Gset G55 and G70, 1024 replicas: spin updates per ns and best cut, against the CPU solver;
+//   anneal   Gset G55 and G70, 1024 replicas: spin updates per ns and best cut, against the CPU solver; and
+//            a dense instance, an SK model of n = 2048 (J = ±1 on every pair), on the GPU's dense path;
 //   gradient adjoint gradient of the layered ansatz for the Ising chain (../cpu/gradient_problem.hpp) at
 //            n = 20 and 24, double, checked against the CPU at n = 20.
 // Usage: bench_gpu [gates] [batched] [kernel] [anneal] [gradient] [--gset DIR] [--quick]   (no section: all)
@@ -20,6 +21,7 @@
 #include <hqml/gradient.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -149,7 +151,8 @@ void bench_anneal(const std::string& dir, const char* name, double best_known, b
   }
   const auto p = anneal::read_gset(path);
   const double n = double(p.model.num_variables());
-  for (std::size_t sweeps : quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, 4000, 16000}) {
+  for (std::size_t sweeps :
+       quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, 2000, 4000, 16000}) {
     gpu::anneal_options opt;
     opt.num_replicas = 1024;
     opt.num_sweeps = sweeps;
@@ -159,13 +162,36 @@ void bench_anneal(const std::string& dir, const char* name, double best_known, b
                 name, sweeps, r.kernel_seconds, n * double(sweeps) * 1024 / r.kernel_seconds / 1e9, cut,
                 100 * (best_known - cut) / best_known, best_known);
   }
-  for (std::size_t sweeps : quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, 4000}) {
+  for (std::size_t sweeps : quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, 2000, 4000}) {
     const std::size_t reads = 32;
     const auto c = bench::cpu_anneal(path, reads, sweeps, 0);
     std::printf("anneal %s CPU %zu reads  x %5zu sweeps: %.3f s, %.2f spin updates/ns, best cut %.0f (%.2f%% below %.0f)\n",
                 name, reads, sweeps, c.seconds, n * double(sweeps) * double(reads) / c.seconds / 1e9, c.best_cut,
                 100 * (best_known - c.best_cut) / best_known, best_known);
   }
+}
+
+void bench_anneal_sk(std::size_t n, bool quick) {
+  const auto m = bench::sk_model(n, 1);
+  const double nd = double(n), scale = nd * std::sqrt(nd);  // SK ground state ≈ −0.7633 · n^{3/2}
+  for (std::size_t sweeps : quick ? std::vector<std::size_t>{1000} : std::vector<std::size_t>{1000, 4000}) {
+    gpu::anneal_options opt;
+    opt.num_replicas = 1024;
+    opt.num_sweeps = sweeps;
+    opt.path = gpu::anneal_path::dense;
+    const auto r = gpu::simulated_annealing(m, opt);
+    std::printf(
+        "anneal SK%zu GPU %s 1024 replicas x %5zu sweeps: %.3f s, %.2f spin updates/ns, best energy %.0f "
+        "(%.4f n^1.5)\n",
+        n, r.path.c_str(), sweeps, r.kernel_seconds, nd * double(sweeps) * 1024 / r.kernel_seconds / 1e9,
+        r.best_energy(), r.best_energy() / scale);
+  }
+  const std::size_t reads = 32, sweeps = 1000;
+  const auto c = bench::cpu_anneal(m, reads, sweeps, 0);
+  std::printf(
+      "anneal SK%zu CPU %zu reads  x %5zu sweeps: %.3f s, %.2f spin updates/ns, best energy %.0f (%.4f n^1.5)\n", n,
+      reads, sweeps, c.seconds, nd * double(sweeps) * double(reads) / c.seconds / 1e9, c.best_energy,
+      c.best_energy / scale);
 }
 
 void bench_gradient(std::uint32_t n, int reps, bool check_on_cpu) {
@@ -228,6 +254,7 @@ int main(int argc, char** argv) {
   if (want("anneal")) {
     bench_anneal(gset, "G55", 10299, quick);
     bench_anneal(gset, "G70", 9591, quick);
+    bench_anneal_sk(2048, quick);
   }
   if (want("gradient")) {
     bench_gradient(20, reps, true);

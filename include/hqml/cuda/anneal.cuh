@@ -1,34 +1,52 @@
 #pragma once
-// Simulated annealing on the GPU for sparse Ising models: many replicas in parallel, one CUDA block
-// per replica with its spins in shared memory. The variables are greedily coloured on the host so
-// that no two variables of one colour interact; a sweep visits the colours in turn and updates each
-// colour's variables in parallel, which is an exact Metropolis sweep in colour order (no two
-// simultaneous flips see each other). Random numbers are counter-based (a hash of seed, replica,
-// sweep and variable), so a seed gives the same result whatever the launch shape.
-//
-// Only the sparse (CSR) path exists; models beyond the shared-memory size of a block are refused.
+// Simulated annealing on the GPU: many replicas in parallel, an exact sequential Metropolis sweep in
+// each, counter-based random numbers (a hash of seed, replica, sweep and variable), so a seed gives the
+// same result whatever the launch shape. Two paths:
+//  - sparse: one CUDA block per replica with its spins in shared memory. The variables are greedily
+//    coloured on the host so that no two variables of one colour interact; a sweep visits the colours in
+//    turn and updates each colour's variables in parallel (no two simultaneous flips see each other).
+//    Models beyond one block's shared memory are refused.
+//  - dense: for fully connected models, where the colouring degenerates to one variable per colour. Spins
+//    and local fields of all replicas live in global memory as R × n matrices; a sweep walks the variables
+//    in blocks of 64: one warp per replica runs the block sequentially with the block's fields in its
+//    lanes' registers and the block's couplings in shared memory and records its flips, then one cuBLAS
+//    SGEMM adds the flips' effect to all fields (F += D · J[block, :]). Fields are recomputed from scratch
+//    every refresh_interval sweeps.
+// anneal_options::path picks one; automatic takes dense for models that store their couplings dense.
 
 #include <hqml/anneal/model.hpp>
 #include <hqml/anneal/simulated_annealing.hpp>
 #include <hqml/backends/cuda/error.cuh>
 #include <hqml/backends/cuda/memory.cuh>
+#include <hqml/cuda/quantum_kernel.cuh>  // detail::cublas_handle, detail::stream
 
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace hqml::gpu {
 
+/// Which GPU annealer runs: automatic takes dense when the model stores its couplings dense
+/// (anneal::ising_model::is_dense) or does not fit the sparse kernel's shared memory, else sparse.
+enum class anneal_path { automatic, sparse, dense };
+
 struct anneal_options {
   std::size_t num_replicas = 1024;
   std::uint64_t seed = 0;
   std::size_t num_sweeps = 1000;  // per replica
-  /// Beta schedule; default: the CPU solver's for these sweeps (anneal::resolve_beta_schedule).
+  /// Beta schedule, one value per sweep (num_sweeps of them); default: the CPU solver's for these sweeps
+  /// (anneal::resolve_beta_schedule).
   std::vector<double> beta_schedule;
+  anneal_path path = anneal_path::automatic;
+  /// Dense path: sweeps between recomputing the local fields from scratch, which bounds the float drift
+  /// of their incremental updates on non-integer weights; 0: never.
+  std::size_t refresh_interval = 16;
 };
 
 struct anneal_result {
@@ -36,7 +54,8 @@ struct anneal_result {
   std::size_t num_replicas = 0;
   std::vector<std::int8_t> spins;  // replica r's final state at [r · num_variables, …), the model's variable order
   std::vector<double> energies;    // per replica, computed on the device
-  double kernel_seconds = 0;       // the annealing kernel alone (CUDA events)
+  double kernel_seconds = 0;       // the annealing alone (CUDA events)
+  std::string path;                // "sparse" or "dense": the path that ran
   [[nodiscard]] double best_energy() const {
     return energies.empty() ? 0.0 : *std::min_element(energies.begin(), energies.end());
   }
@@ -55,15 +74,16 @@ struct colored_model_ref {
   std::uint32_t n;
 };
 
-__device__ __forceinline__ std::uint64_t mix64(std::uint64_t z) {
+// Host and device: tests replay the device's random numbers on the host.
+__host__ __device__ __forceinline__ std::uint64_t mix64(std::uint64_t z) {
   z += 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
 /// Uniform in [0, 1) from (seed, replica, sweep, variable).
-__device__ __forceinline__ float uniform01(std::uint64_t seed, std::uint64_t replica, std::uint64_t sweep,
-                                           std::uint32_t v) {
+__host__ __device__ __forceinline__ float uniform01(std::uint64_t seed, std::uint64_t replica, std::uint64_t sweep,
+                                                    std::uint32_t v) {
   const std::uint64_t h = mix64(seed ^ mix64(replica ^ mix64(sweep * 0x100000001b3ull + v)));
   return static_cast<float>(h >> 40) * 0x1.0p-24f;
 }
@@ -111,19 +131,22 @@ __global__ void __launch_bounds__(anneal_block)
   }
 }
 
-}  // namespace detail
-
-/// Anneals `opt.num_replicas` independent replicas of a sparse Ising model on the current device. The
-/// couplings and fields are used in float on the device (integer-weight problems such as Gset are exact);
-/// the returned energies are summed in double.
-[[nodiscard]] inline anneal_result simulated_annealing(const anneal::ising_model& model, const anneal_options& opt = {}) {
-  const std::size_t n = model.num_variables();
-  if (n == 0 || opt.num_replicas == 0) throw std::invalid_argument("hqml::gpu::simulated_annealing: empty problem");
-  if (n > (std::size_t{1} << 31)) throw std::invalid_argument("hqml::gpu::simulated_annealing: too many variables");
+/// Opt-in shared memory of one block on the current device (the sparse kernel holds n int8 spins there).
+inline std::size_t max_shared_per_block() {
   int dev = 0, optin = 0;
   HQML_CUDA_CHECK(cudaGetDevice(&dev));
   HQML_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
-  if (n + 1024 > static_cast<std::size_t>(optin))
+  return static_cast<std::size_t>(optin);
+}
+inline bool fits_sparse_kernel(std::size_t n) { return n + 1024 <= max_shared_per_block(); }
+
+/// The sparse path (see the top of this file) with a resolved schedule of one beta per sweep.
+inline anneal_result sparse_annealing(const anneal::ising_model& model, const anneal_options& opt,
+                                      const std::vector<double>& betas) {
+  const std::size_t n = model.num_variables();
+  if (n > (std::size_t{1} << 31)) throw std::invalid_argument("hqml::gpu::simulated_annealing: too many variables");
+  const std::size_t optin = max_shared_per_block();
+  if (n + 1024 > optin)
     throw std::invalid_argument("hqml::gpu::simulated_annealing: " + std::to_string(n) +
                                 " variables do not fit one block's shared memory (" + std::to_string(optin) +
                                 " bytes); larger models are not supported on the GPU yet");
@@ -172,12 +195,6 @@ __global__ void __launch_bounds__(anneal_block)
     row_offsets[row + 1] = static_cast<std::uint32_t>(columns.size());
   }
 
-  std::vector<double> betas = opt.beta_schedule;
-  if (betas.empty()) {
-    anneal::sa_options so;
-    so.num_sweeps = opt.num_sweeps;
-    betas = anneal::resolve_beta_schedule(model, so);
-  }
   std::vector<float> betas_f(betas.begin(), betas.end());
 
   using cuda_detail::device_buffer;
@@ -193,11 +210,16 @@ __global__ void __launch_bounds__(anneal_block)
   d_vals.upload(values);
   d_lin.upload(linear);
   d_betas.upload(betas_f);
-  const detail::colored_model_ref ref{d_rows.data(), d_cols.data(), d_vals.data(), d_lin.data(),
-                                      d_colors.data(), num_colors, static_cast<std::uint32_t>(n)};
+  const detail::colored_model_ref ref{d_rows.data(),
+                                      d_cols.data(),
+                                      d_vals.data(),
+                                      d_lin.data(),
+                                      d_colors.data(),
+                                      num_colors,
+                                      static_cast<std::uint32_t>(n)};
   if (n > (48u << 10))
-    HQML_CUDA_CHECK(cudaFuncSetAttribute(detail::anneal_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                         static_cast<int>(n)));
+    HQML_CUDA_CHECK(
+        cudaFuncSetAttribute(detail::anneal_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(n)));
   cudaEvent_t start{}, stop{};
   HQML_CUDA_CHECK(cudaEventCreate(&start));
   HQML_CUDA_CHECK(cudaEventCreate(&stop));
@@ -211,13 +233,15 @@ __global__ void __launch_bounds__(anneal_block)
   if (launch == cudaSuccess && done == cudaSuccess) (void)cudaEventElapsedTime(&ms, start, stop);
   (void)cudaEventDestroy(start);
   (void)cudaEventDestroy(stop);
-  if (launch != cudaSuccess) cuda_detail::throw_error("launch of hqml::gpu::detail::anneal_kernel", __FILE__, __LINE__, launch);
+  if (launch != cudaSuccess)
+    cuda_detail::throw_error("launch of hqml::gpu::detail::anneal_kernel", __FILE__, __LINE__, launch);
   if (done != cudaSuccess) cuda_detail::throw_error("cudaEventSynchronize(stop)", __FILE__, __LINE__, done);
 
   anneal_result res;
   res.num_variables = n;
   res.num_replicas = opt.num_replicas;
   res.kernel_seconds = 1e-3 * ms;
+  res.path = "sparse";
   std::vector<std::int8_t> colored(opt.num_replicas * n);
   d_spins.download(colored);
   res.spins.resize(colored.size());
@@ -227,6 +251,287 @@ __global__ void __launch_bounds__(anneal_block)
   d_energy.download(res.energies);
   for (double& e : res.energies) e += model.offset();
   return res;
+}
+
+// ---- dense path --------------------------------------------------------------------------------------
+// Device matrices are column-major with the replicas fastest (element (r, i) of an R × n matrix at
+// r + R·i): cuBLAS's layout as they are. The sweep kernel's warps in a CUDA block take consecutive replicas,
+// so their reads and writes of one variable share 32-byte sectors.
+
+inline constexpr unsigned dense_block = 64;  // variables per block of a sweep (b): the k of its SGEMM
+inline constexpr unsigned dense_warps = 8;   // replicas (one warp each) per CUDA block of dense_sweep_kernel
+inline constexpr unsigned dense_threads = 32 * dense_warps;
+inline constexpr unsigned dense_lane_slots = dense_block / 32;  // a block's variables per lane of a warp
+static_assert(dense_block % 32 == 0, "dense_sweep_kernel gives each lane whole slots of a block");
+
+/// S(r, i) = the initial spin, the sparse kernel's rule indexed by the model's variable.
+__global__ void dense_init_spins_kernel(float* __restrict__ s, std::size_t num_replicas, std::size_t n,
+                                        std::uint64_t seed) {
+  const std::size_t total = num_replicas * n;
+  for (std::size_t k = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; k < total;
+       k += std::size_t{gridDim.x} * blockDim.x) {
+    const std::size_t r = k % num_replicas, i = k / num_replicas;
+    s[k] = uniform01(seed, r, ~0ull, static_cast<std::uint32_t>(i)) < 0.5f ? -1.0f : 1.0f;
+  }
+}
+
+/// F(r, i) = h_i, the start of F = h·1ᵀ + S·J.
+__global__ void dense_fill_fields_kernel(float* __restrict__ f, const float* __restrict__ h, std::size_t num_replicas,
+                                         std::size_t n) {
+  const std::size_t total = num_replicas * n;
+  for (std::size_t k = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; k < total;
+       k += std::size_t{gridDim.x} * blockDim.x)
+    f[k] = h[k / num_replicas];
+}
+
+/// Metropolis over variables k0 … k0 + bb − 1 in order, one warp per replica (the CUDA block's warps take
+/// consecutive replicas). Lane l holds the fields, spins and random numbers of the block's variables l and
+/// l + 32 in registers; the block's couplings are in shared memory. For each variable in turn its lane
+/// decides, the flip's delta is broadcast, and every lane adds delta · J to the fields it holds (those of
+/// variables already decided too, which are not read again). The rest of F is brought up to date
+/// afterwards from the flips recorded in D (D(r, a) = −2·s_old on a flip of variable k0 + a, else 0).
+/// Each field sees the same float additions in the same order as a sequential sweep.
+__global__ void __launch_bounds__(dense_threads)
+    dense_sweep_kernel(const float* __restrict__ j, std::size_t n, std::size_t num_replicas, std::size_t k0,
+                       unsigned bb, float* __restrict__ s, const float* __restrict__ f, float* __restrict__ d,
+                       float beta, std::uint64_t seed, std::uint64_t sweep) {
+  __shared__ float jb[dense_block * dense_block];  // jb[a · dense_block + c] = J(k0 + a, k0 + c); 0 outside bb × bb
+  for (unsigned k = threadIdx.x; k < dense_block * dense_block; k += blockDim.x) {
+    const unsigned a = k / dense_block, c = k % dense_block;  // consecutive threads read down a column of J
+    jb[k] = a < bb && c < bb ? j[(k0 + c) + n * (k0 + a)] : 0.0f;
+  }
+  const unsigned lane = threadIdx.x % 32;
+  const std::size_t r = blockIdx.x * std::size_t{blockDim.x / 32} + threadIdx.x / 32;
+  const bool active = r < num_replicas;  // the same for a whole warp: the last CUDA block may have idle warps
+  // Slot q of lane l: variable k0 + l + 32·q. Slots past bb keep field 0 and spin 1 and are never stored.
+  float lf[dense_lane_slots], sp[dense_lane_slots], u[dense_lane_slots], dl[dense_lane_slots];
+#pragma unroll
+  for (unsigned q = 0; q < dense_lane_slots; ++q) {
+    const unsigned a = lane + 32 * q;
+    lf[q] = 0.0f;
+    sp[q] = 1.0f;
+    u[q] = 0.0f;
+    dl[q] = 0.0f;
+    if (active && a < bb) {
+      const std::size_t at = r + num_replicas * (k0 + a);
+      lf[q] = f[at];
+      sp[q] = s[at];
+      u[q] = uniform01(seed, r, sweep, static_cast<std::uint32_t>(k0 + a));  // state-independent: drawn ahead
+    }
+  }
+  __syncthreads();  // jb is complete; the only barrier, so idle warps may leave now
+  if (!active) return;
+#pragma unroll
+  for (unsigned q = 0; q < dense_lane_slots; ++q) {
+    // bb is the same for every lane, so all 32 lanes run every iteration (and every shuffle).
+    for (unsigned l = 0; l < 32 && 32 * q + l < bb; ++l) {
+      // Every lane evaluates its own slot q; lane l's result is the decision for variable k0 + 32·q + l.
+      const float de = -2.0f * sp[q] * lf[q];  // energy change of flipping s_i
+      // expf, not __expf: a host replay with std::exp agrees to within rounding.
+      const bool flip = de <= 0.0f || u[q] < expf(-beta * de);
+      const float delta = __shfl_sync(0xffffffffu, flip ? -2.0f * sp[q] : 0.0f, static_cast<int>(l));
+      if (lane == l) {
+        dl[q] = delta;
+        if (flip) sp[q] = -sp[q];
+      }
+      if (delta != 0.0f) {  // the same for the whole warp
+        const float* row = jb + (32 * q + l) * dense_block;
+#pragma unroll
+        for (unsigned p = 0; p < dense_lane_slots; ++p) lf[p] += delta * row[lane + 32 * p];
+      }
+    }
+  }
+#pragma unroll
+  for (unsigned q = 0; q < dense_lane_slots; ++q) {
+    const unsigned a = lane + 32 * q;
+    if (a < bb) {
+      d[r + num_replicas * a] = dl[q];
+      if (dl[q] != 0.0f) s[r + num_replicas * (k0 + a)] = sp[q];
+    }
+  }
+}
+
+/// out(r, i) = S(r, i) in double, for the energy GEMM.
+__global__ void dense_to_double_kernel(const float* __restrict__ in, double* __restrict__ out, std::size_t count) {
+  for (std::size_t k = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; k < count;
+       k += std::size_t{gridDim.x} * blockDim.x)
+    out[k] = in[k];
+}
+
+/// energy_out[r] = Σ_i s_i (h_i + ½ G(r, i)) with G = S·J in double; one CUDA block per replica, reduced in a
+/// fixed order (deterministic).
+__global__ void __launch_bounds__(anneal_block)
+    dense_energy_kernel(const float* __restrict__ s, const double* __restrict__ g, const double* __restrict__ h,
+                        std::size_t num_replicas, std::size_t n, double* __restrict__ energy_out) {
+  const std::size_t r = blockIdx.x;
+  double e = 0.0;
+  for (std::size_t i = threadIdx.x; i < n; i += blockDim.x) {
+    const std::size_t at = r + num_replicas * i;
+    e += static_cast<double>(s[at]) * (h[i] + 0.5 * g[at]);
+  }
+  __shared__ double partial[anneal_block / 32];
+  for (int off = 16; off > 0; off /= 2) e += __shfl_down_sync(0xffffffffu, e, off);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = e;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    double t = 0.0;
+    for (unsigned w = 0; w < blockDim.x / 32; ++w) t += partial[w];
+    energy_out[r] = t;
+  }
+}
+
+/// A CUDA event that records time (detail::event does not).
+class timing_event {
+ public:
+  timing_event() { HQML_CUDA_CHECK(cudaEventCreate(&e_)); }
+  timing_event(const timing_event&) = delete;
+  timing_event& operator=(const timing_event&) = delete;
+  ~timing_event() { (void)cudaEventDestroy(e_); }
+  [[nodiscard]] cudaEvent_t get() const noexcept { return e_; }
+
+ private:
+  cudaEvent_t e_{};
+};
+
+/// The dense path (see the top of this file) with a resolved schedule of one beta per sweep.
+inline anneal_result dense_annealing(const anneal::ising_model& model, const anneal_options& opt,
+                                     const std::vector<double>& betas) {
+  const std::size_t n = model.num_variables(), nr = opt.num_replicas;
+  constexpr auto int_max = static_cast<std::size_t>(std::numeric_limits<int>::max());
+  if (n > int_max)
+    throw std::invalid_argument("hqml::gpu::simulated_annealing: the dense path takes at most " +
+                                std::to_string(int_max) + " variables (cuBLAS's int dimensions), not " +
+                                std::to_string(n));
+  if (nr > int_max)
+    throw std::invalid_argument("hqml::gpu::simulated_annealing: the dense path takes num_replicas <= " +
+                                std::to_string(int_max) + " (cuBLAS's int dimensions), not " + std::to_string(nr));
+  if (n > std::numeric_limits<std::size_t>::max() / sizeof(double) / n ||
+      nr > std::numeric_limits<std::size_t>::max() / sizeof(double) / n)
+    throw std::invalid_argument("hqml::gpu::simulated_annealing: the dense path's matrices for " + std::to_string(n) +
+                                " variables and " + std::to_string(nr) + " replicas exceed the address space");
+  const int ni = static_cast<int>(n), ri = static_cast<int>(nr);
+
+  // Device memory first: a model too large for the card is reported before n² host values are built.
+  using cuda_detail::device_buffer;
+  device_buffer<float> d_j(n * n, "the dense annealing couplings"), d_h(n, "the dense annealing fields"),
+      d_s(nr * n, "the dense annealing spins"), d_f(nr * n, "the dense annealing local fields"),
+      d_d(nr * dense_block, "the dense annealing flips");
+  device_buffer<double> d_jd(n * n, "the dense annealing couplings (double)"),
+      d_hd(n, "the dense annealing fields (double)"), d_sd(nr * n, "the dense annealing spins (double)"),
+      d_g(nr * n, "the dense annealing energy product"), d_energy(nr, "the dense annealing energies");
+
+  // J from the couplings in both directions (whatever the model's own storage), zero diagonal.
+  {
+    std::vector<double> jd(n * n, 0.0);
+    for (const auto& c : model.couplings()) {
+      jd[std::size_t{c.i} * n + c.j] = c.value;
+      jd[std::size_t{c.j} * n + c.i] = c.value;
+    }
+    d_jd.upload(jd);
+    const std::vector<float> jf(jd.begin(), jd.end());
+    d_j.upload(jf);
+  }
+  const std::vector<double> hd(model.linear().begin(), model.linear().end());
+  const std::vector<float> hf(hd.begin(), hd.end());
+  d_hd.upload(hd);
+  d_h.upload(hf);
+  const std::vector<float> betas_f(betas.begin(), betas.end());
+  // The uploads ran on the legacy default stream, which a non-blocking stream does not wait for.
+  HQML_CUDA_CHECK(cudaDeviceSynchronize());
+
+  stream st;
+  cublas_handle blas;
+  HQML_CUDA_CHECK(cublasSetStream(blas.get(), st.get()));
+  // Exact FP32 products: no TF32 (or other reduced-precision) tensor-core math, so fields of integer and
+  // half-integer problems stay exact and a seed's result does not depend on the card's math defaults.
+  HQML_CUDA_CHECK(cublasSetMathMode(blas.get(), CUBLAS_DEFAULT_MATH));
+  const float one = 1.0f;
+  const unsigned elementwise_threads = 256;
+  const unsigned elementwise_blocks = cuda_detail::grid_for(nr * n, elementwise_threads);
+
+  // F = h·1ᵀ + S·J  (R × n = R × n · n × n; J symmetric).
+  auto compute_fields = [&] {
+    dense_fill_fields_kernel<<<elementwise_blocks, elementwise_threads, 0, st.get()>>>(d_f.data(), d_h.data(), nr, n);
+    HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_fill_fields_kernel");
+    HQML_CUDA_CHECK(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, ni, &one, d_s.data(), ri, d_j.data(), ni,
+                                &one, d_f.data(), ri));
+  };
+
+  timing_event start, stop;
+  dense_init_spins_kernel<<<elementwise_blocks, elementwise_threads, 0, st.get()>>>(d_s.data(), nr, n, opt.seed);
+  HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_init_spins_kernel");
+  compute_fields();
+  HQML_CUDA_CHECK(cudaEventRecord(start.get(), st.get()));
+  const auto sweep_blocks = static_cast<unsigned>((nr + dense_warps - 1) / dense_warps);
+  for (std::size_t sweep = 0; sweep < betas_f.size(); ++sweep) {
+    if (opt.refresh_interval != 0 && sweep != 0 && sweep % opt.refresh_interval == 0) compute_fields();
+    for (std::size_t k0 = 0; k0 < n; k0 += dense_block) {
+      const auto bb = static_cast<unsigned>(std::min<std::size_t>(dense_block, n - k0));
+      dense_sweep_kernel<<<sweep_blocks, dense_threads, 0, st.get()>>>(
+          d_j.data(), n, nr, k0, bb, d_s.data(), d_f.data(), d_d.data(), betas_f[sweep], opt.seed, sweep);
+      HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_sweep_kernel");
+      // F += D · J[k0 : k0 + bb, :]  (R × n = R × bb · bb × n): rows k0… of J start at J + k0 with leading
+      // dimension n; the diagonal block's zero diagonal leaves each flipped variable's own field alone.
+      HQML_CUDA_CHECK(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, static_cast<int>(bb), &one, d_d.data(),
+                                  ri, d_j.data() + k0, ni, &one, d_f.data(), ri));
+    }
+  }
+  HQML_CUDA_CHECK(cudaEventRecord(stop.get(), st.get()));
+
+  // Energies in double from the model's double couplings: G = S·J, E_r = Σ_i s_i (h_i + ½ G(r, i)).
+  dense_to_double_kernel<<<elementwise_blocks, elementwise_threads, 0, st.get()>>>(d_s.data(), d_sd.data(), nr * n);
+  HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_to_double_kernel");
+  const double one_d = 1.0, zero_d = 0.0;
+  HQML_CUDA_CHECK(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, ni, &one_d, d_sd.data(), ri, d_jd.data(),
+                              ni, &zero_d, d_g.data(), ri));
+  dense_energy_kernel<<<static_cast<unsigned>(nr), anneal_block, 0, st.get()>>>(d_s.data(), d_g.data(), d_hd.data(), nr,
+                                                                                n, d_energy.data());
+  HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_energy_kernel");
+  // The downloads below run on the legacy default stream, which does not wait for this one.
+  HQML_CUDA_CHECK(cudaStreamSynchronize(st.get()));
+  float ms = 0;
+  HQML_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+
+  anneal_result res;
+  res.num_variables = n;
+  res.num_replicas = nr;
+  res.kernel_seconds = 1e-3 * ms;
+  res.path = "dense";
+  std::vector<float> s(nr * n);
+  d_s.download(s);
+  res.spins.resize(nr * n);
+  for (std::size_t r = 0; r < nr; ++r)
+    for (std::size_t i = 0; i < n; ++i) res.spins[r * n + i] = s[r + nr * i] > 0.0f ? std::int8_t{1} : std::int8_t{-1};
+  res.energies.resize(nr);
+  d_energy.download(res.energies);
+  for (double& e : res.energies) e += model.offset();
+  return res;
+}
+
+}  // namespace detail
+
+/// Anneals `opt.num_replicas` independent replicas of an Ising model on the current device, by the path
+/// `opt.path` names (see the top of this file). The couplings and fields are used in float on the device
+/// (integer and half-integer weights, such as Gset's, are exact); the returned energies are computed in
+/// double and include the model's offset.
+[[nodiscard]] inline anneal_result simulated_annealing(const anneal::ising_model& model,
+                                                       const anneal_options& opt = {}) {
+  const std::size_t n = model.num_variables();
+  if (n == 0) throw std::invalid_argument("hqml::gpu::simulated_annealing: empty model (no variables)");
+  if (opt.num_replicas == 0)
+    throw std::invalid_argument("hqml::gpu::simulated_annealing: num_replicas must be positive");
+  if (!opt.beta_schedule.empty() && opt.beta_schedule.size() != opt.num_sweeps)
+    throw std::invalid_argument("hqml::gpu::simulated_annealing: beta_schedule has " +
+                                std::to_string(opt.beta_schedule.size()) +
+                                " values for num_sweeps = " + std::to_string(opt.num_sweeps) + " (one per sweep)");
+  anneal::sa_options so;
+  so.num_sweeps = opt.num_sweeps;
+  so.beta_schedule = opt.beta_schedule;  // checked (non-negative) and used as is when given
+  const std::vector<double> betas = anneal::resolve_beta_schedule(model, so);
+
+  const bool dense = opt.path == anneal_path::dense ||
+                     (opt.path == anneal_path::automatic && (model.is_dense() || !detail::fits_sparse_kernel(n)));
+  return dense ? detail::dense_annealing(model, opt, betas) : detail::sparse_annealing(model, opt, betas);
 }
 
 }  // namespace hqml::gpu
