@@ -76,7 +76,7 @@ head -20 "$out/machine.txt"
 if has build; then
   t0=$(date +%s)
   if cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$deps" \
-      -DHQML_ENABLE_CUDA=ON -DHQML_BUILD_TESTS=ON -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=OFF \
+      -DHQML_ENABLE_CUDA=ON -DHQML_BUILD_TESTS=ON -DHQML_BUILD_EXAMPLES=ON -DHQML_BUILD_BENCHMARKS=OFF \
       -DHQML_WARNINGS_AS_ERRORS=ON -DHQML_CUDA_ARCHITECTURES="${HQML_GPU_ARCH:-90-real}" >"$out/build.log" 2>&1 &&
      cmake --build "$build" -j "$jobs" --target hqml_cuda_check >>"$out/build.log" 2>&1; then
     note "build: ok ($(($(date +%s) - t0)) s)"

@@ -18,9 +18,13 @@ struct kernel_cli {
   double gamma = 1.0;
   int threads = 0;
   std::string precision = "double";
+  device_option device;
 };
 
 int kernel_main(const kernel_cli& o) {
+  if (o.device.gpu() && o.kind == "projected")
+    throw usage_error("--device gpu computes fidelity kernels; --kernel projected runs on the CPU (--device cpu)");
+  const std::string where = o.device.check();
   const auto t0 = std::chrono::steady_clock::now();
   const Eigen::MatrixXd x = read_features(o.train, o.label);
   const Eigen::MatrixXd y = o.test.empty() ? Eigen::MatrixXd() : read_features(o.test, o.label);
@@ -35,15 +39,18 @@ int kernel_main(const kernel_cli& o) {
   const kernel_options kopt{o.threads, 256};
   // Rows of K are the test samples when given, else the training samples.
   const Eigen::MatrixXd& rows = o.test.empty() ? x : y;
-  if (o.kind == "projected") {
+  if (o.device.gpu()) {
+    // The whole matrix in memory (the CPU path streams row blocks instead), written atomically.
+    io::write_npy(o.out, gpu_kernel_matrix(fm, rows, o.test.empty() ? nullptr : &x, {}, o.precision == "float"));
+  } else if (o.kind == "projected") {
     io::write_npy(o.out, projected_kernel<double>(fm, rows, x, o.gamma, {}, o.threads));
   } else if (o.precision == "float") {
     fidelity_kernel_to_npy<float>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
   } else {
     fidelity_kernel_to_npy<double>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
   }
-  std::cerr << "hqml kernel: " << rows.rows() << " x " << x.rows() << " " << o.kind << " kernel ("
-            << spec.kind << ", " << spec.num_qubits << " qubits) written to " << o.out << " in "
+  std::cerr << "hqml kernel: " << rows.rows() << " x " << x.rows() << " " << o.kind << " kernel (" << spec.kind << ", "
+            << spec.num_qubits << " qubits, on " << where << ") written to " << o.out << " in "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
   return 0;
 }
@@ -63,6 +70,7 @@ void register_kernel(CLI::App& app, action& act) {
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_option("--precision", o->precision, "Simulation precision: float or double")
       ->check(CLI::IsMember({"float", "double"}));
+  o->device.add_to(sub);
   sub->callback([o, &act] { act = [o] { return kernel_main(*o); }; });
 }
 

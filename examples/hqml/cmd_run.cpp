@@ -22,6 +22,7 @@ struct run_options {
   int folds = 5, threads = 0;
   std::vector<double> c_grid = {0.1, 1.0, 10.0, 100.0};
   std::vector<double> scale_grid = {0.5, 1.0};
+  device_option device;
   bool json = false;
 };
 
@@ -37,6 +38,11 @@ int run_main(const run_options& o) {
   cfg.threads = o.threads;
   cfg.c_grid = o.c_grid;
   cfg.scale_grid = o.scale_grid;
+  cfg.device = o.device.check();
+  if (o.device.gpu())
+    cfg.quantum_kernel = [](const circuit& fm, const Eigen::MatrixXd& a, const Eigen::MatrixXd* b) {
+      return gpu_kernel_matrix(fm, a, b);
+    };
   const bool tty = isatty(STDERR_FILENO) != 0;
   cfg.progress = [tty](const std::string& stage, int i, int n) {
     if (!tty) return;
@@ -61,8 +67,8 @@ int run_main(const run_options& o) {
     return 0;
   }
   std::printf("dataset: %s (%zu train, %zu test)\n", r.dataset_name.c_str(), r.y_train.size(), r.y_test.size());
-  std::printf("feature map: %s, %zu qubits, reps %zu, %s entanglement\n", r.map.kind.c_str(), r.map.num_qubits,
-              r.map.reps, r.map.entanglement.c_str());
+  std::printf("feature map: %s, %zu qubits, reps %zu, %s entanglement; quantum kernels on %s\n", r.map.kind.c_str(),
+              r.map.num_qubits, r.map.reps, r.map.entanglement.c_str(), r.device.c_str());
   std::printf("quantum kernel SVM:   test accuracy %.4f (scale %.3g, C %.3g, CV %.4f)\n", r.quantum.test_accuracy,
               r.quantum.best_hyperparameter, r.quantum.best_c, r.quantum.grid.best().scores.mean);
   std::printf("classical RBF SVM:    test accuracy %.4f (gamma %.3g, C %.3g, CV %.4f)\n", r.classical.test_accuracy,
@@ -92,6 +98,7 @@ void register_run(CLI::App& app, action& act) {
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_option("--C", o->c_grid, "SVM C values to search");
   sub->add_option("--feature-scales", o->scale_grid, "Quantum feature scales to search");
+  o->device.add_to(sub);
   sub->add_flag("--json", o->json, "Print metrics.json to stdout");
   sub->callback([o, &act] { act = [o] { return run_main(*o); }; });
 }

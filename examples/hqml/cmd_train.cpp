@@ -19,6 +19,7 @@ struct train_cli {
   kernel_training_cli training;
   double c = 1.0, scale = 1.0;
   int threads = 0;
+  device_option device;
 };
 
 // Trains θ of the trainable map on the (scaled) training data and reports the loss on stdout.
@@ -39,6 +40,7 @@ std::vector<double> train_theta(const train_cli& o, const feature_map_spec& spec
 }
 
 int train_main(const train_cli& o) {
+  const std::string where = o.device.check();
   if (o.training.method != "none" && !o.training.trainable)
     throw usage_error("--train-kernel " + o.training.method + " needs a trainable feature map: add --trainable");
   const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
@@ -58,11 +60,13 @@ int train_main(const train_cli& o) {
   learn::svc_params sp;
   sp.C = o.c;
   sp.threads = o.threads;
-  const Eigen::MatrixXd k = fidelity_kernel<double>(spec.build(), o.scale * x, theta, kopt);
+  // Kernel training (above) runs on the CPU; the final kernel where --device says.
+  const Eigen::MatrixXd k = o.device.gpu() ? gpu_kernel_matrix(spec.build(), o.scale * x, nullptr, theta)
+                                           : fidelity_kernel<double>(spec.build(), o.scale * x, theta, kopt);
   const learn::svc m = learn::svc::fit(k, d.labels, sp);
   save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta);
   const double acc = learn::accuracy(d.labels, m.predict(k));
-  std::cout << "trained on " << d.labels.size() << " samples: " << m.support().size()
+  std::cout << "trained on " << d.labels.size() << " samples (kernel on " << where << "): " << m.support().size()
             << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out << "\n";
   return 0;
 }
@@ -114,6 +118,7 @@ void register_train(CLI::App& app, action& act) {
   sub->add_option("--C", o->c, "SVM C")->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")->capture_default_str();
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
+  o->device.add_to(sub);
   sub->callback([o, &act] { act = [o] { return train_main(*o); }; });
 }
 

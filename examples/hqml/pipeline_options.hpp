@@ -2,6 +2,7 @@
 // Options shared by the pipeline subcommands (run, kernel, train, assess): the feature map and the data.
 
 #include "commands.hpp"
+#include "gpu_kernel.hpp"
 
 #include <hqml/pipeline.hpp>
 
@@ -67,6 +68,35 @@ struct kernel_training_cli {
     sub->add_option("--seed", seed, "Seed of SPSA's random directions")->capture_default_str();
   }
 };
+
+/// --device cpu|gpu: where the quantum kernels run.
+struct device_option {
+  std::string device = "cpu";
+
+  void add_to(CLI::App* sub) {
+    sub->add_option("--device", device,
+                    "Where quantum kernels run: cpu, or gpu (hqml's CUDA backend: states and Gram matrix on the "
+                    "first visible device)")
+        ->check(CLI::IsMember({"cpu", "gpu"}))
+        ->capture_default_str();
+  }
+  [[nodiscard]] bool gpu() const { return device == "gpu"; }
+  /// "cpu", or "gpu (NAME)" once the GPU is known to be usable; usage_error when it is not.
+  [[nodiscard]] std::string check() const {
+    if (!gpu()) return "cpu";
+    if (const std::string why = gpu_unavailable_reason(); !why.empty()) throw usage_error("--device gpu: " + why);
+    return "gpu (" + gpu_device_name() + ")";
+  }
+};
+
+/// The fidelity kernel K(a, b) (b null: K(a, a)) on the GPU, as the CPU's fidelity_kernel returns it.
+inline Eigen::MatrixXd gpu_kernel_matrix(const circuit& fm, const Eigen::MatrixXd& a, const Eigen::MatrixXd* b,
+                                         std::span<const double> theta = {}, bool single_precision = false) {
+  const std::vector<double> k = gpu_fidelity_kernel(
+      fm, a.data(), static_cast<std::size_t>(a.rows()), b ? b->data() : nullptr,
+      b ? static_cast<std::size_t>(b->rows()) : 0, static_cast<std::size_t>(a.cols()), theta, single_precision);
+  return Eigen::Map<const Eigen::MatrixXd>(k.data(), a.rows(), b ? b->rows() : a.rows());
+}
 
 /// The label column: a number is a 0-based index, anything else a header name.
 inline io::label_column parse_label(const std::string& s) {

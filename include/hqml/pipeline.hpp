@@ -186,6 +186,12 @@ struct pipeline_config {
   double adhoc_gap = 0.3;
   /// Called at the start of every stage with (stage name, index, count).
   std::function<void(const std::string&, int, int)> progress;
+  /// Computes the quantum kernels in place of fidelity_kernel<double> on `threads` CPU threads:
+  /// K(a, b), rows of a against rows of b, or K(a, a) when b is null. The hqml program sets it for
+  /// --device gpu (the library's pipeline itself needs no CUDA).
+  std::function<Eigen::MatrixXd(const circuit&, const Eigen::MatrixXd&, const Eigen::MatrixXd*)> quantum_kernel;
+  /// Where quantum_kernel runs, for metrics.json and the report ("cpu" when it is empty).
+  std::string device = "cpu";
 };
 
 /// What one model (quantum or classical) achieved.
@@ -217,6 +223,7 @@ struct pipeline_result {
   learn::kernel_assessment assessment;
   std::vector<std::pair<std::string, double>> timings;
   int threads = 0;
+  std::string device = "cpu";  // where the quantum kernels ran
   std::uint64_t seed = 0;
 };
 
@@ -292,6 +299,7 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
     throw std::invalid_argument("hqml run: --test-fraction must be in (0, 1)");
   pipeline_result res;
   res.threads = cfg.threads;
+  res.device = cfg.quantum_kernel ? cfg.device : "cpu";
   res.seed = cfg.seed;
   const int stages = 5;
   int stage = 0;
@@ -345,7 +353,11 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
   const circuit fm = res.map.build();
   const int nt = cfg.threads;
   const kernel_options kopt{nt, 256};
-  auto quantum_gram = [&](double s) { return fidelity_kernel<double>(fm, s * res.x_train, {}, kopt); };
+  auto quantum_kernel = [&](const Eigen::MatrixXd& a, const Eigen::MatrixXd* b) -> Eigen::MatrixXd {
+    if (cfg.quantum_kernel) return cfg.quantum_kernel(fm, a, b);
+    return b ? fidelity_kernel<double>(fm, a, *b, {}, kopt) : fidelity_kernel<double>(fm, a, {}, kopt);
+  };
+  auto quantum_gram = [&](double s) { return quantum_kernel(s * res.x_train, nullptr); };
   learn::grid_search_options gopt;
   gopt.folds = cfg.folds;
   gopt.seed = cfg.seed;
@@ -367,7 +379,8 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
   sp.C = qc;
   sp.threads = nt;
   res.quantum_model = learn::svc::fit(res.k_quantum_train, res.y_train, sp);
-  const Eigen::MatrixXd kq_test = fidelity_kernel<double>(fm, qs * res.x_test, qs * res.x_train, {}, kopt);
+  const Eigen::MatrixXd x_train_scaled = qs * res.x_train;
+  const Eigen::MatrixXd kq_test = quantum_kernel(qs * res.x_test, &x_train_scaled);
   res.quantum = detail::evaluate_model("fidelity", std::move(qgrid), qs, qc, res.quantum_model, kq_test, res.y_test);
   done("quantum SVM");
 
@@ -396,9 +409,14 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
   const auto& a = r.assessment;
   return {{"format_version", 1},
           {"hqml_version", "0.1.0"},
-          {"dataset", {{"name", r.dataset_name}, {"source", r.dataset_source}, {"n_train", r.y_train.size()},
-                       {"n_test", r.y_test.size()}, {"n_features", r.raw_features},
-                       {"n_features_used", r.x_train.cols()}, {"class_names", r.class_names}}},
+          {"dataset",
+           {{"name", r.dataset_name},
+            {"source", r.dataset_source},
+            {"n_train", r.y_train.size()},
+            {"n_test", r.y_test.size()},
+            {"n_features", r.raw_features},
+            {"n_features_used", r.x_train.cols()},
+            {"class_names", r.class_names}}},
           {"preprocessing", r.pre.describe()},
           {"feature_map", r.map.to_json()},
           {"quantum", detail::model_json(r.quantum, "feature_scale")},
@@ -406,6 +424,7 @@ inline nlohmann::json model_json(const model_report& r, const char* hyper_name) 
           {"assessment", assessment_json(a)},
           {"timings", timings},
           {"threads", r.threads},
+          {"device", r.device},
           {"seed", r.seed}};
 }
 

@@ -430,6 +430,7 @@ class renderer {
     if (const json* v = member(m_, "hqml_version")) add("hqml " + esc(json_text(*v)));
     if (const json* v = member(m_, "seed")) add("seed " + esc(json_text(*v)));
     if (const json* v = member(m_, "threads")) add(esc(json_text(*v)) + " threads");
+    if (const json* v = member(m_, "device")) add("quantum kernels on " + esc(json_text(*v)));
     add("metrics format " + std::to_string(report_format_version));
     return s;
   }

@@ -57,6 +57,39 @@ run_pipeline)
   # predict with the saved model on a CSV of the same kind of data
   "$hqml" run --out "$work/run2" --json --seed 1 --folds 3 | python3 -c "import json,sys; assert json.load(sys.stdin)['format_version'] == 1"
   ;;
+device)
+  # --device cpu is the default and is reported; --device gpu runs where a GPU is, else fails with the reason
+  # and writes nothing.
+  "$hqml" run --out "$work/cpu" --seed 1 --folds 3 --json >"$work/cpu.json"
+  [ "$(json "$work/cpu.json" "d['device']")" = cpu ] || fail "metrics.json does not say the kernels ran on the cpu"
+  grep -q "quantum kernels on cpu" "$work/cpu/report.html" || fail "the report does not say where the kernels ran"
+  set +e
+  "$hqml" run --out "$work/gpu" --seed 1 --folds 3 --device gpu --json >"$work/gpu.json" 2>"$work/err"
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then
+    case "$(json "$work/gpu.json" "d['device']")" in gpu*) ;; *) fail "--device gpu ran, but metrics.json says otherwise" ;; esac
+    for k in test_accuracy balanced_accuracy; do
+      [ "$(json "$work/gpu.json" "d['quantum']['$k']")" = "$(json "$work/cpu.json" "d['quantum']['$k']")" ] ||
+        fail "quantum $k differs between the GPU and the CPU"
+    done
+  else
+    [ $rc -eq 2 ] || fail "--device gpu without a usable GPU: exit code $rc, expected 2"
+    [ "$(wc -l <"$work/err")" -eq 1 ] || fail "error is not one line: $(cat "$work/err")"
+    grep -q -- "--device gpu: " "$work/err" || fail "no reason given: $(cat "$work/err")"
+    [ ! -e "$work/gpu" ] || fail "a refused run created its output directory"
+  fi
+  printf 'a,b\n0.1,0.2\n0.3,0.4\n' >"$work/x.csv"
+  set +e
+  "$hqml" kernel --train "$work/x.csv" --out "$work/k.npy" --kernel projected --device gpu 2>"$work/err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "projected kernel on the GPU: exit code $rc, expected 2"
+  grep -q "projected runs on the CPU" "$work/err" || fail "projected kernel on the GPU: $(cat "$work/err")"
+  [ ! -e "$work/k.npy" ] || fail "a refused kernel wrote its file"
+  "$hqml" kernel --train "$work/x.csv" --out "$work/k.npy" --device cpu 2>"$work/err"
+  grep -q "on cpu" "$work/err" || fail "hqml kernel does not say where it ran: $(cat "$work/err")"
+  ;;
 stages)
   python3 - "$work" <<'PY'
 import random, sys

@@ -1,0 +1,19 @@
+// --device gpu in a build without CUDA: every entry point says so (see gpu_kernel.hpp).
+#include "../gpu_kernel.hpp"
+
+#include <stdexcept>
+
+namespace hqml::cli {
+
+std::string gpu_unavailable_reason() {
+  return "this hqml was built without CUDA (configure it where nvcc is installed, or with -DHQML_ENABLE_CUDA=ON)";
+}
+
+std::string gpu_device_name() { return {}; }
+
+std::vector<double> gpu_fidelity_kernel(const circuit&, const double*, std::size_t, const double*, std::size_t,
+                                        std::size_t, std::span<const double>, bool) {
+  throw std::runtime_error(gpu_unavailable_reason());
+}
+
+}  // namespace hqml::cli
