@@ -1,8 +1,9 @@
 #pragma once
-// --device gpu for the hqml program: the CUDA backend's batched states and fidelity kernels behind an
-// interface without CUDA or Eigen types, so that the subcommands stay host-compiler code. The definitions are
+// --device gpu for the hqml program: the CUDA backend's batched states, fidelity kernels and annealer behind
+// an interface without CUDA or Eigen types, so that the subcommands stay host-compiler code. The definitions are
 // in gpu/gpu_kernel.cu (nvcc) or, in a build without CUDA, gpu/gpu_kernel_none.cpp.
 
+#include <hqml/anneal/model.hpp>
 #include <hqml/circuit.hpp>
 
 #include <cstddef>
@@ -23,5 +24,18 @@ std::string gpu_device_name();
 std::vector<double> gpu_fidelity_kernel(const circuit& feature_map, const double* a, std::size_t rows_a,
                                         const double* b, std::size_t rows_b, std::size_t cols,
                                         std::span<const double> theta, bool single_precision);
+
+/// What gpu_simulated_annealing returns: replica r's spins at [r · n, (r + 1) · n) in the model's variable
+/// order, its energy (offset included), the annealing time and the path that ran ("sparse" or "dense").
+struct gpu_anneal_result {
+  std::vector<std::int8_t> spins;
+  std::vector<double> energies;
+  double seconds = 0;
+  std::string path;
+};
+
+/// hqml::gpu::simulated_annealing with `replicas` replicas, one β per sweep (betas.size() sweeps).
+gpu_anneal_result gpu_simulated_annealing(const anneal::ising_model& model, std::size_t replicas,
+                                          std::span<const double> betas, std::uint64_t seed);
 
 }  // namespace hqml::cli

@@ -90,6 +90,32 @@ device)
   "$hqml" kernel --train "$work/x.csv" --out "$work/k.npy" --device cpu 2>"$work/err"
   grep -q "on cpu" "$work/err" || fail "hqml kernel does not say where it ran: $(cat "$work/err")"
   ;;
+anneal_device)
+  f="$shared/data/gset/G14.txt"
+  [ -f "$f" ] || { echo "SKIP: $f absent"; exit 77; }
+  # What the GPU annealer does not do is refused on any machine, before a device is touched.
+  for bad in "--solver tabu" "--greedy" "--time-limit 1" "--rule gibbs" "--order random"; do
+    set +e
+    # shellcheck disable=SC2086
+    "$hqml" anneal "$f" --device gpu $bad 2>"$work/err"
+    rc=$?
+    set -e
+    [ $rc -eq 2 ] || fail "--device gpu $bad: exit code $rc, expected 2"
+    grep -q -- "--device gpu" "$work/err" || fail "--device gpu $bad: $(cat "$work/err")"
+  done
+  set +e
+  "$hqml" anneal "$f" --device gpu --reads 64 --sweeps 1000 --seed 3 --json >"$work/gpu.json" 2>"$work/err"
+  rc=$?
+  set -e
+  if [ $rc -eq 0 ]; then
+    case "$(json "$work/gpu.json" "d['device']")" in gpu*) ;; *) fail "--device gpu ran, but the output says otherwise" ;; esac
+    [ "$(json "$work/gpu.json" "d['num_reads']")" = 64 ] || fail "not one sample per read"
+    [ "$(json "$work/gpu.json" "d['best_cut'] >= 0.98 * 3064")" = True ] || fail "GPU cut on G14 below 98% of the best known"
+  else
+    [ $rc -eq 2 ] || fail "--device gpu without a usable GPU: exit code $rc, expected 2"
+    grep -q -- "--device gpu: " "$work/err" || fail "no reason given: $(cat "$work/err")"
+  fi
+  ;;
 stages)
   python3 - "$work" <<'PY'
 import random, sys

@@ -2,6 +2,7 @@
 #include "../gpu_kernel.hpp"
 
 #include <hqml/cuda.cuh>
+#include <hqml/cuda/anneal.cuh>
 #include <hqml/cuda/quantum_kernel.cuh>
 
 #include <cuda_runtime.h>
@@ -56,6 +57,17 @@ std::vector<double> gpu_fidelity_kernel(const circuit& feature_map, const double
   else
     kernel_into<double>(feature_map, va, b != nullptr ? &vb : nullptr, theta, k.data());
   return k;
+}
+
+gpu_anneal_result gpu_simulated_annealing(const anneal::ising_model& model, std::size_t replicas,
+                                          std::span<const double> betas, std::uint64_t seed) {
+  gpu::anneal_options o;
+  o.num_replicas = replicas;
+  o.num_sweeps = betas.size();
+  o.beta_schedule.assign(betas.begin(), betas.end());
+  o.seed = seed;
+  gpu::anneal_result r = gpu::simulated_annealing(model, o);
+  return {std::move(r.spins), std::move(r.energies), r.kernel_seconds, r.path};
 }
 
 }  // namespace hqml::cli

@@ -16,4 +16,9 @@ std::vector<double> gpu_fidelity_kernel(const circuit&, const double*, std::size
   throw std::runtime_error(gpu_unavailable_reason());
 }
 
+gpu_anneal_result gpu_simulated_annealing(const anneal::ising_model&, std::size_t, std::span<const double>,
+                                          std::uint64_t) {
+  throw std::runtime_error(gpu_unavailable_reason());
+}
+
 }  // namespace hqml::cli
