@@ -8,10 +8,11 @@
 // Σ_b c_b f_b(a) over f = (1, cos a/2, sin a/2, cos a, sin a), a the gate's angle: every standard
 // one-angle gate has that form, and the coefficients are fitted on the host from gate_matrix_into,
 // so the device needs no table of gate definitions. U(θ, φ, λ) is lowered to P(λ) RY(θ) P(φ).
-// Two rewrites cut the per-sample work, which is one barrier-separated pass over the state per step:
+// Three rewrites cut the per-sample work, which is one barrier-separated pass over the state per step:
 // CX·D·CX with D diagonal (the ZZ and Pauli feature maps' entanglers) becomes one diagonal on the union
-// of the qubits, and consecutive diagonals form one step whose matrices are evaluated together and
-// applied in a single pass.
+// of the qubits; consecutive diagonals form one step whose matrices are evaluated together and applied
+// in a single pass; and the leading constant gates (a feature map's first H layer) run once at compile
+// time, every sample starting from their state.
 // The host part needs no CUDA; the per-sample part is HQML_HOST_DEVICE and runs on either side.
 
 #include <hqml/circuit.hpp>
