@@ -2,12 +2,12 @@
 // variational quantum eigensolver on a hardware-efficient ansatz, with the exact Lanczos energy beside it.
 #include "commands.hpp"
 
-#include <hqml/anneal/text_scanner.hpp>
 #include <hqml/ansatz.hpp>
 #include <hqml/eigensolver.hpp>
 #include <hqml/hamiltonians.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/pauli_file.hpp>
+#include <hqml/io/text_scanner.hpp>
 #include <hqml/qasm.hpp>
 #include <hqml/vqe.hpp>
 
@@ -120,14 +120,14 @@ circuit build_ansatz(const vqe_args& a, std::size_t n) {
 
 // A JSON array of numbers: the first start's θ (a warm start, or the same start another tool used).
 std::vector<double> read_initial_point(const std::string& path, std::size_t expected) {
-  const std::string text = anneal::detail::read_text_file(path);
-  anneal::detail::json_reader reader(text, path);
-  const anneal::detail::json_value v = reader.parse();
-  if (v.type != anneal::detail::json_value::kind::array)
+  const std::string text = io::detail::read_text_file(path);
+  io::detail::json_reader reader(text, path);
+  const io::detail::json_value v = reader.parse();
+  if (v.type != io::detail::json_value::kind::array)
     reader.fail_at(v.line, v.column, std::string("expected an array of numbers, found ") + v.type_name());
   std::vector<double> theta;
   for (const auto& e : v.items) {
-    if (e.type != anneal::detail::json_value::kind::number)
+    if (e.type != io::detail::json_value::kind::number)
       reader.fail_at(e.line, e.column, std::string("expected a number, found ") + e.type_name());
     theta.push_back(e.number);
   }

@@ -14,4 +14,3 @@
 #include <hqml/anneal/simulated_annealing.hpp>
 #include <hqml/anneal/spin_kernel.hpp>
 #include <hqml/anneal/tabu.hpp>
-#include <hqml/anneal/text_scanner.hpp>

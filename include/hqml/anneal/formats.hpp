@@ -34,8 +34,8 @@
 #include <unistd.h>
 
 #include <hqml/anneal/model.hpp>
-#include <hqml/anneal/text_scanner.hpp>
 #include <hqml/error.hpp>
+#include <hqml/io/text_scanner.hpp>
 
 namespace hqml::anneal {
 
@@ -139,7 +139,7 @@ inline std::string format_number(double v) {
 // Gset / rudy
 
 [[nodiscard]] inline maxcut_problem parse_gset(std::string_view text, const std::string& name) {
-  detail::text_scanner sc(text, name);
+  io::detail::text_scanner sc(text, name);
   if (!sc.next_line()) sc.fail({{}, sc.line(), sc.column()}, "expected 'N M' (vertices and edges), found an empty file");
   const auto nt = sc.next_in_line();
   const auto n = sc.integer<std::uint32_t>(nt, "the number of vertices N", 1, max_file_variables);
@@ -170,7 +170,7 @@ inline std::string format_number(double v) {
 }
 
 [[nodiscard]] inline maxcut_problem read_gset(const std::string& path) {
-  return parse_gset(detail::read_text_file(path), path);
+  return parse_gset(io::detail::read_text_file(path), path);
 }
 
 /// Writes a Max-Cut graph; weights are the Ising couplings of `m`, which must have no fields.
@@ -190,7 +190,7 @@ inline void write_gset(const std::string& path, const ising_model& m) { write_fi
 
 /// Problem `index` (0-based) of a bqp file, as the QUBO minimizing -x^T Q x.
 [[nodiscard]] inline qubo_model parse_bqp(std::string_view text, const std::string& name, std::size_t index = 0) {
-  detail::text_scanner sc(text, name);
+  io::detail::text_scanner sc(text, name);
   const auto ct = sc.next_any();
   const auto count = sc.integer<std::uint64_t>(ct, "the number of problems", 1, std::uint64_t{1} << 32);
   if (index >= count)
@@ -202,7 +202,7 @@ inline void write_gset(const std::string& path, const ising_model& m) { write_fi
     const auto zt = sc.next_any();
     const auto nnz = sc.integer<std::uint64_t>(zt, "the number of non-zero entries", 0, std::uint64_t{1} << 40);
     // (i, j) with i <= j -> value and where it was given, to accept a mirrored pair once.
-    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, detail::token>> entries;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, io::detail::token>> entries;
     for (std::uint64_t k = 0; k < nnz; ++k) {
       const auto it = sc.next_any();
       if (it.text.empty())
@@ -236,7 +236,7 @@ inline void write_gset(const std::string& path, const ising_model& m) { write_fi
 }
 
 [[nodiscard]] inline qubo_model read_bqp(const std::string& path, std::size_t index = 0) {
-  return parse_bqp(detail::read_text_file(path), path, index);
+  return parse_bqp(io::detail::read_text_file(path), path, index);
 }
 
 /// One bqp problem whose maximization of x^T Q x is the minimization of `q` (so Q = -q).
@@ -264,7 +264,7 @@ struct coo_terms {
   std::vector<coupling> quad;
 };
 inline coo_terms parse_coo_terms(std::string_view text, const std::string& name) {
-  text_scanner sc(text, name);
+  io::detail::text_scanner sc(text, name);
   coo_terms t;
   while (sc.next_line()) {
     const auto it = sc.next_in_line();
@@ -299,7 +299,7 @@ inline coo_terms parse_coo_terms(std::string_view text, const std::string& name)
   return p;
 }
 [[nodiscard]] inline problem read_coo(const std::string& path, vartype type = vartype::binary) {
-  return parse_coo(detail::read_text_file(path), path, type);
+  return parse_coo(io::detail::read_text_file(path), path, type);
 }
 
 /// COO text of a model. The offset has no place in "i j value" lines and is written as a
@@ -325,6 +325,9 @@ void write_coo(const std::string& path, const quadratic_model<Type>& m) {
 // Azure Quantum optimization JSON
 
 namespace detail {
+
+using io::detail::json_reader;
+using io::detail::json_value;
 
 struct qio_builder {
   const json_reader& reader;
@@ -394,12 +397,12 @@ struct qio_builder {
 }  // namespace detail
 
 [[nodiscard]] inline problem parse_qio_json(std::string_view text, const std::string& name) {
-  detail::json_reader reader(text, name);
-  const detail::json_value root = reader.parse();
-  if (root.type != detail::json_value::kind::object)
+  io::detail::json_reader reader(text, name);
+  const io::detail::json_value root = reader.parse();
+  if (root.type != io::detail::json_value::kind::object)
     reader.fail_at(root.line, root.column, std::string("expected an object with \"cost_function\", found ") + root.type_name());
   detail::qio_builder b{reader, vartype::spin, {}, 0.0, {}, {}};
-  using kind = detail::json_value::kind;
+  using kind = io::detail::json_value::kind;
   const auto& cf = b.member(root, "cost_function", kind::object, "an object");
   const auto& version = b.member(cf, "version", kind::string, "a string such as \"1.0\"");
   if (version.text != "1.0" && version.text != "1.1")
@@ -412,7 +415,7 @@ struct qio_builder {
   else
     b.fail(type, "unsupported type \"" + type.text + "\", expected \"ising\" or \"pubo\"");
   const auto& terms = b.member(cf, "terms", kind::array, "an array of terms");
-  const detail::json_value* slc = cf.find("terms_slc");
+  const io::detail::json_value* slc = cf.find("terms_slc");
   if (slc && slc->type != kind::array) b.fail(*slc, std::string("\"terms_slc\" must be an array, found ") + slc->type_name());
   if (slc && version.text == "1.0") b.fail(*slc, "\"terms_slc\" needs version \"1.1\"");
 
@@ -481,7 +484,7 @@ struct qio_builder {
 }
 
 [[nodiscard]] inline problem read_qio_json(const std::string& path) {
-  return parse_qio_json(detail::read_text_file(path), path);
+  return parse_qio_json(io::detail::read_text_file(path), path);
 }
 
 /// QIO JSON ("version": "1.0") of a model; ids are `labels` when given, else 0..n-1.
@@ -539,7 +542,7 @@ void write_qio_json(const std::string& path, const quadratic_model<Type>& m, std
 }
 
 [[nodiscard]] inline problem read_problem(const std::string& path, file_format format) {
-  return parse_problem(detail::read_text_file(path), path, format);
+  return parse_problem(io::detail::read_text_file(path), path, format);
 }
 
 }  // namespace hqml::anneal

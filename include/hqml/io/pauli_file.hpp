@@ -14,9 +14,9 @@
 // Observables are Hermitian, so a coefficient with an imaginary part is an error, as is any malformed term:
 // each names the file, line and column.
 
-#include <hqml/anneal/text_scanner.hpp>
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
+#include <hqml/io/text_scanner.hpp>
 #include <hqml/pauli.hpp>
 
 #include <algorithm>
@@ -51,9 +51,9 @@ class pauli_text_reader {
   pauli_sum_file read() {
     pauli_sum_file r;
     while (scan_.next_line()) {
-      const anneal::detail::token c = scan_.next_in_line();
+      const detail::token c = scan_.next_in_line();
       const double coefficient = parse_coefficient(c);
-      anneal::detail::token t = scan_.next_in_line();
+      detail::token t = scan_.next_in_line();
       if (t.text.empty()) scan_.fail(t, "expected a Pauli string after the coefficient, found end of line");
       pauli_string p;
       if (t.text.front() == '[')
@@ -65,7 +65,7 @@ class pauli_text_reader {
       else
         p = sparse(t);
       // OpenFermion joins its terms with " +" at the line's end.
-      anneal::detail::token after = scan_.next_in_line();
+      detail::token after = scan_.next_in_line();
       if (after.text == "+") after = scan_.next_in_line();
       if (!after.text.empty())
         scan_.fail(after, "unexpected '" + std::string(after.text) + "' after the Pauli string, expected end of line");
@@ -88,7 +88,7 @@ class pauli_text_reader {
     return !s.empty() && s.find_first_not_of("IXYZ") == std::string_view::npos;
   }
 
-  double parse_coefficient(const anneal::detail::token& t) {
+  double parse_coefficient(const detail::token& t) {
     std::string_view s = t.text;
     if (s.empty() || s.front() != '(') return scan_.real(t, "a coefficient");
     // Python's complex: (re+imj), (re-imj), or (imj).
@@ -118,7 +118,7 @@ class pauli_text_reader {
     return !s.empty() && ec == std::errc() && ptr == s.data() + s.size() && std::isfinite(v);
   }
 
-  pauli_string label(const anneal::detail::token& t) {
+  pauli_string label(const detail::token& t) {
     if (t.text.size() > 64) scan_.fail(t, "a label of " + std::to_string(t.text.size()) + " qubits; at most 64");
     if (label_length_ && *label_length_ != t.text.size())
       scan_.fail(t, "a label of " + std::to_string(t.text.size()) + " qubits after labels of " +
@@ -131,14 +131,14 @@ class pauli_text_reader {
   }
 
   pauli_string identity_term() {
-    const anneal::detail::token next = scan_.next_in_line();
+    const detail::token next = scan_.next_in_line();
     if (!next.text.empty() && next.text != "+")
       scan_.fail(next, "unexpected '" + std::string(next.text) + "' after the identity 'I'");
     return {};
   }
 
   // "X0", "Y12": one factor of a sparse term. `seen` catches a qubit named twice.
-  void factor(const anneal::detail::token& t, std::string_view f, pauli_string& p, std::uint64_t& seen) {
+  void factor(const detail::token& t, std::string_view f, pauli_string& p, std::uint64_t& seen) {
     if (f.size() < 2 || std::string_view("IXYZ").find(f.front()) == std::string_view::npos)
       scan_.fail(t, "expected a Pauli factor such as X0 or Z12, found '" + std::string(f) + "'");
     unsigned q = 0;
@@ -156,7 +156,7 @@ class pauli_text_reader {
     }
   }
 
-  pauli_string sparse(anneal::detail::token t) {
+  pauli_string sparse(detail::token t) {
     pauli_string p;
     std::uint64_t seen = 0;
     // Up to the end of the line or a "+", after which the caller's end-of-line check finds nothing more.
@@ -165,7 +165,7 @@ class pauli_text_reader {
   }
 
   // "[X0 Y1]" may arrive as one token or several ("[X0", "Y1]").
-  pauli_string bracketed(anneal::detail::token t) {
+  pauli_string bracketed(detail::token t) {
     pauli_string p;
     std::uint64_t seen = 0;
     std::string_view f = t.text.substr(1);
@@ -181,15 +181,15 @@ class pauli_text_reader {
     return p;
   }
 
-  anneal::detail::text_scanner scan_;
+  detail::text_scanner scan_;
   std::optional<std::size_t> label_length_;
   std::size_t label_line_ = 0;
   std::size_t max_qubit_ = 0;  // one past the highest qubit a sparse factor named
   std::size_t max_line_ = 0, max_column_ = 0;
 };
 
-inline double json_coefficient(const anneal::detail::json_value& v, anneal::detail::json_reader& r) {
-  using kind = anneal::detail::json_value::kind;
+inline double json_coefficient(const detail::json_value& v, detail::json_reader& r) {
+  using kind = detail::json_value::kind;
   if (v.type == kind::number) return v.number;
   if (v.type == kind::array && v.items.size() == 2 && v.items[0].type == kind::number &&
       v.items[1].type == kind::number) {
@@ -203,10 +203,10 @@ inline double json_coefficient(const anneal::detail::json_value& v, anneal::deta
 }
 
 inline pauli_sum_file read_pauli_json(std::string_view text, const std::string& name) {
-  using kind = anneal::detail::json_value::kind;
-  anneal::detail::json_reader r(text, name);
-  const anneal::detail::json_value doc = r.parse();
-  const anneal::detail::json_value* terms = &doc;
+  using kind = detail::json_value::kind;
+  detail::json_reader r(text, name);
+  const detail::json_value doc = r.parse();
+  const detail::json_value* terms = &doc;
   std::optional<std::size_t> declared;
   if (doc.type == kind::object) {
     terms = doc.find("terms");
@@ -256,7 +256,7 @@ inline pauli_sum_file read_pauli_json(std::string_view text, const std::string& 
 
 /// Reads a Hamiltonian file; an unreadable file is a std::system_error naming it.
 [[nodiscard]] inline pauli_sum_file read_pauli_sum(const std::filesystem::path& path) {
-  return parse_pauli_sum(anneal::detail::read_text_file(path.string()), path.string());
+  return parse_pauli_sum(detail::read_text_file(path.string()), path.string());
 }
 
 /// The line format with Qiskit labels over `num_qubits` qubits, coefficients to full precision.

@@ -1,7 +1,7 @@
 #pragma once
 // Tokenizers that remember where every token came from, so that a reader can say
 // "file:line:col: expected ..., found ..." for any malformed input: one for line-oriented
-// numeric text (Gset, bqp, COO) and a small JSON reader whose values carry their position
+// numeric text (Gset, bqp, COO, Pauli sums) and a small JSON reader whose values carry their position
 // (general JSON libraries drop positions once parsing succeeds, but a bad field in a valid JSON
 // document still deserves a line number).
 
@@ -23,7 +23,7 @@
 
 #include <hqml/error.hpp>
 
-namespace hqml::anneal::detail {
+namespace hqml::io::detail {
 
 /// Whole file as text; a missing or unreadable file is reported by name.
 [[nodiscard]] inline std::string read_text_file(const std::string& path) {
@@ -71,7 +71,8 @@ class text_scanner {
   void end_line(std::string_view expected_before) {
     token t = next_in_line();
     if (!t.text.empty())
-      fail(t, "unexpected '" + std::string(t.text) + "' after " + std::string(expected_before) + ", expected end of line");
+      fail(t,
+           "unexpected '" + std::string(t.text) + "' after " + std::string(expected_before) + ", expected end of line");
     skip_comment();
     if (pos_ < text_.size() && text_[pos_] == '\n') advance_line();
   }
@@ -88,7 +89,7 @@ class text_scanner {
     if (t.text.empty()) fail(t, "expected " + std::string(what) + ", found end of line");
     Int v{};
     const auto [ptr, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), v);
-    if (ec == std::errc::result_out_of_range || (ec == std::errc() && (v < lo || v > hi)) )
+    if (ec == std::errc::result_out_of_range || (ec == std::errc() && (v < lo || v > hi)))
       fail(t, std::string(what) + " " + std::string(t.text) + " out of range [" + std::to_string(lo) + ", " +
                   std::to_string(hi) + "]");
     if (ec != std::errc() || ptr != t.text.data() + t.text.size())
@@ -148,8 +149,8 @@ struct json_value {
   kind type = kind::null;
   bool boolean = false;
   double number = 0.0;
-  std::string text;                                        // string value, or a number's spelling
-  std::vector<json_value> items;                           // array elements
+  std::string text;               // string value, or a number's spelling
+  std::vector<json_value> items;  // array elements
   // Object members in order, as parallel lists: a pair<string, json_value> member would need
   // json_value complete inside its own definition (clang rejects it).
   std::vector<std::string> keys;
@@ -163,12 +164,18 @@ struct json_value {
   }
   [[nodiscard]] const char* type_name() const noexcept {
     switch (type) {
-      case kind::null: return "null";
-      case kind::boolean: return "a boolean";
-      case kind::number: return "a number";
-      case kind::string: return "a string";
-      case kind::array: return "an array";
-      case kind::object: return "an object";
+      case kind::null:
+        return "null";
+      case kind::boolean:
+        return "a boolean";
+      case kind::number:
+        return "a number";
+      case kind::string:
+        return "a string";
+      case kind::array:
+        return "an array";
+      case kind::object:
+        return "an object";
     }
     return "?";
   }
@@ -322,14 +329,30 @@ class json_reader {
       if (p_ >= s_.size()) break;
       const char e = s_[p_++];
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           if (p_ + 4 > s_.size()) fail("truncated \\u escape");
           unsigned code = 0;
@@ -349,7 +372,8 @@ class json_reader {
           }
           break;
         }
-        default: fail(std::string("unknown escape '\\") + e + "'");
+        default:
+          fail(std::string("unknown escape '\\") + e + "'");
       }
     }
     fail("unterminated string");
@@ -362,4 +386,4 @@ class json_reader {
   std::size_t ls_ = 0;
 };
 
-}  // namespace hqml::anneal::detail
+}  // namespace hqml::io::detail
