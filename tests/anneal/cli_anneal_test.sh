@@ -2,19 +2,18 @@
 # End-to-end checks of `hqml anneal`: cli_anneal_test.sh HQML SHARED_DIR CASE; prints "ok: CASE".
 set -euo pipefail
 hqml=$1 shared=$2 case=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $case: $*" >&2; exit 1; }
+# shellcheck source=../common/cli_helpers.sh
+source "$(dirname "$0")/../common/cli_helpers.sh"
 case "$case" in
   anneal_qio_json)
     # E = 3 x0 x1 - x0 - x1 + 2 (x0 - 5)^2 over bits: minimum 31 at x = (1, 0).
-    cat > "$tmp/p.json" <<'JSON'
+    cat > "$work/p.json" <<'JSON'
 {"cost_function": {"version": "1.1", "type": "pubo",
  "terms": [{"c": 3, "ids": [1, 0]}, {"c": -1, "ids": [0]}, {"c": -1, "ids": [1]}],
  "terms_slc": [{"c": 2, "terms": [{"c": 1, "ids": [0]}, {"c": -5, "ids": []}]}]}}
 JSON
     for solver in sa pt tabu; do
-      out=$("$hqml" anneal "$tmp/p.json" --solver $solver --reads 4 --seed 3 --json)
+      out=$("$hqml" anneal "$work/p.json" --solver $solver --reads 4 --seed 3 --json)
       grep -q '"best_energy":31.0' <<<"$out" || fail "$solver: $out"
       grep -q '"best_state":\[1,0\]' <<<"$out" || fail "$solver: $out"
       grep -q '"time_s":' <<<"$out" || fail "$solver: $out"
@@ -34,8 +33,8 @@ JSON
   anneal_qaoa)
     # Max-Cut of the 8-cycle (Gset format): the best cut is 8; QAOA at p = 2 reaches the published optimum
     # ⟨H_C⟩ = −n·p/(p + 1) = −16/3 (expected cut 5n/6) and samples the two optimal cuts among 500 shots.
-    { echo "8 8"; for i in 1 2 3 4 5 6 7; do echo "$i $((i + 1)) 1"; done; echo "8 1 1"; } > "$tmp/ring.txt"
-    out=$("$hqml" anneal "$tmp/ring.txt" --format gset --solver qaoa --layers 2 --reads 500 --seed 4 --json)
+    { echo "8 8"; for i in 1 2 3 4 5 6 7; do echo "$i $((i + 1)) 1"; done; echo "8 1 1"; } > "$work/ring.txt"
+    out=$("$hqml" anneal "$work/ring.txt" --format gset --solver qaoa --layers 2 --reads 500 --seed 4 --json)
     grep -q '"best_cut":8.0' <<<"$out" || fail "$out"
     e=$(sed -E 's/.*"expectation":(-?[0-9.e+-]+).*/\1/' <<<"$out")
     awk -v e="$e" 'BEGIN { exit !(e > -16/3 - 1e-6 && e < -16/3 + 1e-6) }' || fail "expectation $e"
@@ -50,23 +49,23 @@ JSON
     fi
     ;;
   anneal_bad_input)
-    printf '3 2\n1 2 1\n2 x 1\n' > "$tmp/bad.txt"
-    printf '3 3\n1 2 1\n2 3 1\n3 1 1\n' > "$tmp/ring.txt"
+    printf '3 2\n1 2 1\n2 x 1\n' > "$work/bad.txt"
+    printf '3 3\n1 2 1\n2 3 1\n3 1 1\n' > "$work/ring.txt"
     set +e
-    err=$("$hqml" anneal "$tmp/bad.txt" --format gset 2>&1 >/dev/null)
+    err=$("$hqml" anneal "$work/bad.txt" --format gset 2>&1 >/dev/null)
     rc=$?
     set -e
     [ $rc -eq 2 ] || fail "exit code $rc"
     grep -q "bad.txt:3:3: expected vertex j" <<<"$err" || fail "message: $err"
     set +e
-    "$hqml" anneal "$tmp/bad.txt" --solver simplex >/dev/null 2>&1
+    "$hqml" anneal "$work/bad.txt" --solver simplex >/dev/null 2>&1
     rc=$?
     set -e
     [ $rc -eq 2 ] || fail "bad --solver gave exit code $rc"
     # Negative counts are refused, not wrapped to 2^64 − 1 (which ran until killed).
     for opt in "--reads -1" "--sweeps -5" "--solver qaoa --layers -2"; do
       set +e
-      err=$("$hqml" anneal "$tmp/ring.txt" --format gset $opt 2>&1 >/dev/null)
+      err=$("$hqml" anneal "$work/ring.txt" --format gset $opt 2>&1 >/dev/null)
       rc=$?
       set -e
       [ $rc -ne 0 ] || fail "$opt accepted"

@@ -2,10 +2,8 @@
 # End-to-end checks of the hqml program: cli_test.sh HQML_BINARY SHARED_DIR CASE
 set -euo pipefail
 hqml=$1 shared=$2 case=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+# shellcheck source=../common/cli_helpers.sh
+source "$(dirname "$0")/../common/cli_helpers.sh"
 
 case $case in
 simulate_demo)

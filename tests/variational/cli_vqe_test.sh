@@ -2,12 +2,8 @@
 # End-to-end checks of `hqml vqe`: cli_vqe_test.sh HQML_BINARY SOURCE_DIR CASE
 set -euo pipefail
 hqml=$1 source=$2 case=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
-# Runs a command that should fail: its exit code in $rc, its stderr in $work/err.
-failing() { set +e; "$@" 2>"$work/err"; rc=$?; set -e; }
+# shellcheck source=../common/cli_helpers.sh
+source "$(dirname "$0")/../common/cli_helpers.sh"
 # H2/STO-3G at 0.735 Å (tests/reference/vqe_reference.json) in the three text spellings and JSON.
 h2() {
   python3 - "$source/tests/reference/vqe_reference.json" "$1" <<'PY'
