@@ -1,5 +1,6 @@
 // hqml simulate [FILE.qasm] [--shots N] [--seed S] [--threads T] [--precision float|double] [--statevector] [--json]
 #include "commands.hpp"
+#include "gpu_kernel.hpp"
 
 #include <hqml/qasm.hpp>
 #include <hqml/shots.hpp>
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace hqml::cli {
@@ -26,6 +28,7 @@ struct simulate_options {
   bool statevector = false;
   bool json = false;
   bool no_fusion = false;
+  std::string device = "cpu";
 };
 
 // The built-in demo: a 4-qubit GHZ state measured on every qubit (counts split between 0000 and 1111).
@@ -39,6 +42,12 @@ circuit demo_circuit() {
 
 template <class Real>
 int simulate(const simulate_options& o) {
+  const bool gpu = o.device == "gpu";
+  std::string where = "cpu";
+  if (gpu) {
+    if (const std::string why = gpu_unavailable_reason(); !why.empty()) throw usage_error("--device gpu: " + why);
+    where = "gpu (" + gpu_device_name() + ")";
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const circuit c = o.file.empty() ? demo_circuit() : load_qasm(o.file);
   const std::string name = o.file.empty() ? "built-in GHZ demo (4 qubits)" : o.file;
@@ -46,7 +55,9 @@ int simulate(const simulate_options& o) {
   so.seed = o.seed;
   so.threads = o.threads;
   so.apply.fusion = !o.no_fusion;
-  const auto counts = sample_counts<Real>(c, o.shots, so);
+  const bool single = std::is_same_v<Real, float>;
+  const auto counts =
+      gpu ? gpu_sample_counts(c, o.shots, o.seed, so.apply.fusion, single) : sample_counts<Real>(c, o.shots, so);
 
   std::vector<std::complex<Real>> amps;
   if (o.statevector) {
@@ -54,10 +65,15 @@ int simulate(const simulate_options& o) {
     if (split.dynamic)
       throw usage_error("--statevector: " + name +
                         " measures or resets qubits mid-circuit, so it has no single final state");
-    state_vector<Real> sv(c.num_qubits());
-    sv.set_threads(o.threads);
-    sv.apply(split.body, {}, {}, so.apply);
-    amps = sv.to_vector();
+    if (gpu) {
+      for (const auto& a : gpu_final_state(split.body, so.apply.fusion, single))
+        amps.emplace_back(static_cast<Real>(a.real()), static_cast<Real>(a.imag()));
+    } else {
+      state_vector<Real> sv(c.num_qubits());
+      sv.set_threads(o.threads);
+      sv.apply(split.body, {}, {}, so.apply);
+      amps = sv.to_vector();
+    }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -69,6 +85,7 @@ int simulate(const simulate_options& o) {
     j["shots"] = o.shots;
     j["seed"] = o.seed;
     j["precision"] = o.precision;
+    j["device"] = where;
     j["counts"] = nlohmann::ordered_json::object();
     for (const auto& [bits, n] : counts) j["counts"][bits] = n;
     if (o.statevector) {
@@ -82,7 +99,8 @@ int simulate(const simulate_options& o) {
   }
   std::cout << "circuit: " << name << "\n"
             << "qubits: " << c.num_qubits() << ", gates: " << c.size() << ", depth: " << c.depth()
-            << ", shots: " << o.shots << ", seed: " << o.seed << ", precision: " << o.precision << "\n";
+            << ", shots: " << o.shots << ", seed: " << o.seed << ", precision: " << o.precision << ", device: " << where
+            << "\n";
   std::vector<std::pair<std::string, std::size_t>> sorted(counts.begin(), counts.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::cout << "counts (classical bit 0 rightmost):\n";
@@ -116,6 +134,9 @@ void register_simulate(CLI::App& app, action& run) {
   sub->add_flag("--statevector", o->statevector, "Also print the final state before measurement");
   sub->add_flag("--json", o->json, "Print one JSON object");
   sub->add_flag("--no-fusion", o->no_fusion, "Apply gates one by one instead of fused blocks");
+  sub->add_option("--device", o->device, "cpu, or gpu (hqml's CUDA backend; --threads then does not apply)")
+      ->check(CLI::IsMember({"cpu", "gpu"}))
+      ->capture_default_str();
   sub->callback([o, &run] {
     run = [o] { return o->precision == "float" ? simulate<float>(*o) : simulate<double>(*o); };
   });

@@ -1,12 +1,14 @@
 #pragma once
-// --device gpu for the hqml program: the CUDA backend's batched states, fidelity kernels and annealer behind
-// an interface without CUDA or Eigen types, so that the subcommands stay host-compiler code. The definitions are
-// in gpu/gpu_kernel.cu (nvcc) or, in a build without CUDA, gpu/gpu_kernel_none.cpp.
+// --device gpu for the hqml program: the CUDA backend's state vectors, batched states, fidelity kernels and
+// annealer behind an interface without CUDA or Eigen types, so that the subcommands stay host-compiler code. The
+// definitions are in gpu/gpu_kernel.cu (nvcc) or, in a build without CUDA, gpu/gpu_kernel_none.cpp.
 
 #include <hqml/anneal/model.hpp>
 #include <hqml/circuit.hpp>
 
+#include <complex>
 #include <cstddef>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -33,6 +35,13 @@ struct gpu_anneal_result {
   double seconds = 0;
   std::string path;
 };
+
+/// Counts of `shots` runs of c on the GPU: hqml::sample_counts<Real, cuda>, seeded as on the CPU.
+std::map<std::string, std::size_t> gpu_sample_counts(const circuit& c, std::size_t shots, std::uint64_t seed,
+                                                     bool fusion, bool single_precision);
+
+/// The state a unitary circuit prepares from |0…0⟩, computed on the GPU.
+std::vector<std::complex<double>> gpu_final_state(const circuit& c, bool fusion, bool single_precision);
 
 /// hqml::gpu::simulated_annealing with `replicas` replicas, one β per sweep (betas.size() sweeps).
 gpu_anneal_result gpu_simulated_annealing(const anneal::ising_model& model, std::size_t replicas,

@@ -39,6 +39,22 @@ simulate_bad_file)
   [ $rc -eq 2 ] || fail "missing file: exit code $rc"
   grep -q "missing.qasm" "$work/err" || fail "missing file not named"
   ;;
+simulate_device)
+  # On a GPU: the GHZ demo's outcomes and final state as on the CPU. Elsewhere: the reason, exit 2.
+  "$hqml" simulate --json --statevector --shots 2000 --seed 5 >"$work/cpu.json"
+  [ "$(json "$work/cpu.json" "d['device']")" = cpu ] || fail "the output does not say it ran on the cpu"
+  failing "$hqml" simulate --json --statevector --shots 2000 --seed 5 --device gpu >"$work/gpu.json"
+  if [ $rc -eq 0 ]; then
+    case "$(json "$work/gpu.json" "d['device']")" in gpu*) ;; *) fail "--device gpu ran, but the output says otherwise" ;; esac
+    [ "$(json "$work/gpu.json" "sorted(d['counts'])")" = "['0000', '1111']" ] || fail "GPU GHZ outcomes"
+    [ "$(json "$work/gpu.json" "sum(d['counts'].values())")" = 2000 ] || fail "GPU shot total"
+    [ "$(json "$work/gpu.json" "max(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in zip(d['statevector'], json.load(open('$work/cpu.json'))['statevector'])) < 1e-12")" = True ] ||
+      fail "GPU and CPU final states differ"
+  else
+    [ $rc -eq 2 ] || fail "--device gpu without a usable GPU: exit code $rc, expected 2"
+    grep -q -- "--device gpu: " "$work/err" || fail "no reason given: $(cat "$work/err")"
+  fi
+  ;;
 simulate_qasmbench)
   f="$shared/data/qasmbench/small/adder_n4.qasm"
   [ -f "$f" ] || { echo "SKIP: $f absent"; exit 77; }  # ctest reports it skipped

@@ -4,6 +4,7 @@
 #include <hqml/cuda.cuh>
 #include <hqml/cuda/anneal.cuh>
 #include <hqml/cuda/quantum_kernel.cuh>
+#include <hqml/shots.hpp>
 
 #include <cuda_runtime.h>
 
@@ -57,6 +58,31 @@ std::vector<double> gpu_fidelity_kernel(const circuit& feature_map, const double
   else
     kernel_into<double>(feature_map, va, b != nullptr ? &vb : nullptr, theta, k.data());
   return k;
+}
+
+namespace {
+
+template <class Real>
+std::vector<std::complex<double>> final_state(const circuit& c, bool fusion) {
+  state_vector<Real, hqml::cuda> sv(c.num_qubits());
+  sv.apply(c, {}, {}, apply_options{.fusion = fusion});
+  const auto v = sv.to_vector();
+  return {v.begin(), v.end()};
+}
+
+}  // namespace
+
+std::map<std::string, std::size_t> gpu_sample_counts(const circuit& c, std::size_t shots, std::uint64_t seed,
+                                                     bool fusion, bool single_precision) {
+  shot_options so;
+  so.seed = seed;
+  so.apply.fusion = fusion;
+  return single_precision ? sample_counts<float, hqml::cuda>(c, shots, so)
+                          : sample_counts<double, hqml::cuda>(c, shots, so);
+}
+
+std::vector<std::complex<double>> gpu_final_state(const circuit& c, bool fusion, bool single_precision) {
+  return single_precision ? final_state<float>(c, fusion) : final_state<double>(c, fusion);
 }
 
 gpu_anneal_result gpu_simulated_annealing(const anneal::ising_model& model, std::size_t replicas,

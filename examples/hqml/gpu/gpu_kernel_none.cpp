@@ -16,6 +16,14 @@ std::vector<double> gpu_fidelity_kernel(const circuit&, const double*, std::size
   throw std::runtime_error(gpu_unavailable_reason());
 }
 
+std::map<std::string, std::size_t> gpu_sample_counts(const circuit&, std::size_t, std::uint64_t, bool, bool) {
+  throw std::runtime_error(gpu_unavailable_reason());
+}
+
+std::vector<std::complex<double>> gpu_final_state(const circuit&, bool, bool) {
+  throw std::runtime_error(gpu_unavailable_reason());
+}
+
 gpu_anneal_result gpu_simulated_annealing(const anneal::ising_model&, std::size_t, std::span<const double>,
                                           std::uint64_t) {
   throw std::runtime_error(gpu_unavailable_reason());
