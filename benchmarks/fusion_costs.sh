@@ -8,12 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
 threads=${2:-1}
-bash cmake/install-deps.sh
-cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHQML_NATIVE=ON \
-  -DHQML_BUILD_TESTS=OFF -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=ON >/dev/null
-ninja -C build/bench bench_simulator >/dev/null
+# shellcheck source=cpu/setup-bench-simulator.sh
+source benchmarks/cpu/setup-bench-simulator.sh
 out=build/bench/fusion_costs.json
-HQML_BENCH_THREADS=$threads build/bench/benchmarks/bench_simulator --benchmark_filter='^fusion_(cost|rule)/' \
+HQML_BENCH_THREADS=$threads "$bench_simulator" --benchmark_filter='^fusion_(cost|rule)/' \
   --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2 \
   --benchmark_format=json --benchmark_out="$out" >/dev/null
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, L3 $(lscpu | sed -n 's/^L3 cache: *//p')," \

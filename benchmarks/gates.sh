@@ -15,13 +15,11 @@ fail() { echo "benchmarks/gates.sh: $*" >&2; exit 2; }
   fail "SIZES '$sizes': expected a comma-separated list of the registered sizes 16, 20, 24, 26"
 [[ $reps =~ ^[1-9][0-9]*$ ]] || fail "REPETITIONS '$reps': expected a positive integer"
 [[ $threads =~ ^[1-9][0-9]*$ ]] || fail "THREADS '$threads': expected a positive integer"
-bash cmake/install-deps.sh
-cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHQML_NATIVE=ON \
-  -DHQML_BUILD_TESTS=OFF -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=ON >/dev/null
-ninja -C build/bench bench_simulator >/dev/null
+# shellcheck source=cpu/setup-bench-simulator.sh
+source benchmarks/cpu/setup-bench-simulator.sh
 filter="^(copy|gate)/.*/(${sizes//,/|})/[0-9]+/real_time\$"
 out=build/bench/gates.json
-HQML_BENCH_THREADS=$threads build/bench/benchmarks/bench_simulator --benchmark_filter="$filter" \
+HQML_BENCH_THREADS=$threads "$bench_simulator" --benchmark_filter="$filter" \
   --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true --benchmark_min_time=0.2 \
   --benchmark_format=json --benchmark_out="$out" >/dev/null
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg);" \

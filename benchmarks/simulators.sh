@@ -5,14 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 max=${1:-24}
 threads=${2:-1,2}
-bash cmake/install-deps.sh
+# shellcheck source=cpu/setup-bench-simulator.sh
+source benchmarks/cpu/setup-bench-simulator.sh
 bash benchmarks/peers/setup-venv.sh build/peers-venv
-cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHQML_NATIVE=ON \
-  -DHQML_BUILD_TESTS=OFF -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=ON >/dev/null
-ninja -C build/bench bench_simulator >/dev/null
 filter="^((qulacs_circuit|random_circuit)/double/(1[2-9]|2[0-$((max - 20))])/|qasmbench/)"
 [ "$max" -lt 20 ] && filter="^((qulacs_circuit|random_circuit)/double/1[2-$((max - 10))]/|qasmbench/)"
-HQML_BENCH_MAX_QUBITS=$max HQML_BENCH_THREADS=$threads build/bench/benchmarks/bench_simulator --benchmark_filter="$filter" \
+HQML_BENCH_MAX_QUBITS=$max HQML_BENCH_THREADS=$threads "$bench_simulator" --benchmark_filter="$filter" \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
   --benchmark_format=json --benchmark_out=build/bench/hqml_simulators.json >/dev/null
 build/peers-venv/bin/python benchmarks/peers/simulators.py --threads "$threads" --max-qubits "$max" \
