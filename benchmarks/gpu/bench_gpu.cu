@@ -37,19 +37,15 @@ namespace {
 double time_ms(const std::function<void()>& f, int reps) {
   f();
   HQML_CUDA_CHECK(cudaDeviceSynchronize());
-  cudaEvent_t a, b;
-  HQML_CUDA_CHECK(cudaEventCreate(&a));
-  HQML_CUDA_CHECK(cudaEventCreate(&b));
+  const cuda_detail::event a(cudaEventDefault), b(cudaEventDefault);
   std::vector<float> t(static_cast<std::size_t>(reps));
   for (auto& v : t) {
-    HQML_CUDA_CHECK(cudaEventRecord(a));
+    HQML_CUDA_CHECK(cudaEventRecord(a.get()));
     f();
-    HQML_CUDA_CHECK(cudaEventRecord(b));
-    HQML_CUDA_CHECK(cudaEventSynchronize(b));
-    HQML_CUDA_CHECK(cudaEventElapsedTime(&v, a, b));
+    HQML_CUDA_CHECK(cudaEventRecord(b.get()));
+    HQML_CUDA_CHECK(cudaEventSynchronize(b.get()));
+    HQML_CUDA_CHECK(cudaEventElapsedTime(&v, a.get(), b.get()));
   }
-  (void)cudaEventDestroy(a);
-  (void)cudaEventDestroy(b);
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
 }
@@ -121,7 +117,7 @@ void bench_kernel(std::size_t samples, std::size_t n, int reps) {
   // cuBLAS's own full GEMM at this shape (Aᴴ B, N × N × 2^n).
   const std::size_t dim = std::size_t{1} << n;
   cuda_detail::device_buffer<std::complex<Real>> out(samples * samples, "the GEMM benchmark's output");
-  gpu::detail::cublas_handle h;
+  cuda_detail::cublas_handle h;
   const int m = static_cast<int>(samples), kk = static_cast<int>(dim);
   const double gemm_ms = time_ms([&] {
     using C = gpu::detail::cublas_complex<Real>;

@@ -17,8 +17,8 @@
 #include <hqml/anneal/model.hpp>
 #include <hqml/anneal/simulated_annealing.hpp>
 #include <hqml/backends/cuda/error.cuh>
+#include <hqml/backends/cuda/handles.cuh>
 #include <hqml/backends/cuda/memory.cuh>
-#include <hqml/cuda/quantum_kernel.cuh>  // detail::cublas_handle, detail::stream
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -90,6 +90,19 @@ __host__ __device__ __forceinline__ float uniform01(std::uint64_t seed, std::uin
 
 inline constexpr unsigned anneal_block = 256;
 
+/// Σ of e over a block of at most anneal_block threads (a multiple of 32), in a fixed order, so energies
+/// are deterministic; the sum is returned to thread 0.
+__device__ __forceinline__ double block_sum(double e) {
+  __shared__ double partial[anneal_block / 32];
+  for (int off = 16; off > 0; off /= 2) e += __shfl_down_sync(0xffffffffu, e, off);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = e;
+  __syncthreads();
+  double t = 0.0;
+  if (threadIdx.x == 0)
+    for (unsigned w = 0; w < blockDim.x / 32; ++w) t += partial[w];
+  return t;
+}
+
 __global__ void __launch_bounds__(anneal_block)
     anneal_kernel(colored_model_ref m, const float* __restrict__ betas, std::uint32_t num_sweeps, std::uint64_t seed,
                   std::int8_t* __restrict__ spins_out, double* __restrict__ energy_out) {
@@ -120,15 +133,8 @@ __global__ void __launch_bounds__(anneal_block)
     e += s[i] * (static_cast<double>(m.linear[i]) + 0.5 * f);
     spins_out[r * m.n + i] = s[i];
   }
-  __shared__ double partial[anneal_block / 32];
-  for (int off = 16; off > 0; off /= 2) e += __shfl_down_sync(0xffffffffu, e, off);
-  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = e;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    double t = 0.0;
-    for (unsigned w = 0; w < blockDim.x / 32; ++w) t += partial[w];
-    energy_out[r] = t;
-  }
+  const double total = block_sum(e);
+  if (threadIdx.x == 0) energy_out[r] = total;
 }
 
 /// Opt-in shared memory of one block on the current device (the sparse kernel holds n int8 spins there).
@@ -220,19 +226,15 @@ inline anneal_result sparse_annealing(const anneal::ising_model& model, const an
   if (n > (48u << 10))
     HQML_CUDA_CHECK(
         cudaFuncSetAttribute(detail::anneal_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(n)));
-  cudaEvent_t start{}, stop{};
-  HQML_CUDA_CHECK(cudaEventCreate(&start));
-  HQML_CUDA_CHECK(cudaEventCreate(&stop));
-  HQML_CUDA_CHECK(cudaEventRecord(start));
+  const cuda_detail::event start(cudaEventDefault), stop(cudaEventDefault);
+  HQML_CUDA_CHECK(cudaEventRecord(start.get()));
   detail::anneal_kernel<<<static_cast<unsigned>(opt.num_replicas), detail::anneal_block, n>>>(
       ref, d_betas.data(), static_cast<std::uint32_t>(betas_f.size()), opt.seed, d_spins.data(), d_energy.data());
   const cudaError_t launch = cudaGetLastError();
-  HQML_CUDA_CHECK(cudaEventRecord(stop));
-  const cudaError_t done = cudaEventSynchronize(stop);
+  HQML_CUDA_CHECK(cudaEventRecord(stop.get()));
+  const cudaError_t done = cudaEventSynchronize(stop.get());
   float ms = 0;
-  if (launch == cudaSuccess && done == cudaSuccess) (void)cudaEventElapsedTime(&ms, start, stop);
-  (void)cudaEventDestroy(start);
-  (void)cudaEventDestroy(stop);
+  if (launch == cudaSuccess && done == cudaSuccess) (void)cudaEventElapsedTime(&ms, start.get(), stop.get());
   if (launch != cudaSuccess)
     cuda_detail::throw_error("launch of hqml::gpu::detail::anneal_kernel", __FILE__, __LINE__, launch);
   if (done != cudaSuccess) cuda_detail::throw_error("cudaEventSynchronize(stop)", __FILE__, __LINE__, done);
@@ -369,29 +371,9 @@ __global__ void __launch_bounds__(anneal_block)
     const std::size_t at = r + num_replicas * i;
     e += static_cast<double>(s[at]) * (h[i] + 0.5 * g[at]);
   }
-  __shared__ double partial[anneal_block / 32];
-  for (int off = 16; off > 0; off /= 2) e += __shfl_down_sync(0xffffffffu, e, off);
-  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = e;
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    double t = 0.0;
-    for (unsigned w = 0; w < blockDim.x / 32; ++w) t += partial[w];
-    energy_out[r] = t;
-  }
+  const double total = block_sum(e);
+  if (threadIdx.x == 0) energy_out[r] = total;
 }
-
-/// A CUDA event that records time (detail::event does not).
-class timing_event {
- public:
-  timing_event() { HQML_CUDA_CHECK(cudaEventCreate(&e_)); }
-  timing_event(const timing_event&) = delete;
-  timing_event& operator=(const timing_event&) = delete;
-  ~timing_event() { (void)cudaEventDestroy(e_); }
-  [[nodiscard]] cudaEvent_t get() const noexcept { return e_; }
-
- private:
-  cudaEvent_t e_{};
-};
 
 /// The dense path (see the top of this file) with a resolved schedule of one beta per sweep.
 inline anneal_result dense_annealing(const anneal::ising_model& model, const anneal_options& opt,
@@ -439,8 +421,8 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
   // The uploads ran on the legacy default stream, which a non-blocking stream does not wait for.
   HQML_CUDA_CHECK(cudaDeviceSynchronize());
 
-  stream st;
-  cublas_handle blas;
+  cuda_detail::stream st;
+  cuda_detail::cublas_handle blas;
   HQML_CUDA_CHECK(cublasSetStream(blas.get(), st.get()));
   // Exact FP32 products: no TF32 (or other reduced-precision) tensor-core math, so fields of integer and
   // half-integer problems stay exact and a seed's result does not depend on the card's math defaults.
@@ -457,7 +439,7 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
                                 &one, d_f.data(), ri));
   };
 
-  timing_event start, stop;
+  const cuda_detail::event start(cudaEventDefault), stop(cudaEventDefault);
   dense_init_spins_kernel<<<elementwise_blocks, elementwise_threads, 0, st.get()>>>(d_s.data(), nr, n, opt.seed);
   HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_init_spins_kernel");
   compute_fields();

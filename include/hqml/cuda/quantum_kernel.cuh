@@ -11,6 +11,7 @@
 // kernels go out column-major, the layout of Eigen::MatrixXd.
 
 #include <hqml/backends/cuda/error.cuh>
+#include <hqml/backends/cuda/handles.cuh>
 #include <hqml/backends/cuda/memory.cuh>
 #include <hqml/circuit.hpp>
 #include <hqml/kernels/batch_program.hpp>
@@ -227,43 +228,6 @@ struct gram_options {
 
 namespace detail {
 
-/// RAII cuBLAS handle.
-class cublas_handle {
- public:
-  cublas_handle() { HQML_CUDA_CHECK(cublasCreate(&h_)); }
-  cublas_handle(const cublas_handle&) = delete;
-  cublas_handle& operator=(const cublas_handle&) = delete;
-  ~cublas_handle() { (void)cublasDestroy(h_); }
-  [[nodiscard]] cublasHandle_t get() const noexcept { return h_; }
-
- private:
-  cublasHandle_t h_{};
-};
-
-/// RAII CUDA stream and event.
-class stream {
- public:
-  stream() { HQML_CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
-  stream(const stream&) = delete;
-  stream& operator=(const stream&) = delete;
-  ~stream() { (void)cudaStreamDestroy(s_); }
-  [[nodiscard]] cudaStream_t get() const noexcept { return s_; }
-
- private:
-  cudaStream_t s_{};
-};
-class event {
- public:
-  event() { HQML_CUDA_CHECK(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming)); }
-  event(const event&) = delete;
-  event& operator=(const event&) = delete;
-  ~event() { (void)cudaEventDestroy(e_); }
-  [[nodiscard]] cudaEvent_t get() const noexcept { return e_; }
-
- private:
-  cudaEvent_t e_{};
-};
-
 template <class Real>
 using cublas_complex = std::conditional_t<std::is_same_v<Real, float>, cuComplex, cuDoubleComplex>;
 
@@ -337,12 +301,12 @@ void fidelity_kernel_into(const device_states<Real>& a, const device_states<Real
   if (ld < na) throw std::invalid_argument("hqml::gpu::fidelity_kernel: leading dimension below the row count");
   if (na == 0 || nb == 0) return;
   const std::size_t tile = pick_tile(opt.tile, std::max(na, nb), sizeof(std::complex<Real>));
-  cublas_handle handle;
-  stream compute, copy;
+  cuda_detail::cublas_handle handle;
+  cuda_detail::stream compute, copy;
   HQML_CUDA_CHECK(cublasSetStream(handle.get(), compute.get()));
   cuda_detail::device_buffer<std::complex<Real>> g[2];
   cuda_detail::device_buffer<double> k[2], kt[2];
-  event computed[2], copied[2];
+  cuda_detail::event computed[2], copied[2];
   for (int s = 0; s < 2; ++s) {
     g[s] = cuda_detail::device_buffer<std::complex<Real>>(tile * tile, "a Gram tile");
     k[s] = cuda_detail::device_buffer<double>(tile * tile, "a kernel tile");
