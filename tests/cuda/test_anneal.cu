@@ -85,43 +85,58 @@ std::vector<std::int8_t> host_dense_anneal(const anneal::ising_model& m, std::si
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("GPU annealing energies equal the CPU energy of the returned states and seeds reproduce", "[cuda][anneal]") {
-  const auto m = random_model(700, 2100, 1);
-  gpu::anneal_options opt;
-  opt.num_replicas = 48;
-  opt.num_sweeps = 300;
-  opt.seed = 5;
+/// Runs opt on m and checks what every path owes: ±1 spins whose CPU energies are the returned ones, the
+/// same result for the same seed and another for another seed, and a mean energy at least `drop` below that
+/// of random states (the offset). Returns the first run.
+gpu::anneal_result require_sound_run(const anneal::ising_model& m, gpu::anneal_options opt, double drop) {
+  const std::size_t n = m.num_variables();
   const auto r = gpu::simulated_annealing(m, opt);
-  REQUIRE(r.spins.size() == 48 * 700);
+  REQUIRE(r.spins.size() == opt.num_replicas * n);
   for (std::size_t k = 0; k < r.num_replicas; ++k) {
-    const std::span<const std::int8_t> s(r.spins.data() + k * 700, 700);
+    const std::span<const std::int8_t> s(r.spins.data() + k * n, n);
     for (auto v : s) REQUIRE((v == 1 || v == -1));
     REQUIRE(r.energies[k] == Approx(m.energy(s)).margin(1e-9));
   }
   const auto again = gpu::simulated_annealing(m, opt);
   REQUIRE(again.spins == r.spins);
-  opt.seed = 6;
+  REQUIRE(again.energies == r.energies);
+  opt.seed += 1;
   REQUIRE(gpu::simulated_annealing(m, opt).spins != r.spins);
-  // Annealing actually lowers the energy: the mean final energy is far below that of random states (≈ offset).
   double mean = 0;
   for (double e : r.energies) mean += e / double(r.num_replicas);
-  REQUIRE(mean < m.offset() - 500);
+  REQUIRE(mean < m.offset() - drop);
+  return r;
+}
+
+/// The lowest energy of a model small enough to enumerate.
+double brute_force_ground_energy(const anneal::ising_model& m) {
+  const auto n = static_cast<std::uint32_t>(m.num_variables());
+  double ground = 1e300;
+  std::vector<std::int8_t> s(n);
+  for (std::uint32_t bits = 0; bits < (1u << n); ++bits) {
+    for (std::uint32_t i = 0; i < n; ++i) s[i] = (bits >> i) & 1u ? 1 : -1;
+    ground = std::min(ground, m.energy(s));
+  }
+  return ground;
+}
+
+}  // namespace
+
+TEST_CASE("GPU annealing energies equal the CPU energy of the returned states and seeds reproduce", "[cuda][anneal]") {
+  gpu::anneal_options opt;
+  opt.num_replicas = 48;
+  opt.num_sweeps = 300;
+  opt.seed = 5;
+  // Annealing actually lowers the energy: the mean final energy is far below that of random states.
+  require_sound_run(random_model(700, 2100, 1), opt, 500);
 }
 
 TEST_CASE("GPU annealing finds the ground state of a small model", "[cuda][anneal]") {
   const auto m = random_model(14, 40, 3);
-  double ground = 1e300;
-  std::vector<std::int8_t> s(14);
-  for (std::uint32_t bits = 0; bits < (1u << 14); ++bits) {
-    for (std::uint32_t i = 0; i < 14; ++i) s[i] = (bits >> i) & 1u ? 1 : -1;
-    ground = std::min(ground, m.energy(s));
-  }
   gpu::anneal_options opt;
   opt.num_replicas = 64;
   opt.num_sweeps = 500;
-  REQUIRE(gpu::simulated_annealing(m, opt).best_energy() == Approx(ground).margin(1e-9));
+  REQUIRE(gpu::simulated_annealing(m, opt).best_energy() == Approx(brute_force_ground_energy(m)).margin(1e-9));
 }
 
 TEST_CASE("GPU annealing on Gset G14 comes within 2% of the best known cut", "[cuda][anneal][gset]") {
@@ -183,46 +198,24 @@ TEST_CASE("GPU dense annealing equals a host sequential Metropolis sweep with th
 }
 
 TEST_CASE("GPU dense annealing: energies, seeds and progress", "[cuda][anneal][dense]") {
-  const auto m = random_dense_model(300, 2);
   gpu::anneal_options opt;
   opt.path = gpu::anneal_path::dense;
   opt.num_replicas = 100;  // not a multiple of the 8 replicas (one per warp) of a CUDA block
   opt.num_sweeps = 300;
   opt.seed = 5;
-  const auto r = gpu::simulated_annealing(m, opt);
-  REQUIRE(r.path == "dense");
-  REQUIRE(r.spins.size() == 100 * 300);
-  for (std::size_t k = 0; k < r.num_replicas; ++k) {
-    const std::span<const std::int8_t> s(r.spins.data() + k * 300, 300);
-    for (auto v : s) REQUIRE((v == 1 || v == -1));
-    REQUIRE(r.energies[k] == Approx(m.energy(s)).margin(1e-9));
-  }
-  const auto again = gpu::simulated_annealing(m, opt);
-  REQUIRE(again.spins == r.spins);
-  REQUIRE(again.energies == r.energies);
-  opt.seed = 6;
-  REQUIRE(gpu::simulated_annealing(m, opt).spins != r.spins);
   // Random states average the offset; the ground state of this model lies near −0.76·σ·n^{3/2} ≈ −5000.
-  double mean = 0;
-  for (double e : r.energies) mean += e / double(r.num_replicas);
-  REQUIRE(mean < m.offset() - 2000);
+  REQUIRE(require_sound_run(random_dense_model(300, 2), opt, 2000).path == "dense");
 }
 
 TEST_CASE("GPU dense annealing finds the ground state of a small fully connected model", "[cuda][anneal][dense]") {
   const auto m = random_dense_model(14, 3);
-  double ground = 1e300;
-  std::vector<std::int8_t> s(14);
-  for (std::uint32_t bits = 0; bits < (1u << 14); ++bits) {
-    for (std::uint32_t i = 0; i < 14; ++i) s[i] = (bits >> i) & 1u ? 1 : -1;
-    ground = std::min(ground, m.energy(s));
-  }
   gpu::anneal_options opt;
   opt.path = gpu::anneal_path::dense;
   opt.num_replicas = 64;
   opt.num_sweeps = 500;
   const auto r = gpu::simulated_annealing(m, opt);
   REQUIRE(r.path == "dense");
-  REQUIRE(r.best_energy() == Approx(ground).margin(1e-9));
+  REQUIRE(r.best_energy() == Approx(brute_force_ground_energy(m)).margin(1e-9));
 }
 
 TEST_CASE("GPU annealing on an SK model: sparse and dense paths agree, automatic picks dense",
