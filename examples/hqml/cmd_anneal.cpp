@@ -1,7 +1,7 @@
 // hqml anneal FILE: minimize an Ising or QUBO problem read from a file (Max-Cut for Gset input)
 // with simulated annealing, parallel tempering, tabu search, or QAOA on the state-vector simulator.
 #include "commands.hpp"
-#include "gpu_kernel.hpp"
+#include "device_option.hpp"
 
 #include <hqml/anneal.hpp>
 #include <hqml/error.hpp>
@@ -37,12 +37,12 @@ struct anneal_args {
   std::size_t layers = 1;
   bool greedy = false;
   bool json = false;
-  std::string device = "cpu";
+  device_option device;
 };
 
 /// --solver sa --device gpu: hqml::gpu::simulated_annealing, one replica per read. What the GPU annealer does
 /// not do is refused rather than ignored.
-anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model& m) {
+anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model& m, std::string& where) {
   if (a.solver != "sa") throw usage_error("--device gpu runs --solver sa only, not '" + a.solver + "'");
   if (a.reads == 0) throw usage_error("--device gpu needs --reads > 0 (one GPU replica per read)");
   if (a.time_limit > 0.0 || a.target)
@@ -56,7 +56,7 @@ anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model&
     so.schedule = anneal::schedule_kind::linear;
   else if (a.schedule != "geometric")
     throw usage_error("--schedule must be geometric or linear, not '" + a.schedule + "'");
-  if (const std::string why = gpu_unavailable_reason(); !why.empty()) throw usage_error("--device gpu: " + why);
+  where = a.device.check();
   const std::vector<double> betas = anneal::resolve_beta_schedule(m, so);
   const gpu_anneal_result r = gpu_simulated_annealing(m, a.reads, betas, a.seed);
   const std::size_t n = m.num_variables();
@@ -69,8 +69,11 @@ anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model&
   return s;
 }
 
-anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std::optional<qaoa_result>& qaoa) {
-  if (a.device == "gpu") return solve_on_gpu(a, m);
+/// Solves m as `a` says; `where` becomes the device's description ("cpu", or "gpu (NAME)").
+anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std::optional<qaoa_result>& qaoa,
+                         std::string& where) {
+  where = "cpu";
+  if (a.device.gpu()) return solve_on_gpu(a, m, where);
   if (a.rule != "metropolis" && a.rule != "gibbs")
     throw usage_error("--rule must be metropolis or gibbs, not '" + a.rule + "'");
   const auto rule = a.rule == "gibbs" ? anneal::acceptance_rule::gibbs : anneal::acceptance_rule::metropolis;
@@ -144,7 +147,8 @@ int run_anneal(const anneal_args& a) {
   // Everything is solved in Ising form; QUBO problems report bits and QUBO energies.
   const anneal::ising_model m = p.type == anneal::vartype::spin ? p.ising : anneal::to_ising(p.qubo);
   std::optional<qaoa_result> qaoa;
-  anneal::sample_set s = solve(a, m, qaoa);
+  std::string where;
+  anneal::sample_set s = solve(a, m, qaoa, where);
   if (p.type == anneal::vartype::binary) s = anneal::to_binary(s, &p.qubo);
   if (s.empty()) throw std::runtime_error("no read finished within the time limit");
 
@@ -165,7 +169,7 @@ int run_anneal(const anneal_args& a) {
     out["time_to_best_s"] = s.time_to_best_s;
     out["spin_updates_per_s"] = s.time_s > 0 ? static_cast<double>(s.spin_updates) / s.time_s : 0.0;
     out["threads"] = anneal::resolve_threads(a.threads);
-    out["device"] = a.device == "gpu" ? "gpu (" + gpu_device_name() + ")" : "cpu";
+    out["device"] = where;
     out["seed"] = a.seed;
     out["stop_reason"] = anneal::to_string(s.stopped);
     out["variable_ids"] = p.labels;
@@ -185,7 +189,7 @@ int run_anneal(const anneal_args& a) {
     std::cout << "reads:       " << s.num_reads << " (" << anneal::to_string(s.stopped) << ")\n";
     if (qaoa) std::cout << "QAOA <H_C>:  " << qaoa->expectation << " (p = " << qaoa->gamma.size() << ")\n";
     std::cout << "time:        " << s.time_s << " s\n";
-    if (a.device == "gpu") std::cout << "device:      gpu (" << gpu_device_name() << ")\n";
+    if (a.device.gpu()) std::cout << "device:      " << where << "\n";
   }
   return 0;
 }
@@ -218,9 +222,7 @@ void register_anneal(CLI::App& app, action& run) {
       ->check(CLI::Range(std::size_t{0}, std::size_t{1000}))
       ->capture_default_str();
   cmd->add_flag("--greedy", args->greedy, "Greedy descent after each read");
-  cmd->add_option("--device", args->device, "cpu, or gpu (--solver sa on hqml's CUDA backend, one replica per read)")
-      ->check(CLI::IsMember({"cpu", "gpu"}))
-      ->capture_default_str();
+  args->device.add_to(cmd, "cpu, or gpu (--solver sa on hqml's CUDA backend, one replica per read)");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, sweeps, &run] {
     args->sweeps_given = sweeps->count() > 0;

@@ -70,7 +70,7 @@ void register_kernel(CLI::App& app, action& act) {
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_option("--precision", o->precision, "Simulation precision: float or double")
       ->check(CLI::IsMember({"float", "double"}));
-  o->device.add_to(sub);
+  o->device.add_to(sub, kernels_device_help);
   sub->callback([o, &act] { act = [o] { return kernel_main(*o); }; });
 }
 

@@ -98,7 +98,7 @@ void register_run(CLI::App& app, action& act) {
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_option("--C", o->c_grid, "SVM C values to search");
   sub->add_option("--feature-scales", o->scale_grid, "Quantum feature scales to search");
-  o->device.add_to(sub);
+  o->device.add_to(sub, kernels_device_help);
   sub->add_flag("--json", o->json, "Print metrics.json to stdout");
   sub->callback([o, &act] { act = [o] { return run_main(*o); }; });
 }

@@ -1,6 +1,6 @@
 // hqml simulate [FILE.qasm] [--shots N] [--seed S] [--threads T] [--precision float|double] [--statevector] [--json]
 #include "commands.hpp"
-#include "gpu_kernel.hpp"
+#include "device_option.hpp"
 
 #include <hqml/qasm.hpp>
 #include <hqml/shots.hpp>
@@ -28,7 +28,7 @@ struct simulate_options {
   bool statevector = false;
   bool json = false;
   bool no_fusion = false;
-  std::string device = "cpu";
+  device_option device;
 };
 
 // The built-in demo: a 4-qubit GHZ state measured on every qubit (counts split between 0000 and 1111).
@@ -42,12 +42,8 @@ circuit demo_circuit() {
 
 template <class Real>
 int simulate(const simulate_options& o) {
-  const bool gpu = o.device == "gpu";
-  std::string where = "cpu";
-  if (gpu) {
-    if (const std::string why = gpu_unavailable_reason(); !why.empty()) throw usage_error("--device gpu: " + why);
-    where = "gpu (" + gpu_device_name() + ")";
-  }
+  const bool gpu = o.device.gpu();
+  const std::string where = o.device.check();
   const auto t0 = std::chrono::steady_clock::now();
   const circuit c = o.file.empty() ? demo_circuit() : load_qasm(o.file);
   const std::string name = o.file.empty() ? "built-in GHZ demo (4 qubits)" : o.file;
@@ -134,9 +130,7 @@ void register_simulate(CLI::App& app, action& run) {
   sub->add_flag("--statevector", o->statevector, "Also print the final state before measurement");
   sub->add_flag("--json", o->json, "Print one JSON object");
   sub->add_flag("--no-fusion", o->no_fusion, "Apply gates one by one instead of fused blocks");
-  sub->add_option("--device", o->device, "cpu, or gpu (hqml's CUDA backend; --threads then does not apply)")
-      ->check(CLI::IsMember({"cpu", "gpu"}))
-      ->capture_default_str();
+  o->device.add_to(sub, "cpu, or gpu (hqml's CUDA backend; --threads then does not apply)");
   sub->callback([o, &run] {
     run = [o] { return o->precision == "float" ? simulate<float>(*o) : simulate<double>(*o); };
   });

@@ -118,7 +118,7 @@ void register_train(CLI::App& app, action& act) {
   sub->add_option("--C", o->c, "SVM C")->check(CLI::PositiveNumber)->capture_default_str();
   sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")->capture_default_str();
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
-  o->device.add_to(sub);
+  o->device.add_to(sub, kernels_device_help);
   sub->callback([o, &act] { act = [o] { return train_main(*o); }; });
 }
 

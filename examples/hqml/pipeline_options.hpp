@@ -2,7 +2,7 @@
 // Options shared by the pipeline subcommands (run, kernel, train, assess): the feature map and the data.
 
 #include "commands.hpp"
-#include "gpu_kernel.hpp"
+#include "device_option.hpp"
 
 #include <hqml/pipeline.hpp>
 
@@ -66,26 +66,6 @@ struct kernel_training_cli {
         ->check(CLI::IsMember({"alignment", "svc"}))
         ->capture_default_str();
     sub->add_option("--seed", seed, "Seed of SPSA's random directions")->capture_default_str();
-  }
-};
-
-/// --device cpu|gpu: where the quantum kernels run.
-struct device_option {
-  std::string device = "cpu";
-
-  void add_to(CLI::App* sub) {
-    sub->add_option("--device", device,
-                    "Where quantum kernels run: cpu, or gpu (hqml's CUDA backend: states and Gram matrix on the "
-                    "first visible device)")
-        ->check(CLI::IsMember({"cpu", "gpu"}))
-        ->capture_default_str();
-  }
-  [[nodiscard]] bool gpu() const { return device == "gpu"; }
-  /// "cpu", or "gpu (NAME)" once the GPU is known to be usable; usage_error when it is not.
-  [[nodiscard]] std::string check() const {
-    if (!gpu()) return "cpu";
-    if (const std::string why = gpu_unavailable_reason(); !why.empty()) throw usage_error("--device gpu: " + why);
-    return "gpu (" + gpu_device_name() + ")";
   }
 };
 
