@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds hqml's libFuzzer targets with clang and runs each for SECONDS (default 60) on HQML_JOBS cores
-# (libFuzzer's fork mode), seeded with the QASMBench circuits of the shared data folder when it is there.
+# (libFuzzer's fork mode): qasm_fuzz seeded with the QASMBench circuits of the shared data folder when it
+# is there, csv_fuzz with a few CSV files written here.
 # Crash reproducers are kept in BUILD/fuzz-artifacts. Environment: HQML_JOBS (default 2),
 # HQML_FUZZ_BUILD_DIR (default build/fuzz; a folder already configured with HQML_BUILD_FUZZERS=ON, such as
 # .ci/run's sanitizer build, is used as it is), HQML_FUZZ_CXX (default clang++), HQML_SHARED_DIR
@@ -19,7 +20,7 @@ if ! grep -q "^HQML_BUILD_FUZZERS:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; 
     -DHQML_BUILD_FUZZERS=ON -DHQML_BUILD_TESTS=ON -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=OFF \
     -DHQML_ENABLE_CUDA=OFF >/dev/null
 fi
-cmake --build "$build" -j "$jobs" --target qasm_fuzz
+cmake --build "$build" -j "$jobs" --target qasm_fuzz csv_fuzz
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -78,5 +79,37 @@ echo "== qasm_fuzz for ${seconds}s"
   -dict="$work/qasm.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "run.sh: qasm_fuzz failed (exit $status); reproducers are in $artifacts"
+fi
+
+# csv_fuzz: the first byte of an input picks the options (see csv_fuzz.cpp), the rest is the file.
+csv_corpus=$work/csv-corpus
+mkdir -p "$csv_corpus"
+printf '\x08\xef\xbb\xbfid,"x 1",color,y\r\n1,0.5,red,a\r\n2,-1e3,"blue, dark",b\r\n\r\n3,+.25,red,a\r\n' >"$csv_corpus/comma.csv"
+printf '\x0cx;c;y\n1,5;NA;"p;q"\n2;green;q\n?;"say ""hi""\nthere";p\n' >"$csv_corpus/semicolon.csv"
+printf '\x3fy\ta\tid\n-1\tinf\t1\n1\t1e999\t2\n1\tnan\t3\n' >"$csv_corpus/tab.csv"
+printf '\x1ca,b,c\n1,x,\n2,,z\n' >"$csv_corpus/predict.csv"
+cat >"$work/csv.dict" <<'DICT'
+","
+";"
+"\x09"
+"\x22"
+"\x22\x22"
+"\x0d\x0a"
+"\xef\xbb\xbf"
+"y"
+"id"
+"NA"
+"nan"
+"inf"
+"1e999"
+"-0.5e-3"
+DICT
+csv_status=0
+echo "== csv_fuzz for ${seconds}s"
+"$build/tests/fuzz/csv_fuzz" -fork="$jobs" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+  -dict="$work/csv.dict" -artifact_prefix="$artifacts/" -print_final_stats=1 "$csv_corpus" || csv_status=$?
+if [ "$csv_status" -ne 0 ]; then
+  echo "run.sh: csv_fuzz failed (exit $csv_status); reproducers are in $artifacts"
+  status=$csv_status
 fi
 exit "$status"
