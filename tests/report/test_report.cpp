@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -290,22 +291,27 @@ std::string render(const json& m, const training_set& t) {
 
 }  // namespace
 
-TEST_CASE("report: every section of a realistic binary run is rendered", "[report]") {
+TEST_CASE("report: every section of a realistic format-1 binary run is rendered", "[report]") {
   const auto t = make_training_set(80);
   const std::string html = render(make_metrics(), t);
 
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
-  for (const char* id : {"summary", "kernels", "roc", "confusion", "cv", "timings", "assessment"}) {
+  for (const char* id : {"summary", "uncertainty", "kernels", "roc", "confusion", "cv", "timings", "assessment"}) {
     INFO(id);
     CHECK(html.find(std::string("<section id=\"") + id + "\">") != std::string::npos);
   }
-  // Summary: names, feature map, both accuracies, the winner marked, the verdict and its explanation.
+  // Summary: names, feature map, both accuracies, the verdict and its explanation. Format 1 has no
+  // significance test, so neither model is marked better however the accuracies compare.
   CHECK(html.find("<title>hqml report: two moons</title>") != std::string::npos);
   CHECK(html.find("builtin:moons") != std::string::npos);
   CHECK(html.find("linear") != std::string::npos);
   CHECK(html.find("Z, ZZ") != std::string::npos);
-  CHECK(html.find("<div class=\"card quantum win\">") != std::string::npos);
-  CHECK(html.find("<div class=\"card classical\">") != std::string::npos);
+  CHECK(html.find("class=\"badge\"") == std::string::npos);
+  CHECK(html.find("format 1 has none") != std::string::npos);
+  CHECK(html.find("metrics format 1") != std::string::npos);
+  CHECK(html.find("<tr class=\"model-quantum\">") != std::string::npos);
+  CHECK(html.find("<tr class=\"model-classical\">") != std::string::npos);
+  CHECK(html.find("model-majority") == std::string::npos);  // no baselines in format 1
   CHECK(html.find(">0.975<") != std::string::npos);
   CHECK(html.find(">0.925<") != std::string::npos);
   CHECK(html.find("the quantum kernel is worth trying") != std::string::npos);
@@ -334,7 +340,8 @@ TEST_CASE("report: every section of a realistic binary run is rendered", "[repor
   CHECK(count(html, "<table class=\"cm\">") == 2);
   CHECK(count(element_with_id(html, "cv-quantum"), "class=\"cvpt\"") == 12);
   CHECK(count(element_with_id(html, "cv-classical"), "class=\"cvpt\"") == 12);
-  CHECK(count(element_with_id(html, "cv-quantum"), "r=\"7\"") == 1);  // the chosen grid point, ringed once
+  CHECK(count(element_with_id(html, "cv-quantum"), "<g class=\"chosen\">") == 1);  // the chosen point, ringed once
+  CHECK(html.find("2 threads") != std::string::npos);
   CHECK(count(element_with_id(html, "timing-chart"), "class=\"bar\"") == 5);
   CHECK(html.find("3.5 s") != std::string::npos);
   for (const char* value : {"1.3", "10.2", "4.1", "12"})
@@ -358,7 +365,7 @@ TEST_CASE("report: the page and each SVG are well-formed", "[report]") {
     CHECK(check_markup(html, false).empty());
     INFO(check_markup(html, false));
     const auto svgs = svgs_in(html);
-    CHECK(svgs.size() == (classes == 2 ? 6U : 5U));
+    CHECK(svgs.size() == (classes == 2 ? 6U : 5U));  // heatmaps, ROC (binary), CV plots, timings
     for (const auto& svg : svgs) {
       INFO(svg.substr(0, 160));
       CHECK(check_markup(svg, true) == "");
@@ -454,8 +461,11 @@ TEST_CASE("report: a missing required key throws naming the key", "[report]") {
     CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains(key));
   }
   auto m = make_metrics();
-  m["format_version"] = 2;
-  CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains("format_version"));
+  for (const int version : {0, 3}) {
+    m["format_version"] = version;
+    CHECK_THROWS_WITH(render(m, t),
+                      Catch::Matchers::Contains("unsupported \"format_version\" " + std::to_string(version)));
+  }
   m = make_metrics();
   m["dataset"] = "moons";
   CHECK_THROWS_WITH(render(m, t), Catch::Matchers::Contains("dataset"));
@@ -475,16 +485,19 @@ TEST_CASE("report: only the required keys still give every section", "[report]")
   const Eigen::MatrixXd empty;
   std::string html;
   REQUIRE_NOTHROW(html = hqml::render_report(m, empty, empty, {}));
-  for (const char* id : {"summary", "kernels", "roc", "confusion", "cv", "timings", "assessment"}) {
+  for (const char* id : {"summary", "uncertainty", "kernels", "roc", "confusion", "cv", "assessment"}) {
     CHECK(html.find(std::string("<section id=\"") + id + "\">") != std::string::npos);
   }
   CHECK(html.find("unnamed dataset") != std::string::npos);
   CHECK(count(html, "Kernel matrix not provided") == 2);
   CHECK(html.find("No ROC curve in metrics") != std::string::npos);
-  CHECK(html.find("No timings in metrics") != std::string::npos);
+  // metrics.json itself has no timings (it is byte-identical for the same inputs): no section, not even a note.
+  CHECK(html.find("id=\"timings\"") == std::string::npos);
+  CHECK(html.find("#timings") == std::string::npos);
   CHECK(html.find("No kernel assessment in metrics") != std::string::npos);
-  CHECK(html.find(" win\"") == std::string::npos);
-  CHECK(html.find("No test-set metrics in metrics") != std::string::npos);
+  CHECK(html.find("class=\"badge\"") == std::string::npos);
+  CHECK(html.find("No cross-validation scores in metrics") != std::string::npos);
+  CHECK(html.find(" threads") == std::string::npos);
   CHECK(check_markup(html, false).empty());
 
   // Wrongly typed optional fields are skipped, not fatal.
@@ -509,6 +522,8 @@ TEST_CASE("report: three classes show confusion matrices and no ROC", "[report]"
   CHECK(html.find("<polyline") == std::string::npos);
   CHECK(html.find("binary problems only") != std::string::npos);
   CHECK(html.find("has 3 classes") != std::string::npos);
+  CHECK(html.find("href=\"#roc\"") == std::string::npos);
+  CHECK(html.find("macro F1") != std::string::npos);
   CHECK(count(html, "<table class=\"cm\">") == 2);
   CHECK(count(html, "<td style=") == 2 * 9);
   const std::string svg = element_with_id(html, "hm-quantum");
@@ -603,4 +618,521 @@ TEST_CASE("report: write_report replaces the file atomically and leaves no tempo
   // An unwritable target throws and leaves nothing behind.
   CHECK_THROWS(hqml::write_report(dir.path / "missing" / "report.html", m, t.k_quantum, t.k_classical, t.labels));
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Format 2: every model, significance, verdict, multiclass.
+
+namespace {
+
+/// A search over `grid` x `c_grid` whose CV accuracy peaks at (best_h, best_c); logistic regression's grid is C.
+json v2_search(const std::string& name, const std::vector<double>& grid, const std::vector<double>& c_grid,
+               double best_h, double best_c, bool extended, bool at_edge) {
+  auto mean_at = [&](double h, double c) {
+    return 0.8 + 0.1 * std::exp(-std::pow(std::log(h / best_h), 2)) - 0.01 * std::abs(std::log10(c / best_c));
+  };
+  json cv = json::array();
+  for (const double h : grid) {
+    for (const double c : name == "C" ? std::vector<double>{h} : c_grid) {
+      const double mean = mean_at(h, c);
+      cv.push_back({{"hyperparameter", h},
+                    {"C", c},
+                    {"mean", mean},
+                    {"std", 0.02},
+                    {"folds", {mean - 0.02, mean - 0.01, mean, mean + 0.01, mean + 0.02}}});
+    }
+  }
+  return {
+      {"hyperparameter_name", name},
+      {"grid", grid},
+      {"C_grid", c_grid},
+      {"extended", extended},
+      {"at_edge", at_edge},
+      {"cv", cv},
+      {"best", {{"hyperparameter", best_h}, {"C", best_c}, {"cv_mean", mean_at(best_h, best_c)}, {"cv_std", 0.02}}}};
+}
+
+/// A format-2 MODEL whose scores are computed from its confusion matrix (rows true, columns predicted).
+json v2_model(const std::string& name, const json& kernel, const std::string& seen, int n_seen,
+              const std::vector<std::string>& classes, const std::vector<std::vector<int>>& cm, bool binary) {
+  const std::size_t k = classes.size();
+  json m;
+  m["name"] = name;
+  m["kernel"] = kernel;
+  m["features_seen"] = seen;
+  m["n_features_seen"] = n_seen;
+  double right = 0, total = 0, recall_sum = 0;
+  std::vector<double> p(k), r(k), f(k), support(k), predicted(k, 0.0);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) predicted[j] += cm[i][j];
+  }
+  json per_class = json::array();
+  std::set<std::size_t> predicted_classes;
+  for (std::size_t i = 0; i < k; ++i) {
+    support[i] = std::accumulate(cm[i].begin(), cm[i].end(), 0.0);
+    right += cm[i][i];
+    total += support[i];
+    p[i] = predicted[i] > 0 ? cm[i][i] / predicted[i] : 0.0;
+    r[i] = support[i] > 0 ? cm[i][i] / support[i] : 0.0;
+    f[i] = p[i] + r[i] > 0 ? 2 * p[i] * r[i] / (p[i] + r[i]) : 0.0;
+    recall_sum += r[i];
+    if (predicted[i] > 0) predicted_classes.insert(i);
+    per_class.push_back(
+        {{"label", classes[i]}, {"precision", p[i]}, {"recall", r[i]}, {"f1", f[i]}, {"support", support[i]}});
+  }
+  auto mean = [&](const std::vector<double>& v, bool weighted) {
+    double s = 0;
+    for (std::size_t i = 0; i < k; ++i) s += v[i] * (weighted ? support[i] / total : 1.0 / static_cast<double>(k));
+    return s;
+  };
+  m["test_accuracy"] = right / total;
+  m["balanced_accuracy"] = recall_sum / static_cast<double>(k);
+  m["macro"] = {{"precision", mean(p, false)}, {"recall", mean(r, false)}, {"f1", mean(f, false)}};
+  m["micro"] = {{"precision", right / total}, {"recall", right / total}, {"f1", right / total}};
+  m["weighted"] = {{"precision", mean(p, true)}, {"recall", mean(r, true)}, {"f1", mean(f, true)}};
+  const std::size_t pos = binary ? 1 : 0;
+  m["precision"] = binary ? p[pos] : mean(p, false);
+  m["recall"] = binary ? r[pos] : mean(r, false);
+  m["f1"] = binary ? f[pos] : mean(f, false);
+  m["per_class"] = per_class;
+  json matrix = json::array();
+  for (const auto& row : cm) matrix.push_back(row);
+  m["confusion_matrix"] = {{"labels", classes}, {"matrix", matrix}};
+  if (binary) {
+    const double q = right / total;
+    m["roc_auc"] = 0.5 + 0.5 * q;
+    m["roc_curve"] = {{"fpr", {0.0, 0.0, 1 - q, 1.0}}, {"tpr", {0.0, q, 1.0, 1.0}}};
+  }
+  m["test_predictions"] = json::array();
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) {
+      for (int n = 0; n < cm[i][j]; ++n) m["test_predictions"].push_back(classes[j]);
+    }
+  }
+  m["predicts_single_class"] = predicted_classes.size() == 1;
+  return m;
+}
+
+json v2_comparison(const json& models, const std::string& b, double p, const json& better) {
+  const double acc_a = models["quantum"]["test_accuracy"].get<double>();
+  const double acc_b = models[b]["test_accuracy"].get<double>();
+  const double d = acc_a - acc_b;
+  return {{"a", "quantum"},
+          {"b", b},
+          {"accuracy_a", acc_a},
+          {"accuracy_b", acc_b},
+          {"difference", d},
+          {"bootstrap_ci95", {d - 0.03, d + 0.03}},
+          {"mcnemar", {{"a_only_right", 3}, {"b_only_right", 6}, {"p_value", p}}},
+          {"significant", p < 0.05},
+          {"better", better},
+          {"summary", "quantum vs " + b}};
+}
+
+/// Breast-cancer shaped: 4 models; quantum vs classical not significant, logistic regression significantly
+/// better than quantum, quantum significantly better than the majority class.
+json make_v2_binary() {
+  const std::vector<std::string> classes{"benign", "malignant"};
+  json m;
+  m["format_version"] = 2;
+  m["hqml_version"] = "0.1.0";
+  json features = json::array();
+  for (int i = 0; i < 30; ++i) features.push_back("feature " + std::to_string(i));
+  m["dataset"] = {{"name", "breast_cancer.csv"},
+                  {"source", "data/breast_cancer.csv"},
+                  {"label", "diagnosis"},
+                  {"n_rows", 569},
+                  {"n_train", 398},
+                  {"n_test", 171},
+                  {"n_features", 30},
+                  {"feature_names", features},
+                  {"class_names", classes},
+                  {"class_counts", {357, 212}},
+                  {"separator", ","},
+                  {"missing_cells", 0},
+                  {"imputation", "none"},
+                  {"warnings", {"column 'id' looks like an identifier <unique per row>; pass --drop id"}}};
+  json train_rows = json::array(), test_rows = json::array();
+  for (int i = 0; i < 569; ++i) (i % 10 < 3 && test_rows.size() < 171 ? test_rows : train_rows).push_back(i);
+  m["split"] = {
+      {"seed", 0}, {"test_fraction", 0.3}, {"stratified", true}, {"train_rows", train_rows}, {"test_rows", test_rows}};
+  m["task"] = {{"type", "binary"},
+               {"n_classes", 2},
+               {"positive_label", "malignant"},
+               {"multiclass_strategy", "one-vs-one (libsvm)"}};
+  m["preprocessing"] = {{"standardize", true}, {"pca_components", 8}, {"scale", "min-max to [0, pi]"}};
+  m["feature_map"] = {{"kind", "zz"}, {"num_qubits", 8}, {"reps", 2}, {"entanglement", "linear"}};
+  m["quantum"] = v2_model("quantum kernel SVM", "fidelity",
+                          "8 PCA components of 30 standardized features, min-max scaled to [0, pi], times the "
+                          "feature scale",
+                          8, classes, {{100, 7}, {5, 59}}, true);
+  m["quantum"]["hyperparameters"] = {{"C", 10}, {"feature_scale", 0.25}};
+  m["quantum"]["search"] =
+      v2_search("feature_scale", {0.0625, 0.125, 0.25, 0.5, 1.0, 2.0}, {0.1, 1, 10, 100}, 0.25, 10, true, false);
+  m["quantum"]["n_support"] = 45;
+  m["classical"] = v2_model("RBF SVM", "rbf", "all 30 standardized features", 30, classes, {{103, 4}, {4, 60}}, true);
+  m["classical"]["hyperparameters"] = {{"C", 1}, {"gamma", 0.0333}};
+  m["classical"]["search"] = v2_search("gamma", {0.00333, 0.0111, 0.0333}, {0.1, 1, 10, 100}, 0.0333, 1, false, true);
+  m["classical"]["n_support"] = 60;
+  json baselines;
+  baselines["logistic_regression"] =
+      v2_model("logistic regression", nullptr, "all 30 standardized features", 30, classes, {{106, 1}, {1, 63}}, true);
+  baselines["logistic_regression"]["hyperparameters"] = {{"C", 1.0}};
+  baselines["logistic_regression"]["search"] =
+      v2_search("C", {0.01, 0.1, 1, 10, 100}, {0.01, 0.1, 1, 10, 100}, 1.0, 1.0, false, false);
+  baselines["majority"] = v2_model("majority class", nullptr, "no features (the training labels only)", 0, classes,
+                                   {{107, 0}, {64, 0}}, true);
+  m["baselines"] = baselines;
+  json all = {{"quantum", m["quantum"]}, {"classical", m["classical"]}};
+  all.update(baselines);
+  m["comparisons"] = {v2_comparison(all, "classical", 0.51, nullptr),
+                      v2_comparison(all, "logistic_regression", 0.012, "logistic_regression"),
+                      v2_comparison(all, "majority", 1e-9, "quantum")};
+  m["assessment"] = {{"n", 398},
+                     {"geometric_difference", 1.9},
+                     {"complexity_classical", 12.5},
+                     {"complexity_quantum", 30.1},
+                     {"dimension_classical", 21.0},
+                     {"dimension_quantum", 140.0},
+                     {"lambda", 0.0},
+                     {"verdict", "quantum_worth_trying"},
+                     {"quantum_worth_trying", true},
+                     {"explanation", "g is large enough that some labelling favours the quantum kernel."},
+                     {"targets", "+1/-1 labels"}};
+  m["verdict"] = {{"held_out", "no_significant_difference"},
+                  {"best_classical", "logistic_regression"},
+                  {"assessment", "quantum_worth_trying"},
+                  {"agree", false},
+                  {"summary",
+                   "On the 171 held-out rows the quantum kernel SVM is not significantly better than "
+                   "logistic regression; the kernel assessment says the quantum kernel is worth trying."}};
+  m["device"] = "cpu";
+  m["threads"] = 2;
+  m["seed"] = 0;
+  return m;
+}
+
+/// Three classes, one of them a hostile name.
+json make_v2_multiclass(std::vector<std::string> classes = {"setosa", "<img src=x onerror=alert(1)>", "a&b"}) {
+  json m = make_v2_binary();
+  const std::size_t k = classes.size();
+  auto matrix = [&](int right, int wrong_every) {
+    std::vector<std::vector<int>> cm(k, std::vector<int>(k, 0));
+    for (std::size_t i = 0; i < k; ++i) {
+      cm[i][i] = right;
+      cm[i][(i + 1) % k] = static_cast<int>(i) % wrong_every == 0 ? 2 : 0;
+    }
+    return cm;
+  };
+  m["dataset"]["name"] = "iris.csv";
+  m["dataset"]["class_names"] = classes;
+  m["dataset"]["class_counts"] = std::vector<int>(k, 50);
+  m["dataset"]["warnings"] = json::array();
+  m["task"] = {{"type", "multiclass"},
+               {"n_classes", k},
+               {"positive_label", nullptr},
+               {"multiclass_strategy", "one-vs-one (libsvm)"}};
+  auto q = v2_model("quantum kernel SVM", "fidelity", "4 standardized features", 4, classes, matrix(14, 1), false);
+  q["search"] = m["quantum"]["search"];
+  q["hyperparameters"] = m["quantum"]["hyperparameters"];
+  m["quantum"] = q;
+  auto c = v2_model("RBF SVM", "rbf", "4 standardized features", 4, classes, matrix(15, 2), false);
+  c["search"] = m["classical"]["search"];
+  m["classical"] = c;
+  m["baselines"]["logistic_regression"] =
+      v2_model("logistic regression", nullptr, "4 standardized features", 4, classes, matrix(15, 3), false);
+  std::vector<std::vector<int>> all_first(k, std::vector<int>(k, 0));
+  for (auto& row : all_first) row[0] = 15;
+  m["baselines"]["majority"] = v2_model("majority class", nullptr, "no features", 0, classes, all_first, false);
+  json all = {{"quantum", m["quantum"]}, {"classical", m["classical"]}};
+  all.update(m["baselines"]);
+  m["comparisons"] = {v2_comparison(all, "classical", 0.7, nullptr),
+                      v2_comparison(all, "logistic_regression", 0.6, nullptr),
+                      v2_comparison(all, "majority", 1e-6, "quantum")};
+  m["assessment"]["targets"] = "one-vs-rest labels, complexities averaged over the classes";
+  m["verdict"]["agree"] = true;
+  m["verdict"]["held_out"] = "no_significant_difference";
+  m["verdict"]["assessment"] = "classical_suffices";
+  m["assessment"]["verdict"] = "classical_suffices";
+  return m;
+}
+
+/// The <tr> of the comparison of quantum against `b`.
+std::string comparison_row(const std::string& html, std::string_view b_title) {
+  const auto table = html.find("id=\"comparisons\"");
+  REQUIRE(table != std::string::npos);
+  for (auto at = html.find("<tr class=\"comparison\">", table); at != std::string::npos;
+       at = html.find("<tr class=\"comparison\">", at + 1)) {
+    const std::string row = html.substr(at, html.find("</tr>", at) - at);
+    if (row.find(std::string("</span> ") + std::string(b_title) + "<br>") != std::string::npos) return row;
+  }
+  FAIL("no comparison row for " << b_title);
+  return {};
+}
+
+std::string table_row(const std::string& html, const std::string& tr_class) {
+  const auto at = html.find("<tr class=\"" + tr_class + "\">");
+  REQUIRE(at != std::string::npos);
+  return html.substr(at, html.find("</tr>", at) - at);
+}
+
+// Set HQML_REPORT_DUMP=DIR to keep the pages these tests render, for looking at them in a browser.
+void dump(const std::string& name, const std::string& html) {
+  if (const char* dir = std::getenv("HQML_REPORT_DUMP")) {
+    std::ofstream(fs::path(dir) / name, std::ios::binary) << html;
+  }
+}
+
+double attribute(const std::string& element, const std::string& name) {
+  const auto at = element.find(" " + name + "=\"");
+  REQUIRE(at != std::string::npos);
+  return std::stod(element.substr(at + name.size() + 3));
+}
+
+}  // namespace
+
+TEST_CASE("report: format 2 binary run shows every model, significance and the verdict", "[report]") {
+  const auto t = make_training_set(80);
+  auto m = make_v2_binary();
+  m["timings"] = json::array(
+      {{{"stage", "load and preprocess"}, {"seconds", 0.01}}, {{"stage", "quantum kernels"}, {"seconds", 2.5}}});
+  const std::string html = render(m, t);
+  dump("report-bin.html", html);
+  CHECK(check_markup(html, false).empty());
+  for (const auto& svg : svgs_in(html)) CHECK(check_markup(svg, true).empty());
+
+  // Header: threads, device, seed, split sizes, the dataset warning (escaped).
+  CHECK(html.find("2 threads") != std::string::npos);
+  CHECK(html.find("quantum kernels on cpu") != std::string::npos);
+  CHECK(html.find("seed 0") != std::string::npos);
+  CHECK(html.find("split 398 training / 171 test rows (30% test, stratified)") != std::string::npos);
+  CHECK(html.find("metrics format 2") != std::string::npos);
+  CHECK(html.find("looks like an identifier &lt;unique per row&gt;; pass --drop id") != std::string::npos);
+
+  // Summary: one row per model with accuracy, balanced accuracy, F1 of the positive class, CV, features seen.
+  CHECK(html.find("F1 of<br>&#8220;malignant&#8221;") != std::string::npos);
+  const std::string q = table_row(html, "model-quantum");
+  CHECK(q.find("quantum kernel SVM") != std::string::npos);
+  CHECK(q.find("8 PCA components of 30 standardized features") != std::string::npos);
+  CHECK(q.find(">" + hqml::detail::report::format_number(m["quantum"]["test_accuracy"].get<double>()) + "<") !=
+        std::string::npos);
+  // F1 of malignant: precision 59/66, recall 59/64.
+  CHECK(q.find(">" + hqml::detail::report::format_number(2 * 59.0 / (66 + 64)) + "<") != std::string::npos);
+  CHECK(q.find(">0.9&#160;&#177;&#160;0.02<") != std::string::npos);
+  CHECK(q.find(">C = 10</span><br><span class=\"nw\">feature scale = 0.25<") != std::string::npos);
+  const std::string c = table_row(html, "model-classical");
+  CHECK(c.find("RBF SVM") != std::string::npos);
+  CHECK(c.find("all 30 standardized features") != std::string::npos);
+  CHECK(table_row(html, "model-logistic_regression").find("logistic regression") != std::string::npos);
+  const std::string maj = table_row(html, "model-majority");
+  CHECK(maj.find("predicts a single class") != std::string::npos);
+  CHECK(maj.find("not tuned") != std::string::npos);
+  CHECK(q.find("predicts a single class") == std::string::npos);
+
+  // Significance: difference, interval and p for each comparison; a badge only where significant.
+  const std::string vs_classical = comparison_row(html, "RBF SVM");
+  CHECK(vs_classical.find("no significant difference") != std::string::npos);
+  CHECK(vs_classical.find("class=\"badge\"") == std::string::npos);
+  CHECK(vs_classical.find(">0.51<br>") != std::string::npos);
+  CHECK(vs_classical.find("&#8722;0.0234") != std::string::npos);  // 159/171 - 163/171
+  CHECK(vs_classical.find("&#8722;0.0534 to +0.00661") != std::string::npos);
+  CHECK(vs_classical.find(">3 / 6<") != std::string::npos);
+  CHECK(vs_classical.find("0.9298 vs 0.9532") != std::string::npos);
+  const std::string vs_logistic = comparison_row(html, "logistic regression");
+  CHECK(vs_logistic.find("<span class=\"badge\">&#9733; logistic regression: higher accuracy</span>") !=
+        std::string::npos);
+  const std::string vs_majority = comparison_row(html, "majority class");
+  CHECK(vs_majority.find("<span class=\"badge\">&#9733; quantum kernel SVM: higher accuracy</span>") !=
+        std::string::npos);
+  CHECK(count(html, "class=\"badge\"") == 2);
+  CHECK(count(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"ci\"") == 3);
+
+  // Verdict: the summary, both sides, and the disagreement said out loud.
+  CHECK(html.find("<p class=\"lead\">On the 171 held-out rows the quantum kernel SVM is not significantly better") !=
+        std::string::npos);
+  const auto held = html.find("id=\"held-out\"");
+  const auto assessed = html.find("id=\"assessed\"");
+  REQUIRE(held != std::string::npos);
+  REQUIRE(assessed != std::string::npos);
+  CHECK(html.find("<div class=\"says\">no significant difference</div>", held) < assessed);
+  CHECK(html.find("<div class=\"says\">the quantum kernel is worth trying</div>", assessed) != std::string::npos);
+  CHECK(html.find("<div class=\"verdict disagree\"") != std::string::npos);
+  CHECK(html.find("disagree: they point different ways") != std::string::npos);
+
+  // ROC for every model with a curve, naming the positive class.
+  const std::string roc = element_with_id(html, "roc-plot");
+  CHECK(count(roc, "<polyline class=\"roc\"") == 4);
+  CHECK(html.find("positive class: <strong>malignant</strong>") != std::string::npos);
+
+  // Per class: confusion matrices with the class names, per-class and average rows.
+  CHECK(count(html, "<table class=\"cm\">") == 4);
+  CHECK(count(html, "<table class=\"pc\">") == 4);
+  CHECK(html.find("malignant <span class=\"nosig\">(positive)</span>") != std::string::npos);
+  for (const char* avg : {">macro average<", ">micro average<", ">weighted average<"}) CHECK(count(html, avg) == 4);
+
+  // Timings merged in from timings.json.
+  CHECK(count(element_with_id(html, "timing-chart"), "class=\"bar\"") == 2);
+  // Per-row data stays out of the page.
+  CHECK(html.find("test_predictions") == std::string::npos);
+  CHECK(html.size() < 160 * 1024);
+}
+
+TEST_CASE("report: the CV plot rings the chosen point on a log axis and notes edges", "[report]") {
+  const auto t = make_training_set(40);
+  const std::string html = render(make_v2_binary(), t);
+
+  const std::string quantum = element_with_id(html, "cv-quantum");
+  REQUIRE_FALSE(quantum.empty());
+  CHECK(count(quantum, "class=\"cvpt\"") == 6 * 4);
+  CHECK(count(quantum, "class=\"cvline\"") == 4);  // one line per C
+  CHECK(quantum.find("feature scale (log scale)") != std::string::npos);
+  // The ring sits exactly on the grid point (0.25, C = 10), whose tooltip says it is the chosen one.
+  REQUIRE(count(quantum, "<g class=\"chosen\">") == 1);
+  const auto ring_at = quantum.find("<g class=\"chosen\"><circle");
+  const std::string ring = quantum.substr(ring_at, quantum.find("/>", ring_at) - ring_at);
+  const auto point_at = quantum.find("<g><title>feature scale = 0.25, C = 10: ");
+  REQUIRE(point_at != std::string::npos);
+  const auto circle_at = quantum.find("<circle class=\"cvpt\"", point_at);
+  const std::string point = quantum.substr(circle_at, quantum.find("/>", circle_at) - circle_at);
+  CHECK(quantum.substr(point_at, circle_at - point_at).find(", chosen</title>") != std::string::npos);
+  CHECK(attribute(ring, "cx") == Approx(attribute(point, "cx")));
+  CHECK(attribute(ring, "cy") == Approx(attribute(point, "cy")));
+  CHECK(quantum.find("paint-order=\"stroke\">chosen: 0.25, C = 10</text>") != std::string::npos);
+  CHECK(html.find("chosen feature scale = 0.25, C = 10 with CV accuracy 0.9 &#177; 0.02.</figcaption>") !=
+        std::string::npos);
+  CHECK(count(quantum, ", chosen</title>") == 1);
+  // Log axis: the doubling grid values are evenly spaced.
+  auto x_of = [&](const std::string& h) {
+    const auto at = quantum.find("<g><title>feature scale = " + h + ", C = 0.1: ");
+    REQUIRE(at != std::string::npos);
+    return attribute(quantum.substr(quantum.find("<circle class=\"cvpt\"", at)), "cx");
+  };
+  CHECK(x_of("0.125") - x_of("0.0625") == Approx(x_of("0.5") - x_of("0.25")).margin(0.11));
+  CHECK(x_of("2") - x_of("1") == Approx(x_of("0.125") - x_of("0.0625")).margin(0.11));
+
+  // The classical search ended at the edge of its grid; the quantum one was extended.
+  const auto cv = html.substr(html.find("<section id=\"cv\">"));
+  const auto classical_at = cv.find("id=\"cv-classical\"");
+  const auto logistic_at = cv.find("id=\"cv-logistic_regression\"");
+  REQUIRE(classical_at != std::string::npos);
+  REQUIRE(logistic_at != std::string::npos);
+  const auto edge = cv.find("Best value at the edge of the searched range");
+  CHECK(edge > classical_at);
+  CHECK(edge < logistic_at);
+  CHECK(count(cv, "Best value at the edge of the searched range") == 1);
+  CHECK(cv.find("grid was extended") < classical_at);
+  CHECK(count(cv, "grid was extended") == 1);
+  CHECK(count(element_with_id(html, "cv-classical"), "<g class=\"chosen\">") == 1);
+  // Logistic regression's grid is C itself: one line, ringed at C = 1.
+  const std::string logistic = element_with_id(html, "cv-logistic_regression");
+  CHECK(count(logistic, "class=\"cvline\"") == 1);
+  CHECK(logistic.find(">chosen: C = 1</text>") != std::string::npos);
+  CHECK(html.find("id=\"cv-majority\"") == std::string::npos);
+}
+
+TEST_CASE("report: no badge for a non-significant difference or a single-class model", "[report]") {
+  const auto t = make_training_set(40);
+  auto m = make_v2_binary();
+  // A majority-class predictor "significantly better" than quantum (an unbalanced test set can do that).
+  m["comparisons"][2]["better"] = "majority";
+  // A difference of one test row, not significant.
+  m["comparisons"][1]["significant"] = false;
+  m["comparisons"][1]["better"] = nullptr;
+  m["comparisons"][1]["mcnemar"] = {{"a_only_right", 0}, {"b_only_right", 1}, {"p_value", 1.0}};
+  m["threads"] = 0;  // never printed as "0 threads"
+  const std::string html = render(m, t);
+  CHECK(html.find("class=\"badge\"") == std::string::npos);
+  CHECK(comparison_row(html, "majority class").find("majority class predicts a single class, so it is not marked") !=
+        std::string::npos);
+  CHECK(comparison_row(html, "logistic regression").find("no significant difference") != std::string::npos);
+  CHECK(html.find("0 threads") == std::string::npos);
+  CHECK(html.find(" threads") == std::string::npos);
+  // Without timings merged in, the page has no timing section at all.
+  CHECK(html.find("id=\"timings\"") == std::string::npos);
+  // The timings.json object merged in whole also works, and gives the thread count.
+  m["timings"] = {{"timings", {{{"stage", "assessment"}, {"seconds", 0.5}}}}, {"threads", 1}, {"device", "cpu"}};
+  const std::string timed = render(m, t);
+  CHECK(count(element_with_id(timed, "timing-chart"), "class=\"bar\"") == 1);
+  CHECK(timed.find("1 thread &#183;") != std::string::npos);
+  // An agreeing verdict says so.
+  m["verdict"]["agree"] = true;
+  const std::string agreeing = render(m, t);
+  CHECK(agreeing.find("<div class=\"verdict agree\"") != std::string::npos);
+  CHECK(agreeing.find("kernel assessment agree.") != std::string::npos);
+}
+
+TEST_CASE("report: format 2 multiclass shows per-class tables, escaped names and no ROC", "[report]") {
+  const auto t = make_training_set(90, 3);
+  const auto m = make_v2_multiclass();
+  const std::string html = render(m, t);
+  dump("report-multi.html", html);
+  CHECK(check_markup(html, false).empty());
+  for (const auto& svg : svgs_in(html)) CHECK(check_markup(svg, true).empty());
+
+  std::string lower = html;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  CHECK(lower.find("<img") == std::string::npos);
+  CHECK(html.find("&lt;img src=x onerror=alert(1)&gt;") != std::string::npos);
+  CHECK(html.find(">a&amp;b<") != std::string::npos);
+  CHECK(html.find("a&b") == std::string::npos);
+
+  CHECK(html.find("id=\"roc-plot\"") == std::string::npos);
+  CHECK(html.find("binary problems only") != std::string::npos);
+  CHECK(html.find("macro F1") != std::string::npos);
+  CHECK(count(html, "<table class=\"cm\">") == 4);
+  CHECK(count(html, "<td style=") == 4 * 9);
+  // Per-class rows with support, then the macro, micro and weighted averages computed from the matrix.
+  const auto quantum = html.substr(html.find("id=\"classes-quantum\""));
+  const auto pc = quantum.substr(quantum.find("<table class=\"pc\">"));
+  const auto& qm = m["quantum"];
+  CHECK(pc.find("<td title=\"setosa\">setosa</td>") != std::string::npos);
+  CHECK(pc.find(">16<") != std::string::npos);  // support of setosa: 14 right + 2 taken for the next class
+  CHECK(pc.find("<td>macro average</td><td class=\"num\">" +
+                hqml::detail::report::format_number(qm["macro"]["precision"].get<double>(), 3)) != std::string::npos);
+  CHECK(pc.find("<td>weighted average</td>") != std::string::npos);
+  CHECK(pc.find("<td>micro average</td><td class=\"num\">" +
+                hqml::detail::report::format_number(qm["test_accuracy"].get<double>(), 3)) != std::string::npos);
+  CHECK(html.find("<div class=\"verdict agree\"") != std::string::npos);
+  CHECK(html.find("one-vs-rest labels") != std::string::npos);
+  CHECK(count(html, "class=\"badge\"") == 1);  // quantum against the majority class only
+}
+
+TEST_CASE("report: a 10-class confusion matrix stays readable and long lists are cut", "[report]") {
+  std::vector<std::string> classes;
+  for (int i = 0; i < 10; ++i) classes.push_back("a rather long class name number " + std::to_string(i));
+  auto m = make_v2_multiclass(classes);
+  json features = json::array();
+  for (int i = 0; i < 1000; ++i) features.push_back("f" + std::to_string(i));
+  m["dataset"]["feature_names"] = features;
+  const auto t = make_training_set(100, 10);
+  const std::string html = render(m, t);
+  dump("report-10class.html", html);
+  CHECK(check_markup(html, false).empty());
+  CHECK(count(html, "<table class=\"cm many\">") == 4);
+  // Columns are numbered, rows say which number is which class; full names stay in tooltips.
+  const auto cm = html.substr(html.find("<table class=\"cm many\">"));
+  CHECK(cm.find("<th title=\"a rather long class name number 9\">10</th>") != std::string::npos);
+  // Names that share a prefix are cut in the middle, so that their distinct ends stay visible.
+  CHECK(cm.find(">10&#160;&#183; a rather lon\xE2\x80\xA6me number 9</th>") != std::string::npos);
+  const auto pc = html.substr(html.find("<table class=\"pc\">"));
+  CHECK(pc.find("<td title=\"a rather long class name number 9\">10&#160;&#183; a rather long cl\xE2\x80\xA6s name "
+                "number 9</td>") != std::string::npos);
+  // The heatmaps number their columns the same way where the names do not fit above them.
+  const std::string heatmap = element_with_id(html, "hm-quantum");
+  CHECK(heatmap.find("</title>10</text>") != std::string::npos);
+  CHECK(heatmap.find("</title>10 &#183; a ra\xE2\x80\xA6r 9</text>") != std::string::npos);
+  CHECK(html.find("<details><summary>1000 names</summary>f0, f1,") != std::string::npos);
+  CHECK(html.find("and 960 more</details>") != std::string::npos);
+  CHECK(html.size() < 200 * 1024);
+
+  // Beyond max_confusion_classes the matrix is not drawn; the per-class table still lists the classes.
+  std::vector<std::string> many;
+  for (int i = 0; i < hqml::max_confusion_classes + 1; ++i) many.push_back("c" + std::to_string(i));
+  const std::string big = render(make_v2_multiclass(many), make_training_set(100, 41));
+  CHECK(big.find("<table class=\"cm\"") == std::string::npos);
+  CHECK(big.find("<table class=\"cm many\"") == std::string::npos);
+  CHECK(big.find("41 classes, too many to draw") != std::string::npos);
+  CHECK(big.find("<td title=\"c40\">41&#160;&#183; c40</td>") != std::string::npos);
+  CHECK(check_markup(big, false).empty());
 }
