@@ -1,17 +1,56 @@
 #!/usr/bin/env bash
-# Builds and runs the consumer project against hqml: MODE is find_package (after installing hqml into a
-# scratch prefix) or add_subdirectory.
+# Builds and runs the consumer project against hqml. run.sh MODE SRC WORK [BUILD VERSION [CONFIG]], MODE:
+#   install           installs the build tree BUILD into a scratch prefix as a user would, checks that the
+#                     prefix holds bin/hqml (which must print "hqml VERSION"), the headers, the CMake package,
+#                     LICENSE and NOTICE, and builds the consumer against it with find_package;
+#   find_package      the same for a fresh headers-only configure of hqml (bin/hqml must be absent);
+#   add_subdirectory  the consumer adds hqml's sources: hqml's program is neither defined nor installed.
 set -euo pipefail
-mode=$1 src=$2 work=$3
+mode=$1 src=$2 work=$3 build=${4:-} version=${5:-} config=${6:-}
 rm -rf "$work" && mkdir -p "$work"
-if [ "$mode" = find_package ]; then
-  cmake -S "$src" -B "$work/hqml-build" -DHQML_BUILD_TESTS=OFF -DHQML_BUILD_EXAMPLES=OFF \
-    -DHQML_BUILD_BENCHMARKS=OFF -DHQML_ENABLE_CUDA=OFF -DCMAKE_INSTALL_PREFIX="$work/prefix" >/dev/null
-  cmake --install "$work/hqml-build" >/dev/null
-  cmake -S "$src/tests/packaging/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
-else
-  cmake -S "$src/tests/packaging/consumer" -B "$work/consumer" -DHQML_CONSUMER_MODE=add_subdirectory \
-    -DHQML_SOURCE_DIR="$src" -DHQML_ENABLE_CUDA=OFF >/dev/null
+prefix=$work/prefix
+fail() { echo "packaging ($mode): $*" >&2; exit 1; }
+expect_file() { [ -f "$prefix/$1" ] || fail "$prefix/$1 is missing after cmake --install"; }
+
+check_prefix() {  # with_program: yes|no
+  for h in circuit.hpp state_vector.hpp learn.hpp kernels/index.hpp backends/cpu_simd.hpp; do
+    expect_file "include/hqml/$h"
+  done
+  expect_file share/cmake/hqml/hqml-config.cmake
+  expect_file share/doc/hqml/LICENSE
+  expect_file share/doc/hqml/NOTICE
+  grep -q "Apache License" "$prefix/share/doc/hqml/LICENSE" || fail "share/doc/hqml/LICENSE is not a license"
+  if [ "$1" = yes ]; then
+    [ -x "$prefix/bin/hqml" ] || fail "$prefix/bin/hqml is missing or not executable"
+    got=$("$prefix/bin/hqml" --version) || fail "bin/hqml --version exited with $?"
+    [ "$got" = "hqml $version" ] || fail "bin/hqml --version printed '$got', expected 'hqml $version'"
+    echo "packaging: $got installed and runs"
+  elif [ -e "$prefix/bin/hqml" ]; then
+    fail "bin/hqml installed although the program was not asked for"
+  fi
+}
+
+case $mode in
+  install)
+    cmake --install "$build" ${config:+--config "$config"} --prefix "$prefix" >/dev/null
+    check_prefix yes ;;
+  find_package)
+    cmake -S "$src" -B "$work/hqml-build" -DHQML_BUILD_TESTS=OFF -DHQML_BUILD_EXAMPLES=OFF \
+      -DHQML_BUILD_BENCHMARKS=OFF -DHQML_ENABLE_CUDA=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+    cmake --install "$work/hqml-build" >/dev/null
+    check_prefix no ;;
+  add_subdirectory)
+    cmake -S "$src/tests/packaging/consumer" -B "$work/consumer" -DHQML_CONSUMER_MODE=add_subdirectory \
+      -DHQML_SOURCE_DIR="$src" -DHQML_ENABLE_CUDA=OFF >/dev/null ;;
+  *) fail "unknown mode (install, find_package or add_subdirectory)" ;;
+esac
+if [ "$mode" != add_subdirectory ]; then
+  cmake -S "$src/tests/packaging/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 fi
 cmake --build "$work/consumer" >/dev/null
+if [ "$mode" = add_subdirectory ]; then
+  # The consumer's install holds hqml's headers and license but no program.
+  cmake --install "$work/consumer" --prefix "$prefix" >/dev/null
+  check_prefix no
+fi
 "$work/consumer/consumer"
