@@ -7,6 +7,7 @@
 #include <hqml/learn/grid_search.hpp>
 #include <hqml/learn/kernel_cache.hpp>
 #include <hqml/learn/kernel_ridge.hpp>
+#include <hqml/learn/logistic_regression.hpp>
 #include <hqml/learn/libc_rand.hpp>
 #include <hqml/learn/metrics.hpp>
 #include <hqml/learn/min_max_scaler.hpp>
@@ -16,6 +17,7 @@
 #include <hqml/learn/persistence.hpp>
 #include <hqml/learn/platt.hpp>
 #include <hqml/learn/quantum_advantage.hpp>
+#include <hqml/learn/significance.hpp>
 #include <hqml/learn/smo_solver.hpp>
 #include <hqml/learn/standard_scaler.hpp>
 #include <hqml/learn/svc.hpp>

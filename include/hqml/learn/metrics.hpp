@@ -34,7 +34,8 @@ struct confusion_matrix_result {
   Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic> counts;
 };
 
-[[nodiscard]] inline confusion_matrix_result confusion_matrix(std::span<const int> y_true, std::span<const int> y_pred) {
+[[nodiscard]] inline confusion_matrix_result confusion_matrix(std::span<const int> y_true,
+                                                              std::span<const int> y_pred) {
   detail::check_same_size(y_true.size(), y_pred.size(), "confusion_matrix");
   confusion_matrix_result r;
   r.labels.assign(y_true.begin(), y_true.end());
@@ -79,7 +80,7 @@ struct precision_recall_f1 {
 
 /// Per-class scores, in confusion_matrix(...).labels order.
 [[nodiscard]] inline std::vector<precision_recall_f1> per_class_scores(std::span<const int> y_true,
-                                                                      std::span<const int> y_pred) {
+                                                                       std::span<const int> y_pred) {
   const auto cm = confusion_matrix(y_true, y_pred);
   std::vector<precision_recall_f1> out;
   for (Eigen::Index c = 0; c < cm.counts.rows(); ++c) {
@@ -98,7 +99,7 @@ struct precision_recall_f1 {
 
 /// Scores of the class `positive_label` (sklearn's average='binary').
 [[nodiscard]] inline precision_recall_f1 binary_scores(std::span<const int> y_true, std::span<const int> y_pred,
-                                                        int positive_label) {
+                                                       int positive_label) {
   const auto cm = confusion_matrix(y_true, y_pred);
   const auto it = std::find(cm.labels.begin(), cm.labels.end(), positive_label);
   if (it == cm.labels.end()) return {};
@@ -121,6 +122,83 @@ struct precision_recall_f1 {
   return m;
 }
 
+/// One class's scores and its number of true samples.
+struct class_scores {
+  int label = 0;
+  double precision = 0, recall = 0, f1 = 0;
+  std::int64_t support = 0;
+};
+
+/// Per-class scores over `labels` (every class of the task, also those absent from this sample) and the
+/// averages scikit-learn's precision_recall_fscore_support reports: macro and weighted over the sorted
+/// union of true and predicted labels (its default label set), micro over all predictions.
+struct classification_summary {
+  std::vector<class_scores> per_class;
+  precision_recall_f1 macro, micro, weighted;
+};
+
+[[nodiscard]] inline classification_summary classification_scores(std::span<const int> y_true,
+                                                                  std::span<const int> y_pred,
+                                                                  std::span<const int> labels) {
+  detail::check_same_size(y_true.size(), y_pred.size(), "classification_scores");
+  classification_summary r;
+  double tp_sum = 0, support_sum = 0;
+  int present = 0;
+  for (const int c : labels) {
+    double tp = 0, predicted = 0, actual = 0;
+    for (std::size_t i = 0; i < y_true.size(); ++i) {
+      tp += y_true[i] == c && y_pred[i] == c;
+      predicted += y_pred[i] == c;
+      actual += y_true[i] == c;
+    }
+    class_scores s;
+    s.label = c;
+    s.precision = detail::ratio(tp, predicted);
+    s.recall = detail::ratio(tp, actual);
+    s.f1 = detail::ratio(2 * tp, predicted + actual);
+    s.support = static_cast<std::int64_t>(actual);
+    r.per_class.push_back(s);
+    if (predicted + actual == 0) continue;  // not in sklearn's default label set
+    ++present;
+    r.macro.precision += s.precision;
+    r.macro.recall += s.recall;
+    r.macro.f1 += s.f1;
+    r.weighted.precision += actual * s.precision;
+    r.weighted.recall += actual * s.recall;
+    r.weighted.f1 += actual * s.f1;
+    tp_sum += tp;
+    support_sum += actual;
+  }
+  for (const int v : y_pred)
+    if (std::find(labels.begin(), labels.end(), v) == labels.end())
+      throw std::invalid_argument("hqml: classification_scores: a prediction is not among the labels");
+  const double k = present > 0 ? present : 1;
+  r.macro = {r.macro.precision / k, r.macro.recall / k, r.macro.f1 / k};
+  r.weighted = {detail::ratio(r.weighted.precision, support_sum), detail::ratio(r.weighted.recall, support_sum),
+                detail::ratio(r.weighted.f1, support_sum)};
+  // Single-label data: every prediction is one predicted and every sample one actual, so micro P = R = F1 = accuracy.
+  const double micro = detail::ratio(tp_sum, static_cast<double>(y_true.size()));
+  r.micro = {micro, micro, micro};
+  return r;
+}
+
+/// The confusion matrix over the given labels (rows: true, columns: predicted, in `labels` order).
+[[nodiscard]] inline confusion_matrix_result confusion_matrix(std::span<const int> y_true, std::span<const int> y_pred,
+                                                              std::span<const int> labels) {
+  detail::check_same_size(y_true.size(), y_pred.size(), "confusion_matrix");
+  confusion_matrix_result r;
+  r.labels.assign(labels.begin(), labels.end());
+  const auto k = static_cast<Eigen::Index>(r.labels.size());
+  r.counts = decltype(r.counts)::Zero(k, k);
+  const auto index_of = [&](int v) {
+    const auto it = std::find(r.labels.begin(), r.labels.end(), v);
+    if (it == r.labels.end()) throw std::invalid_argument("hqml: confusion_matrix: a value is not among the labels");
+    return static_cast<Eigen::Index>(it - r.labels.begin());
+  };
+  for (std::size_t i = 0; i < y_true.size(); ++i) ++r.counts(index_of(y_true[i]), index_of(y_pred[i]));
+  return r;
+}
+
 struct roc_curve_result {
   std::vector<double> fpr;
   std::vector<double> tpr;
@@ -141,16 +219,17 @@ struct roc_curve_result {
   for (std::size_t r = 0; r < n; ++r) {
     const std::size_t i = order[r];
     if (std::isnan(scores[i])) throw std::invalid_argument("hqml: roc_curve: a score is NaN");
-    if (y_true[i] == positive_label) tp += 1;
-    else fp += 1;
+    if (y_true[i] == positive_label)
+      tp += 1;
+    else
+      fp += 1;
     if (r + 1 == n || scores[order[r + 1]] != scores[i]) {
       tps.push_back(tp);
       fps.push_back(fp);
       thr.push_back(scores[i]);
     }
   }
-  if (tp == 0 || fp == 0)
-    throw std::invalid_argument("hqml: roc_curve: needs both positive and negative samples");
+  if (tp == 0 || fp == 0) throw std::invalid_argument("hqml: roc_curve: needs both positive and negative samples");
   std::vector<std::size_t> keep;
   if (drop_intermediate && tps.size() > 2) {
     keep.push_back(0);
@@ -193,7 +272,8 @@ struct roc_curve_result {
   double sum = 0;
   for (std::size_t c = 0; c < classes.size(); ++c) {
     std::vector<double> col(y_true.size());
-    for (std::size_t i = 0; i < y_true.size(); ++i) col[i] = scores(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c));
+    for (std::size_t i = 0; i < y_true.size(); ++i)
+      col[i] = scores(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c));
     sum += roc_auc(y_true, col, classes[c]);
   }
   return sum / static_cast<double>(classes.size());
