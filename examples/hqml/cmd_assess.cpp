@@ -13,13 +13,21 @@ namespace {
 struct assess_cli {
   std::string train, label = "label";
   map_options map;
+  csv_cli csv;
   double gamma = 0, lambda = 1e-3, scale = 1.0;
   bool json = false;
   int threads = 0;
 };
 
 int assess_main(const assess_cli& o) {
-  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
+  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label), o.csv.options());
+  if (d.class_names.size() < 2)
+    throw usage_error(o.train + ": the label column '" + d.label_name + "' has one class only; nothing to assess");
+  for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
+  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && o.map.kind != "angle" &&
+      o.map.kind != "angle_ladder")
+    std::cerr << "hqml: warning: --qubits " << o.map.qubits << " is more than the " << d.features.cols()
+              << " feature columns: using " << d.features.cols() << " qubits, one per feature\n";
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
   const preprocessing pre = fit_preprocessing(spec, d.features);
   const Eigen::MatrixXd x = pre.transform(d.features);
@@ -30,8 +38,10 @@ int assess_main(const assess_cli& o) {
   opt.lambda = o.lambda;
   const auto a = learn::assess_kernels(kc, kq, d.labels, opt);
   const nlohmann::json j = assessment_json(a);
-  if (o.json) std::cout << j.dump() << "\n";
-  else std::cout << j.dump(2) << "\n";
+  if (o.json)
+    std::cout << j.dump() << "\n";
+  else
+    std::cout << j.dump(2) << "\n";
   return 0;
 }
 
@@ -42,6 +52,7 @@ void register_assess(CLI::App& app, action& act) {
   auto* sub = app.add_subcommand("assess", "Geometric difference and model complexities: quantum vs RBF kernel");
   sub->add_option("--train", o->train, "Data (CSV with header)")->required();
   sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
+  o->csv.add_to(sub);
   o->map.add_to(sub);
   sub->add_option("--gamma", o->gamma, "RBF gamma (default 1 / features)");
   sub->add_option("--lambda", o->lambda, "Regularization of g and s")->check(CLI::PositiveNumber);

@@ -14,6 +14,7 @@ namespace {
 struct kernel_cli {
   std::string train, test, label, out;
   map_options map;
+  csv_cli csv;
   std::string kind = "fidelity";
   double gamma = 1.0;
   int threads = 0;
@@ -26,8 +27,15 @@ int kernel_main(const kernel_cli& o) {
     throw usage_error("--device gpu computes fidelity kernels; --kernel projected runs on the CPU (--device cpu)");
   const std::string where = o.device.check();
   const auto t0 = std::chrono::steady_clock::now();
-  const Eigen::MatrixXd x = read_features(o.train, o.label);
-  const Eigen::MatrixXd y = o.test.empty() ? Eigen::MatrixXd() : read_features(o.test, o.label);
+  const io::labeled_dataset dx = read_features(o.train, o.label, o.csv.options());
+  // The label column may be absent from the test file (the samples to score).
+  const io::labeled_dataset dy =
+      o.test.empty() ? io::labeled_dataset{} : read_features(o.test, o.label, o.csv.options(), true);
+  const Eigen::MatrixXd& x = dx.features;
+  const Eigen::MatrixXd& y = dy.features;
+  for (const auto& w : dx.warnings) std::cerr << "hqml: warning: " << w << "\n";
+  if (!o.test.empty() && dy.feature_names != dx.feature_names)
+    throw usage_error(o.test + ": its feature columns differ from " + o.train + "'s (names or order)");
   if (!o.test.empty() && y.cols() != x.cols())
     throw usage_error(o.test + ": " + std::to_string(y.cols()) + " feature columns, but " + o.train + " has " +
                       std::to_string(x.cols()));
@@ -35,6 +43,13 @@ int kernel_main(const kernel_cli& o) {
   if (spec.features_read() > static_cast<std::size_t>(x.cols()))
     throw usage_error("--qubits " + std::to_string(spec.num_qubits) + " needs " + std::to_string(spec.features_read()) +
                       " feature columns; " + o.train + " has " + std::to_string(x.cols()));
+  // hqml kernel reads the features as angles, one per qubit; it never drops columns silently.
+  if (spec.features_read() < static_cast<std::size_t>(x.cols()))
+    throw usage_error(o.train + " has " + std::to_string(x.cols()) + " feature columns but the " + spec.kind +
+                      " map on " + std::to_string(spec.num_qubits) + " qubits reads " +
+                      std::to_string(spec.features_read()) +
+                      ": choose the columns (--features or --drop), set --qubits " + std::to_string(x.cols()) +
+                      ", or reduce them first (hqml run and hqml train apply PCA)");
   const circuit fm = spec.build();
   const kernel_options kopt{o.threads, 256};
   // Rows of K are the test samples when given, else the training samples.
@@ -64,6 +79,7 @@ void register_kernel(CLI::App& app, action& act) {
   sub->add_option("--test", o->test, "Test samples: K has one row per test sample");
   sub->add_option("--label", o->label, "Label column to drop (name or 0-based index)");
   sub->add_option("--out", o->out, "Output .npy file")->required();
+  o->csv.add_to(sub);
   o->map.add_to(sub);
   sub->add_option("--kernel", o->kind, "fidelity or projected")->check(CLI::IsMember({"fidelity", "projected"}));
   sub->add_option("--gamma", o->gamma, "Projected kernel gamma")->check(CLI::PositiveNumber);

@@ -5,6 +5,7 @@
 #include <hqml/kernel_training.hpp>
 #include <hqml/pipeline.hpp>
 
+#include <charconv>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@ namespace {
 struct train_cli {
   std::string train, label = "label", out;
   map_options map;
+  csv_cli csv;
   kernel_training_cli training;
   double c = 1.0, scale = 1.0;
   int threads = 0;
@@ -43,8 +45,13 @@ int train_main(const train_cli& o) {
   const std::string where = o.device.check();
   if (o.training.method != "none" && !o.training.trainable)
     throw usage_error("--train-kernel " + o.training.method + " needs a trainable feature map: add --trainable");
-  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label));
+  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label), o.csv.options());
   if (d.class_names.size() < 2) throw usage_error(o.train + ": the label column has one class only");
+  for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
+  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && o.map.kind != "angle" &&
+      o.map.kind != "angle_ladder")
+    std::cerr << "hqml: warning: --qubits " << o.map.qubits << " is more than the " << d.features.cols()
+              << " feature columns: using " << d.features.cols() << " qubits, one per feature\n";
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
   const preprocessing pre = fit_preprocessing(spec, d.features);
   const Eigen::MatrixXd x = pre.transform(d.features);
@@ -60,11 +67,23 @@ int train_main(const train_cli& o) {
   learn::svc_params sp;
   sp.C = o.c;
   sp.threads = o.threads;
+  sp.probability = true;  // predict writes class probabilities
   // Kernel training (above) runs on the CPU; the final kernel where --device says.
   const Eigen::MatrixXd k = o.device.gpu() ? gpu_kernel_matrix(spec.build(), o.scale * x, nullptr, theta)
                                            : fidelity_kernel<double>(spec.build(), o.scale * x, theta, kopt);
   const learn::svc m = learn::svc::fit(k, d.labels, sp);
-  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta);
+  model_inputs inputs;
+  inputs.feature_names = d.feature_names;
+  inputs.categories = d.categories;
+  inputs.label_name = d.label_name;
+  for (const auto& f : d.feature_names) {
+    std::string col = f;
+    for (const auto& [name, levels] : d.categories)
+      for (const auto& level : levels)
+        if (f == name + "=" + level) col = name;
+    if (inputs.input_columns.empty() || inputs.input_columns.back() != col) inputs.input_columns.push_back(col);
+  }
+  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta, &inputs);
   const double acc = learn::accuracy(d.labels, m.predict(k));
   std::cout << "trained on " << d.labels.size() << " samples (kernel on " << where << "): " << m.support().size()
             << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out << "\n";
@@ -76,31 +95,110 @@ struct predict_cli {
   int threads = 0;
 };
 
+// Shortest text that reads back as the same double.
+std::string exact(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
 int predict_main(const predict_cli& o) {
   const pipeline_model m = pipeline_model::load(o.model);
+  io::csv_options opt = m.csv_options();
+  if (!m.inputs)
+    std::cerr << "hqml: warning: " << o.model << " was written before models stored their column names: "
+              << "columns are matched by position\n";
   io::labeled_dataset d;
-  if (o.label.empty()) d.features = io::read_csv_matrix(o.data, true);
-  else d = io::read_csv_dataset(o.data, parse_label(o.label));
-  const auto [pred, decision] = m.predict(d.features, o.threads);
-  std::vector<std::vector<std::string>> rows;
-  for (std::size_t i = 0; i < pred.size(); ++i) {
-    const auto c = static_cast<std::size_t>(pred[i]);
-    rows.push_back({std::to_string(i), c < m.class_names.size() ? m.class_names[c] : std::to_string(pred[i]),
-                    std::to_string(decision(static_cast<Eigen::Index>(i), 0))});
+  if (m.inputs) {
+    // Columns by name: first say which of the model's columns the file lacks, all of them at once.
+    const std::string text = io::detail::read_whole_file(o.data);
+    std::vector<std::string> header;
+    struct header_read {};
+    try {
+      io::for_each_csv_record(text, o.data, io::detail::detect_separator(text),
+                              [&](std::vector<io::csv_field>& rec, std::size_t) {
+                                for (const auto& f : rec) header.emplace_back(io::detail::trim(f.text));
+                                throw header_read{};
+                              });
+    } catch (const header_read&) {
+    }
+    std::vector<std::string> missing;
+    for (const auto& c : m.inputs->input_columns)
+      if (std::find(header.begin(), header.end(), c) == header.end()) missing.push_back(c);
+    if (!missing.empty()) {
+      std::string list;
+      for (std::size_t i = 0; i < missing.size() && i < 8; ++i)
+        list += (i ? ", '" : "'") + missing[i].substr(0, 40) + "'";
+      if (missing.size() > 8) list += " and " + std::to_string(missing.size() - 8) + " more";
+      throw usage_error(o.data + ": the model was trained on column" + (missing.size() > 1 ? "s " : " ") + list +
+                        ", which the header lacks; predict matches columns by name and needs every one");
+    }
+    // The label column is read when present (or named by --label) to report accuracy.
+    d = io::parse_csv_dataset(text, o.data, io::label_column::named(o.label.empty() ? m.inputs->label_name : o.label),
+                              opt);
+    if (d.feature_names != m.inputs->feature_names)
+      throw usage_error(o.data + ": the columns give features [" + std::to_string(d.feature_names.size()) +
+                        "] that differ from the model's [" + std::to_string(m.inputs->feature_names.size()) + "]");
+  } else {
+    d = read_features(o.data, o.label);
   }
-  std::string text = "row,prediction,decision\n";
-  for (const auto& r : rows) text += r[0] + "," + io::csv_escape(r[1]) + "," + r[2] + "\n";
-  if (!o.out.empty()) io::write_file_atomically(o.out, text);
-  else std::cout << text;
-  if (!o.label.empty()) {
+  const Eigen::MatrixXd k = m.support_kernel(d.features, o.threads);
+  const std::vector<int> pred = m.model.predict_sv(k);
+  const Eigen::MatrixXd decision = m.model.decision_function_sv(k);
+  Eigen::MatrixXd prob;
+  if (m.model.has_probability()) prob = m.model.predict_proba_sv(k);
+  const auto name_of = [&](int c) {
+    const auto i = static_cast<std::size_t>(c);
+    return i < m.class_names.size() ? m.class_names[i] : std::to_string(c);
+  };
+  // Header: one decision column per class pair (the binary one is positive for the first class of the pair), then
+  // one probability column per class in the model's class order.
+  std::string text = "row,prediction";
+  const auto& classes = m.model.classes();
+  if (decision.cols() == 1) {
+    text.append(",").append(io::csv_escape("decision(" + name_of(classes[0]) + ")"));
+  } else {
+    for (std::size_t i = 0; i < classes.size(); ++i)
+      for (std::size_t j = i + 1; j < classes.size(); ++j)
+        text.append(",").append(io::csv_escape("decision(" + name_of(classes[i]) + "|" + name_of(classes[j]) + ")"));
+  }
+  std::vector<Eigen::Index> prob_col(m.class_names.size(), -1);
+  for (std::size_t c = 0; c < classes.size(); ++c)
+    prob_col[static_cast<std::size_t>(classes[c])] = static_cast<Eigen::Index>(c);
+  if (prob.size())
+    for (std::size_t c = 0; c < m.class_names.size(); ++c)
+      if (prob_col[c] >= 0) text.append(",").append(io::csv_escape("p(" + m.class_names[c] + ")"));
+  text += "\n";
+  for (std::size_t i = 0; i < pred.size(); ++i) {
+    const auto r = static_cast<Eigen::Index>(i);
+    text.append(std::to_string(i)).append(",").append(io::csv_escape(name_of(pred[i])));
+    for (Eigen::Index c = 0; c < decision.cols(); ++c) text.append(",").append(exact(decision(r, c)));
+    if (prob.size())
+      for (std::size_t c = 0; c < m.class_names.size(); ++c)
+        if (prob_col[c] >= 0) text.append(",").append(exact(prob(r, prob_col[c])));
+    text += "\n";
+  }
+  if (!o.out.empty())
+    io::write_file_atomically(o.out, text);
+  else
+    std::cout << text;
+  if (!d.labels.empty()) {
     // Map the file's class names onto the model's ids before scoring.
     std::vector<int> truth(d.labels.size(), -1);
+    std::size_t unknown = 0;
     for (std::size_t i = 0; i < d.labels.size(); ++i) {
       const auto& name = d.class_names[static_cast<std::size_t>(d.labels[i])];
       const auto it = std::find(m.class_names.begin(), m.class_names.end(), name);
-      if (it != m.class_names.end()) truth[i] = static_cast<int>(it - m.class_names.begin());
+      if (it != m.class_names.end())
+        truth[i] = static_cast<int>(it - m.class_names.begin());
+      else
+        ++unknown;
     }
-    std::cerr << "accuracy: " << learn::accuracy(truth, pred) << " on " << pred.size() << " samples\n";
+    if (unknown == truth.size())
+      throw usage_error(o.data + ": no label in column '" + d.label_name + "' is a class of the model");
+    std::cerr << "accuracy: " << learn::accuracy(truth, pred) << " on " << pred.size() << " samples";
+    if (unknown) std::cerr << " (" << unknown << " rows have labels the model does not know and count as wrong)";
+    std::cerr << "\n";
   }
   return 0;
 }
@@ -113,6 +211,7 @@ void register_train(CLI::App& app, action& act) {
   sub->add_option("--train", o->train, "Training data (CSV with header)")->required();
   sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
   sub->add_option("--out", o->out, "Model directory")->required();
+  o->csv.add_to(sub);
   o->map.add_to(sub);
   o->training.add_to(sub);
   sub->add_option("--C", o->c, "SVM C")->check(CLI::PositiveNumber)->capture_default_str();
@@ -127,7 +226,8 @@ void register_predict(CLI::App& app, action& act) {
   auto* sub = app.add_subcommand("predict", "Predict classes of CSV data with a saved model");
   sub->add_option("--model", o->model, "Model directory (from hqml train or hqml run)")->required();
   sub->add_option("--data", o->data, "Samples (CSV with header)")->required();
-  sub->add_option("--label", o->label, "Label column: dropped from the features and used to report accuracy");
+  sub->add_option("--label", o->label,
+                  "Label column, used to report accuracy (default: the model's label column, when present)");
   sub->add_option("--out", o->out, "Write predictions to this CSV (default: stdout)");
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->callback([o, &act] { act = [o] { return predict_main(*o); }; });

@@ -17,6 +17,7 @@ namespace {
 
 struct tune_cli {
   std::string data, label = "label";
+  csv_cli csv;
   std::size_t qubits = 2, budget = 20;
   int folds = 4, threads = 0;
   std::uint64_t seed = 0;
@@ -35,7 +36,7 @@ int tune_main(const tune_cli& o) {
     x = d.train.x;
     y.assign(d.train.y.data(), d.train.y.data() + d.train.y.size());
   } else {
-    const io::labeled_dataset d = io::read_csv_dataset(o.data, parse_label(o.label));
+    const io::labeled_dataset d = io::read_csv_dataset(o.data, parse_label(o.label), o.csv.options());
     preprocessing pre(qubits, pi);
     pre.fit(d.features);
     x = pre.transform(d.features);
@@ -59,7 +60,8 @@ int tune_main(const tune_cli& o) {
       spec.num_qubits = qubits;
       spec.reps = static_cast<std::size_t>(v[2]);
       spec.entanglement = entanglements[static_cast<std::size_t>(v[3])];
-      it = kernels.emplace(key, fidelity_kernel<double>(spec.build(), v[1] * x, {}, kernel_options{o.threads, 256})).first;
+      it = kernels.emplace(key, fidelity_kernel<double>(spec.build(), v[1] * x, {}, kernel_options{o.threads, 256}))
+               .first;
     }
     learn::svc_params sp;
     sp.C = v[0];
@@ -76,12 +78,15 @@ int tune_main(const tune_cli& o) {
   auto describe = [&](const anneal::search_result& r) {
     const auto v = space.values(r.best_config);
     return nlohmann::json{{"best_score", r.best_score},
-                          {"best", {{"C", v[0]}, {"feature_scale", v[1]}, {"reps", v[2]},
-                                    {"entanglement", entanglements[static_cast<std::size_t>(v[3])]}}},
+                          {"best",
+                           {{"C", v[0]},
+                            {"feature_scale", v[1]},
+                            {"reps", v[2]},
+                            {"entanglement", entanglements[static_cast<std::size_t>(v[3])]}}},
                           {"best_so_far", r.best_so_far}};
   };
-  const nlohmann::json j = {{"budget", o.budget}, {"space_size", 4 * 4 * 3 * 3}, {"folds", o.folds},
-                            {"fmqa", describe(fmqa)}, {"random", describe(random)}, {"grid", describe(grid)}};
+  const nlohmann::json j = {{"budget", o.budget},     {"space_size", 4 * 4 * 3 * 3}, {"folds", o.folds},
+                            {"fmqa", describe(fmqa)}, {"random", describe(random)},  {"grid", describe(grid)}};
   if (o.json) {
     std::cout << j.dump() << "\n";
     return 0;
@@ -97,7 +102,9 @@ int tune_main(const tune_cli& o) {
   }
   std::printf("best score after each evaluation (fmqa / random / grid):\n");
   for (std::size_t e = 0; e < o.budget; e += std::max<std::size_t>(1, o.budget / 10)) {
-    auto at = [&](const anneal::search_result& r) { return e < r.best_so_far.size() ? r.best_so_far[e] : r.best_score; };
+    auto at = [&](const anneal::search_result& r) {
+      return e < r.best_so_far.size() ? r.best_so_far[e] : r.best_score;
+    };
     std::printf("  %3zu  %.4f  %.4f  %.4f\n", e + 1, at(fmqa), at(random), at(grid));
   }
   return 0;
@@ -110,8 +117,10 @@ void register_tune(CLI::App& app, action& act) {
   auto* sub = app.add_subcommand("tune", "QUBO-encoded hyperparameter search of the quantum-kernel SVM (FMQA)");
   sub->add_option("--data", o->data, "CSV with a header row (default: the built-in ad hoc dataset)");
   sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
+  o->csv.add_to(sub);
   sub->add_option("--qubits", o->qubits, "Qubits")->check(CLI::Range(1, 16))->capture_default_str();
-  sub->add_option("--budget", o->budget, "Objective evaluations per method")->check(CLI::Range(1, 144))
+  sub->add_option("--budget", o->budget, "Objective evaluations per method")
+      ->check(CLI::Range(1, 144))
       ->capture_default_str();
   sub->add_option("--folds", o->folds, "Cross-validation folds")->check(CLI::Range(2, 20))->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed");

@@ -25,7 +25,8 @@ struct map_options {
     sub->add_option("--feature-map", kind, "Feature map: zz, pauli, iqp, angle, angle_ladder")
         ->check(CLI::IsMember({"zz", "pauli", "iqp", "angle", "angle_ladder"}));
     sub->add_option("--qubits", qubits, "Qubits (0: one per feature, at most 8)")->check(CLI::Range(0, 24));
-    sub->add_option("--reps", reps, "Feature-map repetitions (ladder depth for angle_ladder)")->check(CLI::Range(1, 64));
+    sub->add_option("--reps", reps, "Feature-map repetitions (ladder depth for angle_ladder)")
+        ->check(CLI::Range(1, 64));
     sub->add_option("--entanglement", entanglement, "full, linear, reverse_linear, circular or pairwise")
         ->check(CLI::IsMember({"full", "linear", "reverse_linear", "circular", "pairwise"}));
     sub->add_option("--alpha", alpha, "Pauli feature-map scale alpha");
@@ -41,6 +42,38 @@ struct map_options {
     s.paulis = paulis;
     if (kind == "angle" || kind == "angle_ladder") s.num_features = features;
     return s;
+  }
+};
+
+/// How a CSV data set is read: columns, separator, missing values, text columns (run, train, assess, kernel).
+struct csv_cli {
+  std::vector<std::string> features, drop, na_values;
+  std::string sep = "auto", na = "refuse", text = "refuse";
+
+  void add_to(CLI::App* sub) {
+    sub->add_option("--features", features, "Feature columns to use, by header name (default: all but the label)");
+    sub->add_option("--drop", drop, "Columns to leave out, by header name (e.g. an id column)");
+    sub->add_option("--sep", sep, "Field separator: auto (from the header: , ; or tab), ',', ';' or tab")
+        ->check(CLI::IsMember({"auto", ",", ";", "tab", "\\t"}))
+        ->capture_default_str();
+    sub->add_option("--na", na, "Missing feature values: refuse (an error naming the first one) or median (impute)")
+        ->check(CLI::IsMember({"refuse", "median"}))
+        ->capture_default_str();
+    sub->add_option("--na-values", na_values,
+                    "Cell texts read as missing (default: empty, NA, N/A, NaN, nan, null, NULL, None, ?)");
+    sub->add_option("--text", text, "Non-numeric feature columns: refuse, or one-hot (one 0/1 column per value)")
+        ->check(CLI::IsMember({"refuse", "one-hot"}))
+        ->capture_default_str();
+  }
+  [[nodiscard]] io::csv_options options() const {
+    io::csv_options o;
+    o.separator = sep == "auto" ? '\0' : sep == "tab" || sep == "\\t" ? '\t' : sep[0];
+    o.features = features;
+    o.drop = drop;
+    if (!na_values.empty()) o.na_values = na_values;
+    o.allow_missing = na == "median";
+    o.text = text == "one-hot" ? io::text_columns::one_hot : io::text_columns::refuse;
+    return o;
   }
 };
 
@@ -84,10 +117,16 @@ inline io::label_column parse_label(const std::string& s) {
   return io::label_column::named(s);
 }
 
-/// Features of a CSV file, with the label column removed when one is named.
-inline Eigen::MatrixXd read_features(const std::string& file, const std::string& label) {
-  if (label.empty()) return io::read_csv_matrix(file, true);
-  return io::read_csv_dataset(file, parse_label(label)).features;
+/// Features of a CSV file, with the label column removed when one is named (and allowed to be absent when
+/// `label_optional`).
+inline io::labeled_dataset read_features(const std::string& file, const std::string& label, io::csv_options opt = {},
+                                         bool label_optional = false) {
+  if (label.empty()) {
+    opt.require_label = false;
+    return io::read_csv_dataset(file, io::label_column::named(std::string{}), opt);
+  }
+  opt.require_label = !label_optional;
+  return io::read_csv_dataset(file, parse_label(label), opt);
 }
 
 }  // namespace hqml::cli

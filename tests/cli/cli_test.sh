@@ -69,7 +69,17 @@ run_pipeline)
   grep -q "<svg" "$work/run/report.html" || fail "report has no SVG"
   ls -a "$work/run" | grep -q "tmp" && fail "temporary file left behind"
   # predict with the saved model on a CSV of the same kind of data
-  "$hqml" run --out "$work/run2" --json --seed 1 --folds 3 | python3 -c "import json,sys; assert json.load(sys.stdin)['format_version'] == 1"
+  "$hqml" run --out "$work/run2" --json --seed 1 --folds 3 | python3 -c "import json,sys; assert json.load(sys.stdin)['format_version'] == 2"
+  # The same data and seed give the same metrics.json, byte for byte; timings live apart.
+  cmp -s "$work/run/metrics.json" "$work/run2/metrics.json" || fail "metrics.json differs between identical runs"
+  [ -s "$work/run/timings.json" ] || fail "missing timings.json"
+  for k in "['baselines']['logistic_regression']['test_accuracy']" "['baselines']['majority']['test_accuracy']" \
+    "['comparisons'][0]['mcnemar']['p_value']" "['verdict']['summary']" "['split']['test_rows']"; do
+    json "$work/run/metrics.json" "d$k" >/dev/null || fail "metrics.json lacks $k"
+  done
+  # The summary fits an 80-column terminal (the verdict paragraph is wrapped).
+  awk 'length > 80 {exit 1}' "$work/stdout" || fail "run's output has lines over 80 columns: $(awk 'length > 80' "$work/stdout")"
+  grep -q "^verdict   " "$work/stdout" || fail "run prints no verdict"
   ;;
 device)
   # --device cpu is the default and is reported; --device gpu runs where a GPU is, else fails with the reason

@@ -10,7 +10,8 @@
 using namespace hqml;
 
 TEST_CASE("ad hoc data: sizes, ranges, seeds", "[pipeline][datasets]") {
-  const ad_hoc_dataset a = ad_hoc_data(20, 5, 2, 0.3, 7), b = ad_hoc_data(20, 5, 2, 0.3, 7), c = ad_hoc_data(20, 5, 2, 0.3, 8);
+  const ad_hoc_dataset a = ad_hoc_data(20, 5, 2, 0.3, 7), b = ad_hoc_data(20, 5, 2, 0.3, 7),
+                       c = ad_hoc_data(20, 5, 2, 0.3, 8);
   REQUIRE(a.train.x.rows() == 40);
   REQUIRE(a.test.x.rows() == 10);
   REQUIRE(a.train.y.sum() == 20);
@@ -49,7 +50,9 @@ TEST_CASE("the ZZ-kernel SVM learns the ad hoc data a classical RBF kernel canno
     REQUIRE(m["quantum"]["test_accuracy"].get<double>() == r.quantum.test_accuracy);
     REQUIRE(m["classical"].contains("test_accuracy"));
     REQUIRE(m["assessment"].contains("geometric_difference"));
-    REQUIRE(m["timings"].size() == 5);
+    REQUIRE_FALSE(m.contains("timings"));  // metrics.json is the same for the same run; timings are not
+    REQUIRE(timings_json(r)["timings"].size() == 7);
+    REQUIRE(m["threads"].get<int>() >= 1);
   }
   REQUIRE(sum / 4 >= 0.9);
 }
@@ -87,6 +90,20 @@ TEST_CASE("pipeline on CSV data: preprocessing, model files, predictions", "[pip
   REQUIRE(r.classical.test_accuracy >= 0.9);
   REQUIRE(r.quantum.test_accuracy >= 0.6);  // a ZZ kernel fits Gaussian blobs less well than an RBF; well above chance
 
+  // Baselines on all five standardized features; the binary positive class is the greater label.
+  REQUIRE(r.classical.n_features_seen == 5);
+  REQUIRE(r.quantum.n_features_seen == 3);
+  REQUIRE(r.logistic.test_accuracy >= 0.9);
+  REQUIRE(r.majority.single_class);
+  REQUIRE(r.positive_class == 1);
+  REQUIRE(r.comparisons.size() == 3);
+  const auto metrics = metrics_json(r);
+  REQUIRE(metrics["task"]["positive_label"] == "virginica");
+  REQUIRE(metrics["split"]["test_rows"].size() == r.y_test.size());
+  REQUIRE(metrics["baselines"]["majority"]["predicts_single_class"] == true);
+  // The same run again gives the same metrics.json, byte for byte.
+  REQUIRE(metrics_json(run_pipeline(cfg)).dump(2) == metrics.dump(2));
+
   save_pipeline_model(dir / "model", r.map, r.quantum.best_hyperparameter, r.pre, r.quantum_model, r.x_train,
                       r.class_names);
   const pipeline_model m = pipeline_model::load(dir / "model");
@@ -102,6 +119,112 @@ TEST_CASE("pipeline on CSV data: preprocessing, model files, predictions", "[pip
     f << "{\"format_version\": 99}";
   }
   REQUIRE_THROWS_WITH(pipeline_model::load(dir / "model"), Catch::Contains("model.json") && Catch::Contains("99"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("pipeline on three classes with missing cells: multiclass metrics, imputation, grid extension",
+          "[pipeline]") {
+  const auto dir = std::filesystem::temp_directory_path() / "hqml_pipeline_multiclass";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> nd;
+  {
+    std::ofstream f(dir / "three.csv");
+    f << "id;a;b;c;kind\n";  // ';' separated, an id column to drop
+    for (int i = 0; i < 90; ++i) {
+      const int k = i % 3;
+      f << i << ";";
+      for (int j = 0; j < 3; ++j) {
+        if (i == 17 && j == 1)
+          f << "NA;";
+        else
+          f << (j == k ? 2.0 : 0.0) + 0.6 * nd(rng) << ";";
+      }
+      f << (k == 0 ? "red" : k == 1 ? "green" : "blue") << "\n";
+    }
+  }
+  pipeline_config cfg;
+  cfg.data = dir / "three.csv";
+  cfg.label = io::label_column::named("kind");
+  cfg.csv.drop = {"id"};
+  cfg.map.num_qubits = 3;
+  cfg.map.reps = 1;
+  cfg.folds = 3;
+  // A missing cell is refused by default, with its place.
+  REQUIRE_THROWS_WITH(run_pipeline(cfg), Catch::Contains("three.csv:19"));
+  cfg.csv.allow_missing = true;
+  cfg.scale_grid = {4.0};  // far too large: the search must walk down from it
+  const pipeline_result r = run_pipeline(cfg);
+  REQUIRE(r.class_names == std::vector<std::string>{"blue", "green", "red"});
+  REQUIRE(r.missing_cells == 1);
+  REQUIRE(r.pre.imputes());
+  REQUIRE(r.positive_class == -1);
+  REQUIRE(r.quantum.search->extended);
+  REQUIRE(r.quantum.search->grid.front() < 4.0);
+  REQUIRE(r.classical.test_accuracy >= 0.85);
+  REQUIRE(r.logistic.test_accuracy >= 0.85);
+  REQUIRE(r.quantum.confusion.counts.rows() == 3);
+  REQUIRE(r.quantum.confusion.counts.sum() == static_cast<std::int64_t>(r.y_test.size()));
+  REQUIRE(r.assessed);
+  const auto m = metrics_json(r);
+  REQUIRE(m["task"]["type"] == "multiclass");
+  REQUIRE(m["task"]["positive_label"].is_null());
+  REQUIRE(m["quantum"]["per_class"].size() == 3);
+  REQUIRE(m["quantum"]["micro"]["f1"].get<double>() == Approx(r.quantum.test_accuracy));
+  REQUIRE(m["dataset"]["separator"] == ";");
+  REQUIRE(m["dataset"]["feature_names"] == std::vector<std::string>{"a", "b", "c"});
+  cfg.positive_label = "red";
+  REQUIRE_THROWS_WITH(run_pipeline(cfg), Catch::Contains("two-class"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the positive class is named, not taken from row order", "[pipeline]") {
+  const auto dir = std::filesystem::temp_directory_path() / "hqml_pipeline_poslabel";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> nd;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 80; ++i) {
+    const bool pos = i % 3 == 0;  // imbalanced: "malignant" is the minority
+    lines.push_back(std::to_string((pos ? 1.0 : -0.3) + nd(rng)) + "," + std::to_string(nd(rng)) + "," +
+                    (pos ? "malignant" : "benign"));
+  }
+  const auto write = [&](const std::string& name, bool reversed) {
+    std::ofstream f(dir / name);
+    f << "x,y,diagnosis\n";
+    if (reversed)
+      for (auto it = lines.rbegin(); it != lines.rend(); ++it) f << *it << "\n";
+    else
+      for (const auto& l : lines) f << l << "\n";
+  };
+  write("a.csv", false);
+  write("b.csv", true);
+  pipeline_config cfg;
+  cfg.label = io::label_column::named("diagnosis");
+  cfg.map.num_qubits = 2;
+  cfg.map.reps = 1;
+  cfg.assess = false;
+  cfg.data = dir / "a.csv";
+  const auto a = run_pipeline(cfg);
+  REQUIRE(a.class_names[static_cast<std::size_t>(a.positive_class)] == "malignant");
+  // The recall of "malignant" from the confusion matrix, whatever the row order of the file.
+  const auto recall = [](const pipeline_result& r) {
+    const auto& c = r.classical.confusion.counts;
+    return static_cast<double>(c(1, 1)) / static_cast<double>(c.row(1).sum());
+  };
+  REQUIRE(a.classical.scores.recall == Approx(recall(a)));
+  cfg.data = dir / "b.csv";
+  const auto b = run_pipeline(cfg);
+  REQUIRE(b.classical.scores.recall == Approx(recall(b)));
+  cfg.positive_label = "benign";
+  const auto c = run_pipeline(cfg);
+  REQUIRE(c.positive_class == 0);
+  const auto& cm = c.classical.confusion.counts;
+  REQUIRE(c.classical.scores.recall == Approx(static_cast<double>(cm(0, 0)) / static_cast<double>(cm.row(0).sum())));
+  cfg.positive_label = "nope";
+  REQUIRE_THROWS_WITH(run_pipeline(cfg), Catch::Contains("--pos-label 'nope'") && Catch::Contains("benign"));
   std::filesystem::remove_all(dir);
 }
 
