@@ -78,7 +78,9 @@ run_pipeline)
     json "$work/run/metrics.json" "d$k" >/dev/null || fail "metrics.json lacks $k"
   done
   # The summary fits an 80-column terminal (the verdict paragraph is wrapped).
-  awk 'length > 80 {exit 1}' "$work/stdout" || fail "run's output has lines over 80 columns: $(awk 'length > 80' "$work/stdout")"
+  # (The output folder's path is the user's: its line is left out.)
+  awk 'length > 80 && !/^wrote / {exit 1}' "$work/stdout" ||
+    fail "run's output has lines over 80 columns: $(awk 'length > 80' "$work/stdout")"
   grep -q "^verdict   " "$work/stdout" || fail "run prints no verdict"
   ;;
 device)
@@ -163,7 +165,20 @@ assert \"'shape': (60, 60)\" in h and '<f8' in h, h
 " || fail "kernel npy"
   "$hqml" train --train "$work/train.csv" --label y --qubits 2 --reps 1 --out "$work/model" >/dev/null
   "$hqml" predict --model "$work/model" --data "$work/train.csv" --label y --out "$work/pred.csv" 2>"$work/acc"
-  [ "$(head -1 "$work/pred.csv")" = "row,prediction,decision" ] || fail "predictions header"
+  [ "$(head -1 "$work/pred.csv")" = "row,prediction,decision(no),p(no),p(yes)" ] ||
+    fail "predictions header: $(head -1 "$work/pred.csv")"
+  # train --out never replaces a folder the program did not write: a project folder is refused, untouched.
+  mkdir -p "$work/project"
+  cp "$work/train.csv" "$work/project/"
+  set +e
+  "$hqml" train --train "$work/train.csv" --label y --qubits 2 --reps 1 --out "$work/project" >/dev/null 2>"$work/err"
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || fail "train --out over a project folder: exit code $rc, expected 2"
+  [ "$(wc -l <"$work/err")" -eq 1 ] || fail "train --out over a project folder: not one line: $(cat "$work/err")"
+  cmp -s "$work/train.csv" "$work/project/train.csv" || fail "train --out replaced a folder it did not write"
+  "$hqml" train --train "$work/train.csv" --label y --qubits 2 --reps 1 --out "$work/model" >/dev/null ||
+    fail "train --out over its own earlier model"
   [ "$(wc -l <"$work/pred.csv")" -eq 61 ] || fail "prediction rows"
   grep -q "accuracy" "$work/acc" || fail "no accuracy"
   "$hqml" assess --train "$work/train.csv" --label y --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['geometric_difference'] > 0 and d['verdict']"
@@ -246,6 +261,68 @@ for m in ("fmqa", "random", "grid"):
     assert 0.0 <= d[m]["best_score"] <= 1.0 and d[m]["best_score"] == b[-1]
     assert d[m]["best"]["entanglement"] in ("linear", "full", "circular")
 PY
+  ;;
+hostile_sizes)
+  # States whose byte count 2^n * sizeof(amplitude) overflows (60 qubits and up in double, 61 in float) wrapped to
+  # a 0-byte buffer that was then written: a crash. Now each is refused before anything is allocated: exit 2, one
+  # line naming the input, nothing written. Each run is bounded in time; a crash would show as exit 128 and up.
+  cd "$work"
+  printf 'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[60];\nh q[0];\n' >q60.qasm
+  sed 's/q\[60\]/q[61]/' q60.qasm >q61.qasm
+  sed 's/q\[60\]/q[62]/' q60.qasm >q62.qasm
+  { echo "60 59"; for i in $(seq 1 59); do echo "$i $((i + 1)) 1"; done; } >chain60.gset
+  ls >before
+  refused() {  # refused RC PATTERN COMMAND...: exit code RC, PATTERN on stderr's first line, no output, no file
+    local want=$1 pattern=$2
+    shift 2
+    set +e
+    timeout 120 "$@" >out 2>err
+    rc=$?
+    set -e
+    [ $rc -eq "$want" ] || fail "${*#"$hqml"}: exit code $rc, expected $want: $(head -c 300 err)"
+    head -1 err | grep -qF -- "$pattern" || fail "${*#"$hqml"}: '$pattern' not in: $(cat err)"
+    [ ! -s out ] || fail "${*#"$hqml"}: wrote to stdout: $(head -c 300 out)"
+    ls | grep -vx -e out -e err | cmp -s - before || fail "${*#"$hqml"}: wrote files: $(ls)"
+  }
+  one_line() { [ "$(wc -l <err)" -eq 1 ] || fail "$1: stderr is not one line: $(cat err)"; }
+  refused 2 "hqml: q60.qasm: cannot allocate a state vector of 60 qubits: 2^60 amplitudes of 16 bytes (16 EiB); the limit is " \
+    "$hqml" simulate q60.qasm
+  one_line "simulate q60.qasm"
+  refused 2 "q62.qasm: cannot allocate a state vector of 62 qubits: 2^62 amplitudes of 16 bytes (64 EiB)" \
+    "$hqml" simulate q62.qasm --statevector
+  one_line "simulate q62.qasm"
+  refused 2 "q61.qasm: cannot allocate a state vector of 61 qubits: 2^61 amplitudes of 8 bytes (16 EiB)" \
+    "$hqml" simulate q61.qasm --precision float
+  one_line "simulate q61.qasm --precision float"
+  refused 2 "q62.qasm: cannot allocate a state vector of 62 qubits" "$hqml" simulate q62.qasm --precision float
+  one_line "simulate q62.qasm --precision float"
+  # 2^63 bytes are countable: the memory check refuses them, now with the same exit code and the input named.
+  refused 2 "q60.qasm: cannot allocate a state vector of 60 qubits" "$hqml" simulate q60.qasm --precision float
+  one_line "simulate q60.qasm --precision float"
+  refused 2 "hqml: --sites 60: cannot allocate a state vector of 60 qubits: 2^60 amplitudes of 16 bytes (16 EiB)" \
+    "$hqml" vqe --sites 60 --exact no --output vqe.json --save-circuit vqe.qasm
+  one_line "vqe --sites 60"
+  refused 2 "--sites 61: cannot allocate a state vector of 61 qubits: 2^61 amplitudes of 8 bytes (16 EiB)" \
+    "$hqml" vqe --sites 61 --exact no --precision float --optimizer spsa --output vqe.json
+  one_line "vqe --sites 61 --precision float"
+  refused 2 "--sites 62: cannot allocate a state vector of 62 qubits" "$hqml" vqe --sites 62 --exact yes --json
+  one_line "vqe --sites 62 --exact yes"
+  refused 2 "hqml: chain60.gset (--solver qaoa): cannot allocate a state vector of 60 qubits: 2^60 amplitudes" \
+    "$hqml" anneal chain60.gset --solver qaoa
+  one_line "anneal chain60.gset --solver qaoa"
+  refused 2 "chain60.gset (--solver qaoa): cannot allocate a state vector of 60 qubits" \
+    "$hqml" anneal chain60.gset --solver qaoa --json
+  one_line "anneal chain60.gset --solver qaoa --json"
+  # --threads is bounded as in the other subcommands, by CLI11's range check: its exit code (105, a validation
+  # error) and its message naming the option, then its hint line.
+  refused 105 "--threads: Value 100000 not in range 0 to 4096" "$hqml" anneal chain60.gset --threads 100000
+  refused 105 "--threads: Value 100000 not in range 0 to 4096" "$hqml" vqe --sites 4 --threads 100000 --output vqe.json
+  refused 105 "--threads: Value -1 not in range 0 to 4096" "$hqml" vqe --sites 4 --threads -1
+  # Thread counts in range still run.
+  "$hqml" vqe --sites 4 --reps 1 --threads 2 --json >out || fail "vqe --threads 2 failed"
+  [ "$(json out "d['num_qubits']")" = 4 ] || fail "vqe ran on $(json out "d['num_qubits']") qubits"
+  "$hqml" anneal chain60.gset --reads 2 --sweeps 10 --threads 2 --json >out || fail "anneal --threads 2 failed"
+  [ "$(json out "d['num_variables']")" = 60 ] || fail "anneal read $(json out "d['num_variables']") variables"
   ;;
 *) fail "unknown case $case" ;;
 esac

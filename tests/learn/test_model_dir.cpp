@@ -159,3 +159,34 @@ TEST_CASE("damaged model directories give errors naming the file", "[model]") {
     CHECK(model_error_file([&] { (void)hl::load_svc(dir); }) == "model.json");
   }
 }
+
+TEST_CASE("saving a model never replaces what the program did not write", "[model]") {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / "hqml_model_dir_no_loss";
+  fs::remove_all(base);
+  fs::create_directories(base / "project");
+  std::ofstream(base / "project" / "train.csv") << "a,b\n1,2\n";
+  std::ofstream(base / "project" / "notes.txt") << "mine\n";
+  std::ofstream(base / "file.txt") << "a file\n";
+  hl::model_writer w("test-kind");
+  w.add_array("x", Eigen::MatrixXd::Ones(2, 2).eval());
+  // A project folder: refused, untouched.
+  REQUIRE_THROWS_WITH(w.save(base / "project"), Catch::Contains("not an hqml model") && Catch::Contains("project"));
+  CHECK(fs::exists(base / "project" / "train.csv"));
+  CHECK(fs::exists(base / "project" / "notes.txt"));
+  // A file: refused, untouched.
+  REQUIRE_THROWS_WITH(w.save(base / "file.txt"), Catch::Contains("not a directory"));
+  CHECK(fs::is_regular_file(base / "file.txt"));
+  // An empty directory or an earlier model: replaced.
+  fs::create_directories(base / "empty");
+  w.save(base / "empty");
+  CHECK(fs::exists(base / "empty" / "model.json"));
+  w.save(base / "empty");
+  // An earlier model with a file of the user's beside it: refused.
+  std::ofstream(base / "empty" / "README") << "keep\n";
+  REQUIRE_THROWS_WITH(w.save(base / "empty"), Catch::Contains("'README'"));
+  CHECK(fs::exists(base / "empty" / "README"));
+  // No temporary directory is left behind by a refusal.
+  for (const auto& e : fs::directory_iterator(base)) CHECK(e.path().filename().string().find("tmp") == std::string::npos);
+  fs::remove_all(base);
+}

@@ -10,6 +10,7 @@
 // corrupted file is reported by name instead of being read as wrong numbers. The directory is written
 // atomically (atomic_directory): a good model is never replaced by a half-written one.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -116,6 +118,7 @@ class model_writer {
 
   /// Writes (or atomically replaces) the model directory.
   void save(const std::filesystem::path& dir) const {
+    check_replaceable(dir);
     io::atomic_directory out(dir);
     nlohmann::json root = root_;
     root["arrays"] = nlohmann::json::object();
@@ -128,6 +131,40 @@ class model_writer {
     }
     out.write_file("model.json", root.dump(2) + "\n");
     out.commit();
+  }
+
+  /// Saving replaces `dir` only where nothing but an earlier model would be lost: a missing path, an empty
+  /// directory, or a directory holding exactly an hqml model's files (model.json and the arrays it lists).
+  /// Anything else (a project folder, a file, a device node) is refused before any work, never deleted.
+  static void check_replaceable(std::filesystem::path dir) {
+    namespace fs = std::filesystem;
+    if (dir.filename().empty()) dir = dir.parent_path();
+    std::error_code ec;
+    const auto st = fs::symlink_status(dir, ec);
+    if (ec || !fs::exists(st)) return;
+    const auto refuse = [&](const std::string& why, std::errc code) {
+      throw fs::filesystem_error("refusing to write a model over " + why + "; choose another path", dir,
+                                 std::make_error_code(code));
+    };
+    if (!fs::is_directory(st)) refuse("something that is not a directory", std::errc::file_exists);
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
+    if (ec) refuse("a directory it cannot list", std::errc::permission_denied);
+    if (names.empty()) return;
+    std::vector<std::string> expected = {"model.json"};
+    try {
+      const auto root = nlohmann::json::parse(detail::read_bytes(dir / "model.json"));
+      if (!root.contains("kind") || !root.contains("arrays")) throw std::runtime_error("not a model");
+      for (const auto& [name, a] : root.at("arrays").items()) expected.push_back(a.at("file").get<std::string>());
+    } catch (const std::exception&) {
+      refuse("a non-empty directory that is not an hqml model (it holds '" + names.front() + "'" +
+                 (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : std::string{}) + ")",
+             std::errc::directory_not_empty);
+    }
+    for (const auto& n : names)
+      if (std::find(expected.begin(), expected.end(), n) == expected.end())
+        refuse("an hqml model directory that also holds '" + n + "', which the model did not write",
+               std::errc::directory_not_empty);
   }
 
  private:
