@@ -148,7 +148,16 @@ int run_anneal(const anneal_args& a) {
   const anneal::ising_model m = p.type == anneal::vartype::spin ? p.ising : anneal::to_ising(p.qubo);
   std::optional<qaoa_result> qaoa;
   std::string where;
-  anneal::sample_set s = solve(a, m, qaoa, where);
+  anneal::sample_set s;
+  try {
+    s = solve(a, m, qaoa, where);
+  } catch (const out_of_memory& e) {
+    // A state too large for this machine is bad input (exit 2), named by what asked for it; the library
+    // refuses it before allocating. (main prints the "hqml: " prefix.)
+    std::string why = e.what();
+    if (why.starts_with("hqml: ")) why.erase(0, 6);
+    throw usage_error(a.file + " (--solver " + a.solver + "): " + why);
+  }
   if (p.type == anneal::vartype::binary) s = anneal::to_binary(s, &p.qubo);
   if (s.empty()) throw std::runtime_error("no read finished within the time limit");
 
@@ -211,7 +220,9 @@ void register_anneal(CLI::App& app, action& run) {
                      ->check(count)
                      ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Random seed (results depend on it alone)")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "OpenMP threads (0: all)")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "OpenMP threads (0: all)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   cmd->add_option("--time-limit", args->time_limit, "Stop after this many seconds (0: none)")->capture_default_str();
   cmd->add_option("--target", args->target, "Stop once a read reaches this energy");
   cmd->add_option("--schedule", args->schedule, "SA beta schedule: geometric|linear")->capture_default_str();

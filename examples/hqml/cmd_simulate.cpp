@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "device_option.hpp"
 
+#include <hqml/error.hpp>
 #include <hqml/qasm.hpp>
 #include <hqml/shots.hpp>
 #include <hqml/state_vector.hpp>
@@ -101,8 +102,7 @@ int simulate(const simulate_options& o) {
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::cout << "counts (classical bit 0 rightmost):\n";
   const std::size_t shown = std::min<std::size_t>(sorted.size(), 32);
-  for (std::size_t i = 0; i < shown; ++i)
-    std::cout << "  " << sorted[i].first << "  " << sorted[i].second << "\n";
+  for (std::size_t i = 0; i < shown; ++i) std::cout << "  " << sorted[i].first << "  " << sorted[i].second << "\n";
   if (sorted.size() > shown) std::cout << "  ... " << sorted.size() - shown << " more outcomes (use --json)\n";
   if (o.statevector) {
     std::cout << "statevector (basis index, qubit 0 least significant):\n";
@@ -132,7 +132,17 @@ void register_simulate(CLI::App& app, action& run) {
   sub->add_flag("--no-fusion", o->no_fusion, "Apply gates one by one instead of fused blocks");
   o->device.add_to(sub, "cpu, or gpu (hqml's CUDA backend; --threads then does not apply)");
   sub->callback([o, &run] {
-    run = [o] { return o->precision == "float" ? simulate<float>(*o) : simulate<double>(*o); };
+    run = [o] {
+      try {
+        return o->precision == "float" ? simulate<float>(*o) : simulate<double>(*o);
+      } catch (const out_of_memory& e) {
+        // A state too large for this machine is bad input (exit 2), named by what asked for it; the library
+        // refuses it before allocating. (main prints the "hqml: " prefix.)
+        std::string why = e.what();
+        if (why.starts_with("hqml: ")) why.erase(0, 6);
+        throw usage_error((o->file.empty() ? std::string("the built-in demo") : o->file) + ": " + why);
+      }
+    };
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include <hqml/ansatz.hpp>
 #include <hqml/eigensolver.hpp>
+#include <hqml/error.hpp>
 #include <hqml/hamiltonians.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/pauli_file.hpp>
@@ -257,12 +258,25 @@ void register_vqe(CLI::App& app, action& run) {
       ->capture_default_str();
   cmd->add_option("--offset", a->offset, "Constant added to reported energies (e.g. nuclear repulsion)")
       ->capture_default_str();
-  cmd->add_option("--threads", a->threads, "OpenMP threads (0: all)")->capture_default_str();
+  cmd->add_option("--threads", a->threads, "OpenMP threads (0: all)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
   cmd->add_option("--output", a->output, "Write the result as JSON to this file (atomically)");
   cmd->add_option("--save-circuit", a->save_circuit, "Write the optimized circuit, angles bound, as OpenQASM 2");
   cmd->add_flag("--json", a->json, "Print one JSON object");
-  cmd->callback(
-      [a, &run] { run = [a] { return a->precision == "float" ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a); }; });
+  cmd->callback([a, &run] {
+    run = [a] {
+      try {
+        return a->precision == "float" ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a);
+      } catch (const out_of_memory& e) {
+        // A state too large for this machine is bad input (exit 2), named by what asked for it; the library
+        // refuses it before allocating. (main prints the "hqml: " prefix.)
+        std::string why = e.what();
+        if (why.starts_with("hqml: ")) why.erase(0, 6);
+        throw usage_error((a->file.empty() ? "--sites " + std::to_string(a->sites) : a->file) + ": " + why);
+      }
+    };
+  });
 }
 
 }  // namespace hqml::cli

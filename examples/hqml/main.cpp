@@ -24,7 +24,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version print and exit 0; a bad option is bad input: one line and exit 2, as for bad files.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "hqml: " << e.what() << " (see hqml --help)\n";
+    return 2;
   }
   try {
     return run ? run() : 0;

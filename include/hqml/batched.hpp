@@ -10,8 +10,12 @@
 #include <Eigen/Core>
 
 #include <array>
+#include <atomic>
 #include <complex>
 #include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -27,7 +31,8 @@ namespace detail {
 inline void check_batch_inputs(const circuit& c, Eigen::Index features, std::span<const double> theta,
                                const char* where) {
   if (!c.is_unitary())
-    throw std::invalid_argument(std::string(where) + ": the circuit measures or resets; batched states need a unitary circuit");
+    throw std::invalid_argument(std::string(where) +
+                                ": the circuit measures or resets; batched states need a unitary circuit");
   if (c.num_features() > static_cast<std::size_t>(features))
     throw std::invalid_argument(std::string(where) + ": the circuit reads feature x[" +
                                 std::to_string(c.num_features() - 1) + "] but the data has " +
@@ -42,8 +47,8 @@ inline void check_batch_inputs(const circuit& c, Eigen::Index features, std::spa
 
 /// Runs `per_sample(i, state)` after simulating the circuit on row i of X, threads over samples.
 template <class Real, class F>
-void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
-                           std::span<const double> theta, int threads, const F& per_sample) {
+void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X, std::span<const double> theta,
+                           int threads, const F& per_sample) {
   const auto n = static_cast<Eigen::Index>(X.rows());
   const auto& ops = c.operations();
   const std::size_t d = static_cast<std::size_t>(X.cols());
@@ -65,17 +70,43 @@ void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::Matri
   // A small batch (about 0.1 ms of gate work) runs on the calling thread: starting a team costs more, and much
   // more when another process holds the other cores.
   const double work = double(n) * double(std::size_t{1} << c.num_qubits()) * double(ops.size() + 1);
+  // An exception must not leave the parallel region (that calls std::terminate): the first one, from a thread's
+  // state or from a sample, is kept, the remaining samples are skipped, and it is rethrown after the region.
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::atomic<bool> failed{false};
+  const auto keep_error = [&] {
+    const std::lock_guard<std::mutex> lock(error_mutex);
+    if (!error) error = std::current_exception();
+    failed.store(true, std::memory_order_relaxed);
+  };
 #if defined(_OPENMP)
 #pragma omp parallel num_threads(nt) if (n > 1 && nt > 1 && work >= 65536.0)
 #endif
   {
-    state_vector<Real, basic_cpu<sequential_threads>> sv(c.num_qubits());
-    std::vector<double> x(d);
+    std::optional<state_vector<Real, basic_cpu<sequential_threads>>> sv;
+    std::vector<double> x;
+    try {
+      sv.emplace(c.num_qubits());
+      x.resize(d);
+    } catch (...) {
+      sv.reset();  // this thread runs no sample
+      keep_error();
+    }
+    // Every thread reaches the worksharing loop, even one whose state failed: skipping it would hang the rest.
 #if defined(_OPENMP)
 #pragma omp for schedule(dynamic, 16)
 #endif
-    for (Eigen::Index i = 0; i < n; ++i) body(sv, x, i);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (!sv || failed.load(std::memory_order_relaxed)) continue;
+      try {
+        body(*sv, x, i);
+      } catch (...) {
+        keep_error();
+      }
+    }
   }
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace detail

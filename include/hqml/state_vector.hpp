@@ -6,8 +6,8 @@
 #include <hqml/backends/cpu.hpp>
 #include <hqml/circuit.hpp>
 #define HQML_INTERNAL_INCLUDE
-#include <hqml/detail/state_ops.hpp>
 #include <hqml/backends/cpu/state_ops.hpp>
+#include <hqml/detail/state_ops.hpp>
 #undef HQML_INTERNAL_INCLUDE
 #include <hqml/error.hpp>
 #include <hqml/fusion.hpp>
@@ -17,17 +17,43 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <complex>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace hqml {
+
+namespace detail {
+
+/// The hqml::out_of_memory of a state whose size in bytes does not fit in std::size_t: bytes() saturates at
+/// SIZE_MAX, and the message gives the size as a power of two instead of a byte count that would have wrapped.
+class state_size_error : public out_of_memory {
+ public:
+  explicit state_size_error(const std::string& message)
+      : out_of_memory("a state vector", std::numeric_limits<std::size_t>::max(), 0), message_(message) {}
+  [[nodiscard]] const char* what() const noexcept override { return message_.what(); }
+
+ private:
+  std::runtime_error message_;  // copied without throwing, as exceptions must be
+};
+
+/// "16 EiB": 2^e bytes in the largest binary unit that keeps the count a whole number below 1024.
+inline std::string power_of_two_bytes(std::size_t e) {
+  static constexpr const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (e >= 70) return "over 512 EiB";
+  return std::to_string(std::size_t{1} << (e % 10)) + " " + units[e / 10];
+}
+
+}  // namespace detail
 
 /// How state_vector::apply runs a circuit.
 struct apply_options {
@@ -48,12 +74,19 @@ class state_vector {
   using backend_type = Backend;
   using index_type = std::uint64_t;
 
-  /// The state |0…0⟩ on n qubits. Throws hqml::out_of_memory when 2^n amplitudes cannot be held.
+  /// The most qubits whose 2^n amplitudes std::size_t can count in bytes (59 in double, 60 in float on a 64-bit
+  /// machine; circuit::max_qubits on a wider one). Memory runs out sooner: the constructor checks that too.
+  static constexpr std::size_t max_qubits =
+      std::min<std::size_t>(circuit::max_qubits, std::numeric_limits<std::size_t>::digits - 1 -
+                                                     static_cast<std::size_t>(std::countr_zero(sizeof(complex_type))));
+
+  /// The state |0…0⟩ on n qubits. Throws hqml::out_of_memory, before allocating, when 2^n amplitudes cannot be
+  /// held: beyond max_qubits, or more bytes than the backend's memory.
   explicit state_vector(std::size_t num_qubits) : n_(checked(num_qubits)), data_(ops::allocate(n_)) {
     set_basis_state(0);
   }
-  state_vector(const state_vector& other) : n_(other.n_), data_(ops::allocate(n_)), threads_(other.threads_),
-                                             rng_(other.rng_), clbits_(other.clbits_) {
+  state_vector(const state_vector& other)
+      : n_(other.n_), data_(ops::allocate(n_)), threads_(other.threads_), rng_(other.rng_), clbits_(other.clbits_) {
     ops::copy(data_, other.data_, size());
   }
   state_vector& operator=(const state_vector& other) {
@@ -64,7 +97,10 @@ class state_vector {
     return *this;
   }
   state_vector(state_vector&& o) noexcept
-      : n_(o.n_), data_(std::exchange(o.data_, nullptr)), threads_(o.threads_), rng_(o.rng_),
+      : n_(o.n_),
+        data_(std::exchange(o.data_, nullptr)),
+        threads_(o.threads_),
+        rng_(o.rng_),
         clbits_(std::move(o.clbits_)) {}
   state_vector& operator=(state_vector&& o) noexcept {
     swap(o);
@@ -115,14 +151,10 @@ class state_vector {
     return v;
   }
   /// Host view of the amplitudes (host-memory backends only).
-  [[nodiscard]] std::span<complex_type> data() noexcept
-    requires backend_traits<Backend>::host_accessible
-  {
+  [[nodiscard]] std::span<complex_type> data() noexcept requires backend_traits<Backend>::host_accessible {
     return {data_, size()};
   }
-  [[nodiscard]] std::span<const complex_type> data() const noexcept
-    requires backend_traits<Backend>::host_accessible
-  {
+  [[nodiscard]] std::span<const complex_type> data() const noexcept requires backend_traits<Backend>::host_accessible {
     return {data_, size()};
   }
   /// Raw pointer in the backend's memory space, for kernels written against hqml's views.
@@ -312,11 +344,27 @@ class state_vector {
   }
 
  private:
+  // Past max_qubits the byte count 2^n · sizeof(complex_type) wraps (to 0 at 60 qubits in double), so the
+  // refusal is decided on n and the message spells the size in powers of two.
   static std::size_t checked(std::size_t n) {
-    if (n > circuit::max_qubits)
-      throw out_of_memory("a state vector of " + std::to_string(n) + " qubits",
-                          n >= 63 ? ~std::size_t{0} : (std::size_t{1} << n) * sizeof(complex_type), 0);
-    return n;
+    if (n <= max_qubits) return n;
+    constexpr auto amp_log2 = static_cast<std::size_t>(std::countr_zero(sizeof(complex_type)));
+    const char* precision = std::is_same_v<Real, float> ? " in float precision" : " in double precision";
+    std::string limit = std::to_string(max_qubits) + " qubits" + precision;
+    if constexpr (requires { ops::memory_bytes(); }) {
+      // The backend knows its memory: the real limit is far lower than the address space's.
+      if (const std::size_t memory = ops::memory_bytes(); memory >= sizeof(complex_type)) {
+        const auto fit = static_cast<std::size_t>(std::bit_width(memory / sizeof(complex_type))) - 1;
+        const bool gib = memory >= std::size_t{1} << 30;
+        limit = std::to_string(std::min(fit, max_qubits)) + " qubits" + precision + " (" +
+                std::to_string(memory >> (gib ? 30 : 20)) + (gib ? " GiB" : " MiB") + " of memory)";
+      }
+    }
+    const std::string count = n < 1000000 ? "2^" + std::to_string(n) : "2^n";
+    throw detail::state_size_error("hqml: cannot allocate a state vector of " + std::to_string(n) +
+                                   " qubits: " + count + " amplitudes of " + std::to_string(sizeof(complex_type)) +
+                                   " bytes (" + detail::power_of_two_bytes(n < 1000000 ? n + amp_log2 : 70) +
+                                   "); the limit is " + limit);
   }
   void check_pauli(const pauli_string& p, const char* where) const {
     if (p.support_size() > n_)
@@ -341,8 +389,8 @@ class state_vector {
       check_qubit(qs[a], where);
       for (std::size_t b = 0; b < a; ++b)
         if (qs[a] == qs[b])
-          throw std::invalid_argument(std::string("hqml::state_vector::") + where + ": qubit " +
-                                      std::to_string(qs[a]) + " repeated");
+          throw std::invalid_argument(std::string("hqml::state_vector::") + where + ": qubit " + std::to_string(qs[a]) +
+                                      " repeated");
     }
   }
 
@@ -370,8 +418,8 @@ class state_vector {
   void apply_phase(index_type mask, std::complex<double> ph, std::initializer_list<unsigned> fixed) {
     std::array<unsigned, 3> s{};
     const unsigned k = sorted_positions(s, fixed);
-    ops::run(n_, {s.data(), k}, threads_,
-             kernels::masked_phase_kernel<Real>{Real(ph.real()), Real(ph.imag()), mask}, data_);
+    ops::run(n_, {s.data(), k}, threads_, kernels::masked_phase_kernel<Real>{Real(ph.real()), Real(ph.imag()), mask},
+             data_);
   }
   void apply_1q(unsigned target, index_type control_mask, const std::complex<double>* m,
                 std::initializer_list<unsigned> fixed) {
@@ -398,13 +446,20 @@ class state_vector {
   }
   void apply_diagonal_entries(std::span<const std::uint32_t> qs, const std::complex<double>* d) {
     switch (qs.size()) {
-      case 1: return apply_diagonal_k<1>(qs, d);
-      case 2: return apply_diagonal_k<2>(qs, d);
-      case 3: return apply_diagonal_k<3>(qs, d);
-      case 4: return apply_diagonal_k<4>(qs, d);
-      case 5: return apply_diagonal_k<5>(qs, d);
-      case 6: return apply_diagonal_k<6>(qs, d);
-      default: throw std::invalid_argument("hqml::state_vector: diagonal gate on " + std::to_string(qs.size()) + " qubits");
+      case 1:
+        return apply_diagonal_k<1>(qs, d);
+      case 2:
+        return apply_diagonal_k<2>(qs, d);
+      case 3:
+        return apply_diagonal_k<3>(qs, d);
+      case 4:
+        return apply_diagonal_k<4>(qs, d);
+      case 5:
+        return apply_diagonal_k<5>(qs, d);
+      case 6:
+        return apply_diagonal_k<6>(qs, d);
+      default:
+        throw std::invalid_argument("hqml::state_vector: diagonal gate on " + std::to_string(qs.size()) + " qubits");
     }
   }
   // Offset of local index l of a gate on qubits qs (bit j of l is qubit qs[j]).
@@ -435,13 +490,20 @@ class state_vector {
   }
   void apply_dense(std::span<const std::uint32_t> qs, const std::complex<double>* m) {
     switch (qs.size()) {
-      case 1: return apply_1q(qs[0], 0, m, {qs[0]});
-      case 2: return apply_dense_k<2>(qs, m);
-      case 3: return apply_dense_k<3>(qs, m);
-      case 4: return apply_dense_k<4>(qs, m);
-      case 5: return apply_dense_k<5>(qs, m);
-      case 6: return apply_dense_k<6>(qs, m);
-      default: throw std::invalid_argument("hqml::state_vector: dense gate on " + std::to_string(qs.size()) + " qubits");
+      case 1:
+        return apply_1q(qs[0], 0, m, {qs[0]});
+      case 2:
+        return apply_dense_k<2>(qs, m);
+      case 3:
+        return apply_dense_k<3>(qs, m);
+      case 4:
+        return apply_dense_k<4>(qs, m);
+      case 5:
+        return apply_dense_k<5>(qs, m);
+      case 6:
+        return apply_dense_k<6>(qs, m);
+      default:
+        throw std::invalid_argument("hqml::state_vector: dense gate on " + std::to_string(qs.size()) + " qubits");
     }
   }
 
@@ -464,20 +526,34 @@ class state_vector {
     std::array<c, 64> m;
     switch (kind) {
       case gate_kind::i:
-      case gate_kind::barrier: return;
-      case gate_kind::x: return apply_swap(0, bit(0), {q[0]});
-      case gate_kind::z: return apply_phase(bit(0), -1.0, {q[0]});
-      case gate_kind::s: return apply_phase(bit(0), c(0, 1), {q[0]});
-      case gate_kind::sdg: return apply_phase(bit(0), c(0, -1), {q[0]});
-      case gate_kind::t: return apply_phase(bit(0), std::polar(1.0, std::numbers::pi / 4), {q[0]});
-      case gate_kind::tdg: return apply_phase(bit(0), std::polar(1.0, -std::numbers::pi / 4), {q[0]});
-      case gate_kind::p: return apply_phase(bit(0), std::polar(1.0, prm[0]), {q[0]});
-      case gate_kind::cx: return apply_swap(bit(0), bit(0) | bit(1), {q[0], q[1]});
-      case gate_kind::cz: return apply_phase(bit(0) | bit(1), -1.0, {q[0], q[1]});
-      case gate_kind::cp: return apply_phase(bit(0) | bit(1), std::polar(1.0, prm[0]), {q[0], q[1]});
-      case gate_kind::swap: return apply_swap(bit(0), bit(1), {q[0], q[1]});
-      case gate_kind::ccx: return apply_swap(bit(0) | bit(1), bit(0) | bit(1) | bit(2), {q[0], q[1], q[2]});
-      case gate_kind::cswap: return apply_swap(bit(0) | bit(1), bit(0) | bit(2), {q[0], q[1], q[2]});
+      case gate_kind::barrier:
+        return;
+      case gate_kind::x:
+        return apply_swap(0, bit(0), {q[0]});
+      case gate_kind::z:
+        return apply_phase(bit(0), -1.0, {q[0]});
+      case gate_kind::s:
+        return apply_phase(bit(0), c(0, 1), {q[0]});
+      case gate_kind::sdg:
+        return apply_phase(bit(0), c(0, -1), {q[0]});
+      case gate_kind::t:
+        return apply_phase(bit(0), std::polar(1.0, std::numbers::pi / 4), {q[0]});
+      case gate_kind::tdg:
+        return apply_phase(bit(0), std::polar(1.0, -std::numbers::pi / 4), {q[0]});
+      case gate_kind::p:
+        return apply_phase(bit(0), std::polar(1.0, prm[0]), {q[0]});
+      case gate_kind::cx:
+        return apply_swap(bit(0), bit(0) | bit(1), {q[0], q[1]});
+      case gate_kind::cz:
+        return apply_phase(bit(0) | bit(1), -1.0, {q[0], q[1]});
+      case gate_kind::cp:
+        return apply_phase(bit(0) | bit(1), std::polar(1.0, prm[0]), {q[0], q[1]});
+      case gate_kind::swap:
+        return apply_swap(bit(0), bit(1), {q[0], q[1]});
+      case gate_kind::ccx:
+        return apply_swap(bit(0) | bit(1), bit(0) | bit(1) | bit(2), {q[0], q[1], q[2]});
+      case gate_kind::cswap:
+        return apply_swap(bit(0) | bit(1), bit(0) | bit(2), {q[0], q[1], q[2]});
       case gate_kind::cy:
       case gate_kind::ch:
       case gate_kind::crx:
@@ -508,16 +584,20 @@ class state_vector {
     double prm[3] = {0, 0, 0};
     for (std::size_t j = 0; j < op.params.size(); ++j) prm[j] = op.params[j].value();
     switch (op.kind) {
-      case gate_kind::diagonal: return apply_diagonal_entries(op.qubits, op.data.data());
-      case gate_kind::unitary: return apply_dense(op.qubits, op.data.data());
+      case gate_kind::diagonal:
+        return apply_diagonal_entries(op.qubits, op.data.data());
+      case gate_kind::unitary:
+        return apply_dense(op.qubits, op.data.data());
       case gate_kind::measure: {
         const int m = measure(op.qubits[0]);
         if (op.clbit >= 0 && static_cast<std::size_t>(op.clbit) < clbits_.size())
           clbits_[static_cast<std::size_t>(op.clbit)] = m;
         return;
       }
-      case gate_kind::reset: return reset(op.qubits[0]);
-      default: return apply_gate(op.kind, op.qubits, prm);
+      case gate_kind::reset:
+        return reset(op.qubits[0]);
+      default:
+        return apply_gate(op.kind, op.qubits, prm);
     }
   }
 

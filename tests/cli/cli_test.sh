@@ -313,11 +313,13 @@ hostile_sizes)
   refused 2 "chain60.gset (--solver qaoa): cannot allocate a state vector of 60 qubits" \
     "$hqml" anneal chain60.gset --solver qaoa --json
   one_line "anneal chain60.gset --solver qaoa --json"
-  # --threads is bounded as in the other subcommands, by CLI11's range check: its exit code (105, a validation
-  # error) and its message naming the option, then its hint line.
-  refused 105 "--threads: Value 100000 not in range 0 to 4096" "$hqml" anneal chain60.gset --threads 100000
-  refused 105 "--threads: Value 100000 not in range 0 to 4096" "$hqml" vqe --sites 4 --threads 100000 --output vqe.json
-  refused 105 "--threads: Value -1 not in range 0 to 4096" "$hqml" vqe --sites 4 --threads -1
+  # --threads is bounded as in the other subcommands, by CLI11's range check: a bad option is bad input (exit
+  # 2), one line naming the option.
+  refused 2 "--threads: Value 100000 not in range 0 to 4096" "$hqml" anneal chain60.gset --threads 100000
+  one_line "anneal --threads 100000"
+  refused 2 "--threads: Value 100000 not in range 0 to 4096" "$hqml" vqe --sites 4 --threads 100000 --output vqe.json
+  one_line "vqe --threads 100000"
+  refused 2 "--threads: Value -1 not in range 0 to 4096" "$hqml" vqe --sites 4 --threads -1
   # Thread counts in range still run.
   "$hqml" vqe --sites 4 --reps 1 --threads 2 --json >out || fail "vqe --threads 2 failed"
   [ "$(json out "d['num_qubits']")" = 4 ] || fail "vqe ran on $(json out "d['num_qubits']") qubits"

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <new>
 #include <numeric>
 #include <span>
@@ -72,18 +73,24 @@ struct state_ops<basic_cpu<Threads>, Real> {
   static constexpr bool par = backend_traits<basic_cpu<Threads>>::parallel;
   static constexpr std::size_t alignment = 64;
 
+  /// The memory a state may fill (state_vector's refusals name it).
+  static std::size_t memory_bytes() { return physical_memory_bytes(); }
   static complex_type* allocate(std::size_t n) {
-    const std::size_t bytes = (std::size_t{1} << n) * sizeof(complex_type);
+    // Saturated: past the address space (2^n · 16 bytes from 60 qubits in double) the product would wrap, to 0
+    // bytes at 60, and pass the check below.
+    constexpr auto amp_log2 = static_cast<std::size_t>(std::countr_zero(sizeof(complex_type)));
+    const bool fits = n + amp_log2 < std::size_t{std::numeric_limits<std::size_t>::digits};
+    const std::size_t bytes = fits ? (std::size_t{1} << n) * sizeof(complex_type) : ~std::size_t{0};
     const std::size_t phys = physical_memory_bytes();
-    if (phys && bytes > phys) out_of_memory_error(n, bytes, phys);
+    if (!fits || (phys && bytes > phys)) out_of_memory_error(n, bytes, phys);
     try {
-      return static_cast<complex_type*>(::operator new(bytes, std::align_val_t{alignment}));
+      return static_cast<complex_type*>(::operator new (bytes, std::align_val_t{alignment}));
     } catch (const std::bad_alloc&) {
       out_of_memory_error(n, bytes, phys);
     }
   }
   static void deallocate(complex_type* p, std::size_t) noexcept {
-    if (p) ::operator delete(p, std::align_val_t{alignment});
+    if (p) ::operator delete (p, std::align_val_t{alignment});
   }
   /// Fusion by cost while the state stays in cache (a quarter of the last-level cache: the rest is shared
   /// with the other cores and tenants); beyond, every pass is a trip to memory and fusing every block wins.
@@ -121,17 +128,18 @@ struct state_ops<basic_cpu<Threads>, Real> {
   static double probability_one(const complex_type* a, std::size_t n, std::uint32_t q, int threads) {
     const unsigned fixed[1] = {q};
     const index_t bit = index_t{1} << q;
-    return cpu_detail::reduce<par>(index_t{1} << (n - 1), threads, 0.0, [=](index_t j) {
-      return sq(a[kernels::insert_zeros(j, fixed, 1) | bit]);
-    });
+    return cpu_detail::reduce<par>(index_t{1} << (n - 1), threads, 0.0,
+                                   [=](index_t j) { return sq(a[kernels::insert_zeros(j, fixed, 1) | bit]); });
   }
   /// Keeps the half where qubit q reads `outcome`, zeroes the other, scales by `scale`.
   static void collapse(complex_type* a, std::size_t n, std::uint32_t q, int outcome, double scale, int threads) {
     const index_t bit = index_t{1} << q;
     const auto s = Real(scale);
     cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) {
-      if (((i & bit) != 0) == (outcome != 0)) a[i] *= s;
-      else a[i] = complex_type(0);
+      if (((i & bit) != 0) == (outcome != 0))
+        a[i] *= s;
+      else
+        a[i] = complex_type(0);
     });
   }
   static void probabilities(double* p, const complex_type* a, std::size_t n, int threads) {
@@ -470,7 +478,7 @@ struct state_ops<basic_cpu<Threads>, Real> {
       });
     }
     using kernels::avx2::matrix_kind;
-    constexpr matrix_kind kind = permutation          ? matrix_kind::permutation
+    constexpr matrix_kind kind = permutation         ? matrix_kind::permutation
                                  : kd != 0 || masked ? matrix_kind::diagonal
                                                      : matrix_kind::dense;
     auto runner = ok ? kernels::avx2::runner_for<kind>(plan) : nullptr;

@@ -56,7 +56,10 @@ class device_buffer {
  public:
   device_buffer() = default;
   explicit device_buffer(std::size_t count, const std::string& what = "a device buffer")
-      : data_(static_cast<T*>(device_allocate(count * sizeof(T), what))), size_(count) {}
+      // A byte count that would wrap is saturated, so device_allocate refuses it instead of a small buffer.
+      : data_(static_cast<T*>(
+            device_allocate(count > ~std::size_t{0} / sizeof(T) ? ~std::size_t{0} : count * sizeof(T), what))),
+        size_(count) {}
   device_buffer(const device_buffer&) = delete;
   device_buffer& operator=(const device_buffer&) = delete;
   device_buffer(device_buffer&& o) noexcept

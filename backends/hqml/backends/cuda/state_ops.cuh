@@ -22,10 +22,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <complex>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -238,7 +240,11 @@ struct state_ops<cuda, Real> {
   using index_t = kernels::index_t;
 
   static complex_type* allocate(std::size_t n) {
-    const std::size_t bytes = (std::size_t{1} << n) * sizeof(complex_type);
+    // Saturated rather than wrapped (to 0 bytes at 60 qubits in double): device_allocate refuses it.
+    constexpr auto amp_log2 = static_cast<std::size_t>(std::countr_zero(sizeof(complex_type)));
+    const std::size_t bytes = n + amp_log2 < std::size_t{std::numeric_limits<std::size_t>::digits}
+                                  ? (std::size_t{1} << n) * sizeof(complex_type)
+                                  : ~std::size_t{0};
     return static_cast<complex_type*>(
         cuda_detail::device_allocate(bytes, "a state vector of " + std::to_string(n) + " qubits"));
   }
