@@ -3,6 +3,7 @@
 
 #include <hqml/error.hpp>
 
+#include <cstdio>
 #include <exception>
 #include <iostream>
 #include <system_error>
@@ -30,7 +31,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    return run ? run() : 0;
+    const int rc = run ? run() : 0;
+    // Output that could not be written (a full disk, /dev/full) is a failure, not a success.
+    std::cout.flush();
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+      std::cerr << "hqml: cannot write the output to standard output (disk full or closed?)\n";
+      return 1;
+    }
+    return rc;
   } catch (const hqml::parse_error& e) {
     std::cerr << "hqml: " << e.what() << "\n";
     return 2;

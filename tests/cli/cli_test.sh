@@ -325,6 +325,30 @@ hostile_sizes)
   [ "$(json out "d['num_qubits']")" = 4 ] || fail "vqe ran on $(json out "d['num_qubits']") qubits"
   "$hqml" anneal chain60.gset --reads 2 --sweeps 10 --threads 2 --json >out || fail "anneal --threads 2 failed"
   [ "$(json out "d['num_variables']")" = 60 ] || fail "anneal read $(json out "d['num_variables']") variables"
+  # Output that cannot be written is a failure (exit 1), not a silent success.
+  if [ -w /dev/full ]; then
+    for sub in "simulate --json" "anneal chain60.gset --reads 2 --sweeps 10 --json" "vqe --sites 3 --reps 1 --json"; do
+      set +e
+      # shellcheck disable=SC2086
+      "$hqml" $sub >/dev/full 2>err
+      rc=$?
+      set -e
+      [ $rc -eq 1 ] || fail "$sub > /dev/full: exit code $rc, expected 1"
+      grep -q "cannot write" err || fail "$sub > /dev/full: $(cat err)"
+    done
+  fi
+  # An output path that is a device node or a FIFO is written in place, never replaced by a regular file
+  # (a node of the null device made here, so /dev/null itself is never at stake).
+  if mknod nulldev c 1 3 2>/dev/null; then
+    "$hqml" vqe --sites 3 --reps 1 --output nulldev >/dev/null || fail "vqe --output to a device node failed"
+    [ -c nulldev ] || fail "vqe --output replaced a device node with a regular file"
+  fi
+  mkfifo fifo
+  (cat fifo >fifo.out) &
+  "$hqml" vqe --sites 3 --reps 1 --output fifo >/dev/null || fail "vqe --output to a FIFO failed"
+  wait
+  [ -p fifo ] || fail "vqe --output replaced a FIFO with a regular file"
+  json fifo.out "d['num_qubits']" >/dev/null || fail "nothing came through the FIFO"
   ;;
 *) fail "unknown case $case" ;;
 esac

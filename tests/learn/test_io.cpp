@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmath>
 #include <complex>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <hqml/io/atomic_file.hpp>
@@ -71,6 +73,37 @@ TEST_CASE("atomic_file replaces whole or not at all", "[io][atomic]") {
   CHECK(!fs::exists(dir / "a.txt"));
   CHECK(slurp(dir / "b.txt") == "2");
   CHECK(d.entries() == 2);  // out.txt and model: no temporaries or old copies left
+}
+
+TEST_CASE("atomic_file writes device nodes and FIFOs in place, never replaces them", "[io][atomic]") {
+  temp_dir d;
+  // /dev/null stays a character device and takes the data.
+  if (fs::exists("/dev/null")) {
+    hqml::io::write_file_atomically("/dev/null", "discarded");
+    CHECK(fs::is_character_file("/dev/null"));
+  }
+  // /dev/full refuses the data: an error naming it, nothing else touched.
+  if (fs::exists("/dev/full")) {
+    CHECK_THROWS_WITH(hqml::io::write_file_atomically("/dev/full", "x"),
+                      Catch::Contains("write failed") && Catch::Contains("/dev/full"));
+    CHECK(fs::is_character_file("/dev/full"));
+  }
+  // A FIFO with a reader receives the bytes and stays a FIFO; no temporary appears beside it.
+  const auto fifo = d.path / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::string received;
+  std::thread reader([&] {
+    std::ifstream in(fifo);
+    std::getline(in, received);
+  });
+  hqml::io::write_file_atomically(fifo, "through the pipe\n");
+  reader.join();
+  CHECK(received == "through the pipe");
+  CHECK(fs::is_fifo(fifo));
+  CHECK(d.entries() == 1);
+  // A directory as the target is refused.
+  fs::create_directories(d.path / "dir");
+  CHECK_THROWS_WITH(hqml::io::write_file_atomically(d.path / "dir", "x"), Catch::Contains("is a directory"));
 }
 
 TEST_CASE("npy round trips and NumPy's header layout", "[io][npy]") {

@@ -65,11 +65,25 @@ inline void fsync_directory(const std::filesystem::path& dir) { detail::fsync_pa
 
 /// Writes one file atomically. Usage: atomic_file f(path); f.write(...); f.commit();
 /// Destroying it without commit() (for instance while an exception unwinds) removes the temporary.
+/// A target that is a device node, FIFO or socket (/dev/null, /dev/stdout, a named pipe) is written in place:
+/// renaming over it would replace the node with a regular file, and a stream has no half-written state to
+/// hide. A directory as the target is refused.
 class atomic_file {
  public:
   explicit atomic_file(std::filesystem::path target, std::size_t buffer_bytes = std::size_t{1} << 20)
       : target_(std::move(target)), temp_(detail::temporary_sibling(target_, "tmp")) {
     if (target_.filename().empty()) detail::throw_fs_error("not a file name", target_, EINVAL);
+    struct stat st {};
+    if (::stat(target_.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) detail::throw_fs_error("is a directory, not a file", target_, EISDIR);
+      if (!S_ISREG(st.st_mode)) {
+        in_place_ = true;
+        fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd_ < 0) detail::throw_fs_error("cannot open for writing", target_, errno);
+        buffer_.reserve(buffer_bytes);
+        return;
+      }
+    }
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd_ < 0) detail::throw_fs_error("cannot create temporary file", temp_, errno);
     buffer_.reserve(buffer_bytes);
@@ -102,6 +116,14 @@ class atomic_file {
   /// file on any failure, after removing the temporary.
   void commit() {
     if (fd_ < 0) detail::throw_fs_error("commit after commit or abort", target_, EBADF);
+    if (in_place_) {
+      flush_buffer();  // throws, naming the target, when the device refuses the data (/dev/full)
+      const int fd = fd_;
+      fd_ = -1;
+      committed_ = true;
+      if (::close(fd) != 0) detail::throw_fs_error("close failed", target_, errno);
+      return;
+    }
     try {
       flush_buffer();
       if (::fsync(fd_) != 0) detail::throw_fs_error("fsync failed", temp_, errno);
@@ -123,7 +145,7 @@ class atomic_file {
       ::close(fd_);
       fd_ = -1;
     }
-    if (!committed_ && !removed_) {
+    if (!committed_ && !removed_ && !in_place_) {
       ::unlink(temp_.c_str());
       removed_ = true;
     }
@@ -135,7 +157,7 @@ class atomic_file {
       const ::ssize_t n = ::write(fd_, p, bytes);
       if (n < 0) {
         if (errno == EINTR) continue;
-        detail::throw_fs_error("write failed", temp_, errno);
+        detail::throw_fs_error("write failed", in_place_ ? target_ : temp_, errno);
       }
       p += n;
       bytes -= static_cast<std::size_t>(n);
@@ -154,6 +176,7 @@ class atomic_file {
   std::uint64_t written_ = 0;
   bool committed_ = false;
   bool removed_ = false;
+  bool in_place_ = false;
 };
 
 /// Writes `content` to `target` atomically.
