@@ -76,13 +76,7 @@ int train_main(const train_cli& o) {
   inputs.feature_names = d.feature_names;
   inputs.categories = d.categories;
   inputs.label_name = d.label_name;
-  for (const auto& f : d.feature_names) {
-    std::string col = f;
-    for (const auto& [name, levels] : d.categories)
-      for (const auto& level : levels)
-        if (f == name + "=" + level) col = name;
-    if (inputs.input_columns.empty() || inputs.input_columns.back() != col) inputs.input_columns.push_back(col);
-  }
+  inputs.input_columns = input_columns(d);
   save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta, &inputs);
   const double acc = learn::accuracy(d.labels, m.predict(k));
   std::cout << "trained on " << d.labels.size() << " samples (kernel on " << where << "): " << m.support().size()

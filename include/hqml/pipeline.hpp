@@ -258,6 +258,19 @@ inline preprocessing fit_preprocessing(feature_map_spec& spec, const Eigen::Matr
           {"explanation", a.explanation}};
 }
 
+/// The CSV columns a data set's features come from, in order: a one-hot column "COL=LEVEL" comes from COL.
+[[nodiscard]] inline std::vector<std::string> input_columns(const io::labeled_dataset& d) {
+  std::vector<std::string> cols;
+  for (const auto& f : d.feature_names) {
+    std::string col = f;
+    for (const auto& [name, levels] : d.categories)
+      for (const auto& level : levels)
+        if (f == name + "=" + level) col = name;
+    if (cols.empty() || cols.back() != col) cols.push_back(col);
+  }
+  return cols;
+}
+
 /// Settings of one pipeline run.
 struct pipeline_config {
   std::filesystem::path data;  // CSV with a header row; empty: the built-in ad hoc dataset
@@ -634,13 +647,7 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
     res.categories = d.categories;
     res.warnings = d.warnings;
     res.separator = d.separator;
-    for (const auto& f : d.feature_names) {
-      std::string col = f;
-      for (const auto& [name, levels] : d.categories)
-        for (const auto& level : levels)
-          if (f == name + "=" + level) col = name;
-      if (res.input_columns.empty() || res.input_columns.back() != col) res.input_columns.push_back(col);
-    }
+    res.input_columns = input_columns(d);
     res.missing_cells = static_cast<std::size_t>(d.features.array().isNaN().count());
     res.raw_features = static_cast<std::size_t>(d.features.cols());
     const auto counts = [&] {

@@ -51,6 +51,22 @@ inline void check_pair(const Eigen::Ref<const Eigen::MatrixXd>& kc, const Eigen:
     throw std::invalid_argument("hqml: geometric_difference: kernels must be square and of equal size");
 }
 
+// Huang et al.'s approximate dimension from the eigenvalues of a trace-N kernel.
+inline double dimension_from_eigenvalues(const Eigen::VectorXd& ev) {
+  std::vector<double> t(ev.data(), ev.data() + ev.size());
+  std::sort(t.begin(), t.end(), std::greater<>());
+  const auto n = t.size();
+  // Suffix sums: tail[k] = sum_{l >= k} t_l (0-based), weighted by 1/(N - k).
+  double d = 0, tail = 0;
+  std::vector<double> tails(n);
+  for (std::size_t i = n; i-- > 0;) {
+    tail += t[i];
+    tails[i] = tail;
+  }
+  for (std::size_t i = 0; i < n; ++i) d += tails[i] / static_cast<double>(n - i);
+  return d;
+}
+
 }  // namespace detail
 
 /// g(K_C||K_Q); lambda > 0 gives the regularized g_lambda, lambda = 0 the exact form, which needs K_C
@@ -104,18 +120,7 @@ inline void check_pair(const Eigen::Ref<const Eigen::MatrixXd>& kc, const Eigen:
     throw std::invalid_argument("hqml: approximate_dimension: K must be square");
   const Eigen::MatrixXd kn = normalize_trace(k);
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(kn, Eigen::EigenvaluesOnly);
-  std::vector<double> t(es.eigenvalues().data(), es.eigenvalues().data() + es.eigenvalues().size());
-  std::sort(t.begin(), t.end(), std::greater<>());
-  const auto n = t.size();
-  // Suffix sums: tail[k] = sum_{l >= k} t_l (0-based), weighted by 1/(N - k).
-  double d = 0, tail = 0;
-  std::vector<double> tails(n);
-  for (std::size_t i = n; i-- > 0;) {
-    tail += t[i];
-    tails[i] = tail;
-  }
-  for (std::size_t i = 0; i < n; ++i) d += tails[i] / static_cast<double>(n - i);
-  return d;
+  return detail::dimension_from_eigenvalues(es.eigenvalues());
 }
 
 enum class kernel_verdict { classical_suffices, quantum_worth_trying, quantum_unlikely_to_generalize };
@@ -167,21 +172,6 @@ inline double complexity_from_eigen(const Eigen::VectorXd& t, const Eigen::Matri
   }
   const Eigen::ArrayXd tc = t.array().max(0.0);
   return (z.array().square() * tc / (tc + lambda).square()).sum();
-}
-
-// Huang et al.'s approximate dimension from the eigenvalues of a trace-N kernel.
-inline double dimension_from_eigenvalues(const Eigen::VectorXd& ev) {
-  std::vector<double> t(ev.data(), ev.data() + ev.size());
-  std::sort(t.begin(), t.end(), std::greater<>());
-  const auto n = t.size();
-  double d = 0, tail = 0;
-  std::vector<double> tails(n);
-  for (std::size_t i = n; i-- > 0;) {
-    tail += t[i];
-    tails[i] = tail;
-  }
-  for (std::size_t i = 0; i < n; ++i) d += tails[i] / static_cast<double>(n - i);
-  return d;
 }
 
 }  // namespace detail
