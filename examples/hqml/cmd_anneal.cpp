@@ -152,11 +152,7 @@ int run_anneal(const anneal_args& a) {
   try {
     s = solve(a, m, qaoa, where);
   } catch (const out_of_memory& e) {
-    // A state too large for this machine is bad input (exit 2), named by what asked for it; the library
-    // refuses it before allocating. (main prints the "hqml: " prefix.)
-    std::string why = e.what();
-    if (why.starts_with("hqml: ")) why.erase(0, 6);
-    throw usage_error(a.file + " (--solver " + a.solver + "): " + why);
+    throw_too_large(e, a.file + " (--solver " + a.solver + ")");
   }
   if (p.type == anneal::vartype::binary) s = anneal::to_binary(s, &p.qubo);
   if (s.empty()) throw std::runtime_error("no read finished within the time limit");

@@ -136,11 +136,7 @@ void register_simulate(CLI::App& app, action& run) {
       try {
         return o->precision == "float" ? simulate<float>(*o) : simulate<double>(*o);
       } catch (const out_of_memory& e) {
-        // A state too large for this machine is bad input (exit 2), named by what asked for it; the library
-        // refuses it before allocating. (main prints the "hqml: " prefix.)
-        std::string why = e.what();
-        if (why.starts_with("hqml: ")) why.erase(0, 6);
-        throw usage_error((o->file.empty() ? std::string("the built-in demo") : o->file) + ": " + why);
+        throw_too_large(e, o->file.empty() ? std::string("the built-in demo") : o->file);
       }
     };
   });

@@ -269,11 +269,7 @@ void register_vqe(CLI::App& app, action& run) {
       try {
         return a->precision == "float" ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a);
       } catch (const out_of_memory& e) {
-        // A state too large for this machine is bad input (exit 2), named by what asked for it; the library
-        // refuses it before allocating. (main prints the "hqml: " prefix.)
-        std::string why = e.what();
-        if (why.starts_with("hqml: ")) why.erase(0, 6);
-        throw usage_error((a->file.empty() ? "--sites " + std::to_string(a->sites) : a->file) + ": " + why);
+        throw_too_large(e, a->file.empty() ? "--sites " + std::to_string(a->sites) : a->file);
       }
     };
   });

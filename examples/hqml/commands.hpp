@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -13,6 +14,14 @@ namespace hqml::cli {
 struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+/// A state too large for this machine (hqml::out_of_memory, refused by the library before allocating) is bad
+/// input: rethrown as a usage_error (exit 2) named by what asked for it. main prints the "hqml: " prefix.
+[[noreturn]] inline void throw_too_large(const std::exception& e, const std::string& asked_by) {
+  std::string why = e.what();
+  if (why.starts_with("hqml: ")) why.erase(0, 6);
+  throw usage_error(asked_by + ": " + why);
+}
 
 /// A subcommand's action; returns the process exit code.
 using action = std::function<int()>;
