@@ -22,7 +22,8 @@ struct assess_cli {
 int assess_main(const assess_cli& o) {
   const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label), o.csv.options());
   if (d.class_names.size() < 2)
-    throw usage_error(o.train + ": the label column '" + d.label_name + "' has one class only; nothing to assess");
+    throw usage_error(printable(o.train) + ": the label column '" + printable(d.label_name) +
+                      "' holds one class only; nothing to assess");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
   if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && o.map.kind != "angle" &&
       o.map.kind != "angle_ladder")
@@ -54,9 +55,10 @@ void register_assess(CLI::App& app, action& act) {
   sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
   o->csv.add_to(sub);
   o->map.add_to(sub);
-  sub->add_option("--gamma", o->gamma, "RBF gamma (default 1 / features)");
-  sub->add_option("--lambda", o->lambda, "Regularization of g and s")->check(CLI::PositiveNumber);
-  sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map");
+  sub->add_option("--gamma", o->gamma, "RBF gamma (default 1 / features)")->check(finite_positive);
+  sub->add_option("--lambda", o->lambda, "Regularization of g and s")->check(finite_positive);
+  sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")
+      ->check(finite_positive);
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_flag("--json", o->json, "One-line JSON");
   sub->callback([o, &act] { act = [o] { return assess_main(*o); }; });

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
+#include <hqml/io/atomic_file.hpp>
 #include <hqml/quantum_kernel.hpp>
 
 #include <chrono>
@@ -26,11 +27,14 @@ int kernel_main(const kernel_cli& o) {
   if (o.device.gpu() && o.kind == "projected")
     throw usage_error("--device gpu computes fidelity kernels; --kernel projected runs on the CPU (--device cpu)");
   const std::string where = o.device.check();
+  io::check_output_path(o.out);
   const auto t0 = std::chrono::steady_clock::now();
-  const io::labeled_dataset dx = read_features(o.train, o.label, o.csv.options());
-  // The label column may be absent from the test file (the samples to score).
+  // The label column: --label, or a column named "label" when there is one, so that it never becomes an
+  // angle silently. It may be absent from the test file (the samples to score).
+  const std::string label = o.label.empty() ? "label" : o.label;
+  const io::labeled_dataset dx = read_features(o.train, label, o.csv.options(), o.label.empty());
   const io::labeled_dataset dy =
-      o.test.empty() ? io::labeled_dataset{} : read_features(o.test, o.label, o.csv.options(), true);
+      o.test.empty() ? io::labeled_dataset{} : read_features(o.test, label, o.csv.options(), true);
   const Eigen::MatrixXd& x = dx.features;
   const Eigen::MatrixXd& y = dy.features;
   for (const auto& w : dx.warnings) std::cerr << "hqml: warning: " << w << "\n";
@@ -77,12 +81,13 @@ void register_kernel(CLI::App& app, action& act) {
   auto* sub = app.add_subcommand("kernel", "Quantum kernel matrix of CSV data (features used as angles) to .npy");
   sub->add_option("--train", o->train, "Training samples (CSV with header)")->required();
   sub->add_option("--test", o->test, "Test samples: K has one row per test sample");
-  sub->add_option("--label", o->label, "Label column to drop (name or 0-based index)");
+  sub->add_option("--label", o->label,
+                  "Label column to leave out (name or 0-based index; default: the column named label, if any)");
   sub->add_option("--out", o->out, "Output .npy file")->required();
   o->csv.add_to(sub);
   o->map.add_to(sub);
   sub->add_option("--kernel", o->kind, "fidelity or projected")->check(CLI::IsMember({"fidelity", "projected"}));
-  sub->add_option("--gamma", o->gamma, "Projected kernel gamma")->check(CLI::PositiveNumber);
+  sub->add_option("--gamma", o->gamma, "Projected kernel gamma")->check(finite_positive);
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_option("--precision", o->precision, "Simulation precision: float or double")
       ->check(CLI::IsMember({"float", "double"}));

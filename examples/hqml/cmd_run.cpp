@@ -4,11 +4,16 @@
 #include "pipeline_options.hpp"
 #include "progress.hpp"
 
+#include <hqml/io/atomic_file.hpp>
+#include <hqml/io/output_lock.hpp>
 #include <hqml/pipeline.hpp>
 #include <hqml/report.hpp>
 
 #include <unistd.h>
+#include <algorithm>
+#include <array>
 #include <cstdio>
+#include <string_view>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -31,7 +36,48 @@ struct run_options {
   bool json = false;
 };
 
+// What `hqml run` writes into its output directory: an earlier run's directory holds these and nothing else.
+constexpr std::array<std::string_view, 4> run_files = {"model", "metrics.json", "timings.json", "report.html"};
+
+/// The output directory may be replaced only where nothing but an earlier run would be lost: a missing path,
+/// an empty directory, or exactly what an earlier hqml run wrote. Anything else is refused before any work.
+void check_run_dir_replaceable(const std::filesystem::path& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto st = fs::symlink_status(out, ec);
+  if (ec || !fs::exists(st)) return;
+  const std::string name = "--out " + printable(out.string());
+  if (!fs::is_directory(st)) throw usage_error(name + ": exists and is not a directory; choose another --out");
+  for (const auto& e : fs::directory_iterator(out, ec)) {
+    const std::string f = e.path().filename().string();
+    if (std::find(run_files.begin(), run_files.end(), f) == run_files.end())
+      throw usage_error(name + ": refusing to replace a directory that holds '" + printable(f) +
+                        "', which hqml run did not write; choose another --out");
+  }
+  if (ec) throw usage_error(name + ": cannot list the directory (" + ec.message() + ")");
+  if (fs::exists(out / "model")) {
+    try {
+      learn::model_writer::check_replaceable(out / "model");
+    } catch (const fs::filesystem_error&) {
+      throw usage_error(name + ": its model/ folder holds files hqml did not write; choose another --out");
+    }
+  }
+}
+
 int run_main(const run_options& o) {
+  // The output first: a path that cannot be written is refused before minutes of computation, another run
+  // writing the same directory is refused at once, and the results are built in a temporary sibling that
+  // replaces the directory in one step when everything is written (readers see the old run or the new one,
+  // never a mix; a kill leaves the old one and a temporary that the next run into it removes).
+  std::filesystem::path out = o.out;
+  if (out.filename().empty()) out = out.parent_path();
+  if (out.empty()) throw usage_error("--out: an output directory is needed");
+  if (!out.parent_path().empty()) std::filesystem::create_directories(out.parent_path());
+  check_run_dir_replaceable(out);
+  const io::output_lock lock(out);
+  lock.remove_stale_temporaries();
+  io::atomic_directory staged(out);
+
   pipeline_config cfg;
   cfg.data = o.data;
   cfg.label = parse_label(o.label);
@@ -58,19 +104,20 @@ int run_main(const run_options& o) {
   bar.clear();
   for (const auto& w : r.warnings) std::fprintf(stderr, "hqml: warning: %s\n", w.c_str());
 
-  const std::filesystem::path out = o.out;
-  std::filesystem::create_directories(out);
+  const std::filesystem::path& dir = staged.path();
   model_inputs inputs{r.input_columns, r.feature_names, r.categories, r.label_name,
                       r.positive_class >= 0 ? r.class_names[static_cast<std::size_t>(r.positive_class)] : ""};
-  save_pipeline_model(out / "model", r.map, r.quantum.best_hyperparameter, r.pre, r.quantum_model, r.x_train,
+  save_pipeline_model(dir / "model", r.map, r.quantum.best_hyperparameter, r.pre, r.quantum_model, r.x_train,
                       r.class_names, {}, &inputs);
   const nlohmann::json metrics = metrics_json(r);
   const nlohmann::json timings = timings_json(r);
-  io::write_file_atomically(out / "metrics.json", metrics.dump(2) + "\n");
-  io::write_file_atomically(out / "timings.json", timings.dump(2) + "\n");
+  staged.write_file("metrics.json", metrics.dump(2) + "\n");
+  staged.write_file("timings.json", timings.dump(2) + "\n");
   nlohmann::json shown = metrics;
   shown["timings"] = timings["timings"];
-  write_report(out / "report.html", shown, r.k_quantum_train, r.k_classical_train, r.y_train);
+  write_report(dir / "report.html", shown, r.k_quantum_train, r.k_classical_train, r.y_train);
+  check_run_dir_replaceable(out);  // again: a file put there while this run computed is not ours to remove
+  staged.commit();
 
   if (o.json) {
     std::cout << metrics.dump() << "\n";
@@ -155,13 +202,18 @@ void register_run(CLI::App& app, action& act) {
   sub->add_option("--pos-label", o->pos_label,
                   "Positive class of binary precision/recall/F1/ROC (default: the greater label in sorted order)");
   o->map.add_to(sub);
-  sub->add_option("--test-fraction", o->test_fraction, "Held-out fraction of the data")->capture_default_str();
-  sub->add_option("--seed", o->seed, "Seed for splits, folds and the built-in dataset")->capture_default_str();
+  sub->add_option("--test-fraction", o->test_fraction, "Held-out fraction of the data, in (0, 1)")
+      ->check(finite_positive & CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed for splits, folds and the built-in dataset")
+      ->check(unsigned_integer)
+      ->capture_default_str();
   sub->add_option("--folds", o->folds, "Cross-validation folds")->check(CLI::Range(2, 100))->capture_default_str();
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
-  sub->add_option("--C", o->c_grid, "SVM C values to search");
+  sub->add_option("--C", o->c_grid, "SVM C values to search")->check(finite_positive);
   sub->add_option("--feature-scales", o->scale_grid,
-                  "Quantum feature scales to search (extended by factors of 2 past an edge where the best one sits)");
+                  "Quantum feature scales to search (extended by factors of 2 past an edge where the best one sits)")
+      ->check(finite_positive);
   sub->add_option("--grid-extensions", o->extensions,
                   "How often the feature-scale and gamma grids may grow past each edge (0: search the grids as given)")
       ->check(CLI::Range(0, 16))

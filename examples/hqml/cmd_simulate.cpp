@@ -48,6 +48,8 @@ int simulate(const simulate_options& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const circuit c = o.file.empty() ? demo_circuit() : load_qasm(o.file);
   const std::string name = o.file.empty() ? "built-in GHZ demo (4 qubits)" : o.file;
+  if (c.num_qubits() == 0)
+    throw usage_error(printable(name) + ": declares no qubits (an empty file, or not OpenQASM 2?); nothing to simulate");
   shot_options so;
   so.seed = o.seed;
   so.threads = o.threads;
@@ -123,8 +125,10 @@ void register_simulate(CLI::App& app, action& run) {
   auto o = std::make_shared<simulate_options>();
   auto* sub = app.add_subcommand("simulate", "Simulate an OpenQASM 2 circuit (or the built-in demo) exactly");
   sub->add_option("file", o->file, "OpenQASM 2.0 file; the built-in demo circuit when omitted");
-  sub->add_option("--shots", o->shots, "Number of shots")->check(CLI::Range(std::size_t{0}, std::size_t{1} << 40));
-  sub->add_option("--seed", o->seed, "Random seed (results are reproducible for a seed)");
+  // 10^9 shots take about a minute; estimates beyond that precision come from --statevector.
+  sub->add_option("--shots", o->shots, "Number of shots")
+      ->check(unsigned_integer & CLI::Range(std::size_t{0}, std::size_t{1000000000}));
+  sub->add_option("--seed", o->seed, "Random seed (results are reproducible for a seed)")->check(unsigned_integer);
   sub->add_option("--threads", o->threads, "Threads (0: all available)")->check(CLI::Range(0, 4096));
   sub->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}));
   sub->add_flag("--statevector", o->statevector, "Also print the final state before measurement");

@@ -2,6 +2,8 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
+#include <hqml/io/atomic_file.hpp>
+#include <hqml/io/output_lock.hpp>
 #include <hqml/kernel_training.hpp>
 #include <hqml/pipeline.hpp>
 
@@ -45,8 +47,15 @@ int train_main(const train_cli& o) {
   const std::string where = o.device.check();
   if (o.training.method != "none" && !o.training.trainable)
     throw usage_error("--train-kernel " + o.training.method + " needs a trainable feature map: add --trainable");
+  // The output before the work: a folder that is not a model is refused, another writer is refused at once.
+  learn::model_writer::check_replaceable(o.out);
+  std::filesystem::path out = o.out;
+  if (out.filename().empty()) out = out.parent_path();
+  const io::output_lock lock(out);  // creating its file beside the model checks that the folder is writable
+  lock.remove_stale_temporaries();
   const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label), o.csv.options());
-  if (d.class_names.size() < 2) throw usage_error(o.train + ": the label column has one class only");
+  if (d.class_names.size() < 2)
+    throw usage_error(printable(o.train) + ": the label column holds one class only; a classifier needs two or more");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
   if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && o.map.kind != "angle" &&
       o.map.kind != "angle_ladder")
@@ -97,6 +106,7 @@ std::string exact(double v) {
 }
 
 int predict_main(const predict_cli& o) {
+  if (!o.out.empty()) io::check_output_path(o.out);
   const pipeline_model m = pipeline_model::load(o.model);
   io::csv_options opt = m.csv_options();
   if (!m.inputs)
@@ -135,6 +145,23 @@ int predict_main(const predict_cli& o) {
                         "] that differ from the model's [" + std::to_string(m.inputs->feature_names.size()) + "]");
   } else {
     d = read_features(o.data, o.label);
+  }
+  // The file's class names mapped onto the model's ids, before any work: labels none of which the model
+  // knows are a wrong column or a wrong model, not an accuracy of 0.
+  std::vector<int> truth(d.labels.size(), -1);
+  std::size_t unknown = 0;
+  if (!d.labels.empty()) {
+    for (std::size_t i = 0; i < d.labels.size(); ++i) {
+      const auto& name = d.class_names[static_cast<std::size_t>(d.labels[i])];
+      const auto it = std::find(m.class_names.begin(), m.class_names.end(), name);
+      if (it != m.class_names.end())
+        truth[i] = static_cast<int>(it - m.class_names.begin());
+      else
+        ++unknown;
+    }
+    if (unknown == truth.size())
+      throw usage_error(printable(o.data) + ": no label in column '" + printable(d.label_name) +
+                        "' is a class of the model");
   }
   const Eigen::MatrixXd k = m.support_kernel(d.features, o.threads);
   const std::vector<int> pred = m.model.predict_sv(k);
@@ -177,19 +204,6 @@ int predict_main(const predict_cli& o) {
   else
     std::cout << text;
   if (!d.labels.empty()) {
-    // Map the file's class names onto the model's ids before scoring.
-    std::vector<int> truth(d.labels.size(), -1);
-    std::size_t unknown = 0;
-    for (std::size_t i = 0; i < d.labels.size(); ++i) {
-      const auto& name = d.class_names[static_cast<std::size_t>(d.labels[i])];
-      const auto it = std::find(m.class_names.begin(), m.class_names.end(), name);
-      if (it != m.class_names.end())
-        truth[i] = static_cast<int>(it - m.class_names.begin());
-      else
-        ++unknown;
-    }
-    if (unknown == truth.size())
-      throw usage_error(o.data + ": no label in column '" + d.label_name + "' is a class of the model");
     std::cerr << "accuracy: " << learn::accuracy(truth, pred) << " on " << pred.size() << " samples";
     if (unknown) std::cerr << " (" << unknown << " rows have labels the model does not know and count as wrong)";
     std::cerr << "\n";
@@ -208,8 +222,10 @@ void register_train(CLI::App& app, action& act) {
   o->csv.add_to(sub);
   o->map.add_to(sub);
   o->training.add_to(sub);
-  sub->add_option("--C", o->c, "SVM C")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")->capture_default_str();
+  sub->add_option("--C", o->c, "SVM C")->check(finite_positive)->capture_default_str();
+  sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")
+      ->check(finite_positive)
+      ->capture_default_str();
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   o->device.add_to(sub, kernels_device_help);
   sub->callback([o, &act] { act = [o] { return train_main(*o); }; });

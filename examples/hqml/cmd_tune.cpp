@@ -42,6 +42,16 @@ int tune_main(const tune_cli& o) {
     x = pre.transform(d.features);
     y = d.labels;
     qubits = std::min(qubits, static_cast<std::size_t>(x.cols()));
+    // Every class must reach every fold, as hqml run requires.
+    if (d.class_names.size() < 2)
+      throw usage_error(printable(o.data) + ": the label column holds one class only; a classifier needs two or more");
+    std::vector<std::size_t> count(d.class_names.size(), 0);
+    for (const int c : y) ++count[static_cast<std::size_t>(c)];
+    for (std::size_t c = 0; c < count.size(); ++c)
+      if (count[c] < static_cast<std::size_t>(o.folds))
+        throw usage_error("--folds " + std::to_string(o.folds) + ": class '" + printable(d.class_names[c]) +
+                          "' of " + printable(o.data) + " has only " + std::to_string(count[c]) +
+                          " rows; lower --folds or add data");
   }
   const anneal::search_space space({{"C", {0.1, 1.0, 10.0, 100.0}},
                                     {"feature_scale", {0.25, 0.5, 1.0, 2.0}},
@@ -123,7 +133,7 @@ void register_tune(CLI::App& app, action& act) {
       ->check(CLI::Range(1, 144))
       ->capture_default_str();
   sub->add_option("--folds", o->folds, "Cross-validation folds")->check(CLI::Range(2, 20))->capture_default_str();
-  sub->add_option("--seed", o->seed, "Seed");
+  sub->add_option("--seed", o->seed, "Seed")->check(unsigned_integer);
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->add_flag("--json", o->json, "One JSON object");
   sub->callback([o, &act] { act = [o] { return tune_main(*o); }; });

@@ -3,10 +3,17 @@
 
 #include <CLI/CLI.hpp>
 
+#include <hqml/error.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace hqml::cli {
 
@@ -25,6 +32,53 @@ struct usage_error : std::runtime_error {
 
 /// A subcommand's action; returns the process exit code.
 using action = std::function<int()>;
+
+/// The whole command line: every subcommand registered, `run` set to the chosen one's action by parse().
+/// Separate from main so the option-parsing fuzzer (tests/fuzz/cli_fuzz.cpp) parses exactly what users type.
+[[nodiscard]] std::unique_ptr<CLI::App> make_app(action& run);
+
+// Range checks of numeric options, run by CLI11 on the text before it is converted, so a bad value is refused
+// at parse time with the option's name (exit 2) instead of reaching the computation: NaN and infinities are
+// never meaningful in hqml's options; CLI11 alone converts "-1" and "1e30" to 2^64 - 1 for unsigned options.
+namespace detail {
+inline bool read_double(const std::string& s, double& v) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') ++b;
+  const auto r = std::from_chars(b, e, v);
+  return r.ec == std::errc() && r.ptr == e;
+}
+inline CLI::Validator number_check(std::string name, std::string what, bool (*ok)(double)) {
+  return CLI::Validator(
+      [what, ok](std::string& s) -> std::string {
+        double v = 0;
+        if (!read_double(s, v)) return "'" + s + "' is not a number";
+        if (!std::isfinite(v) || !ok(v)) return "'" + s + "' is not " + what;
+        return {};
+      },
+      std::move(name));
+}
+}  // namespace detail
+
+/// Any finite number.
+inline const CLI::Validator finite = detail::number_check("FINITE", "a finite number", [](double) { return true; });
+/// A finite number > 0.
+inline const CLI::Validator finite_positive =
+    detail::number_check("POSITIVE", "a finite number > 0", [](double v) { return v > 0; });
+/// A finite number >= 0.
+inline const CLI::Validator finite_non_negative =
+    detail::number_check("NONNEGATIVE", "a finite number >= 0", [](double v) { return v >= 0; });
+/// A seed or count: decimal digits only, at most 2^64 - 1.
+inline const CLI::Validator unsigned_integer = CLI::Validator(
+    [](std::string& s) -> std::string {
+      std::uint64_t v = 0;
+      const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+        return "'" + s + "' is not a non-negative integer";
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return "'" + s + "' is larger than 2^64 - 1";
+      return {};
+    },
+    "UINT");
 
 void register_simulate(CLI::App& app, action& run);
 void register_run(CLI::App& app, action& run);

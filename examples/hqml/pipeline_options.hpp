@@ -29,7 +29,7 @@ struct map_options {
         ->check(CLI::Range(1, 64));
     sub->add_option("--entanglement", entanglement, "full, linear, reverse_linear, circular or pairwise")
         ->check(CLI::IsMember({"full", "linear", "reverse_linear", "circular", "pairwise"}));
-    sub->add_option("--alpha", alpha, "Pauli feature-map scale alpha");
+    sub->add_option("--alpha", alpha, "Pauli feature-map scale alpha")->check(finite);
     sub->add_option("--paulis", paulis, "Pauli strings of the pauli map, e.g. --paulis Z ZZ");
   }
   [[nodiscard]] feature_map_spec spec(std::size_t features) const {
@@ -98,7 +98,7 @@ struct kernel_training_cli {
                     "Kernel-training loss: alignment (negative kernel-target alignment) or svc (SVC dual objective)")
         ->check(CLI::IsMember({"alignment", "svc"}))
         ->capture_default_str();
-    sub->add_option("--seed", seed, "Seed of SPSA's random directions")->capture_default_str();
+    sub->add_option("--seed", seed, "Seed of SPSA's random directions")->check(unsigned_integer)->capture_default_str();
   }
 };
 
@@ -113,7 +113,13 @@ inline Eigen::MatrixXd gpu_kernel_matrix(const circuit& fm, const Eigen::MatrixX
 
 /// The label column: a number is a 0-based index, anything else a header name.
 inline io::label_column parse_label(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) return io::label_column::at(std::stoul(s));
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos) {
+    std::size_t i = 0;
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), i);
+    if (r.ec != std::errc() || i > 1000000)
+      throw usage_error("--label " + printable(s) + ": no CSV has that many columns (a number is a 0-based index)");
+    return io::label_column::at(i);
+  }
   return io::label_column::named(s);
 }
 

@@ -92,7 +92,15 @@ struct feature_map_spec {
     s.paulis = j.at("paulis").get<std::vector<std::string>>();
     s.num_features = j.value("num_features", std::size_t{0});
     s.trainable = j.value("trainable", false);  // absent in models written before trainable maps
-    (void)s.build();                            // validates the settings
+    // The ranges the programs accept, so that an edited model file cannot ask for an endless or huge map.
+    if (s.num_qubits < 1 || s.num_qubits > 30)
+      throw std::invalid_argument("feature map: num_qubits " + std::to_string(s.num_qubits) + " is not in 1..30");
+    if (s.reps < 1 || s.reps > 64)
+      throw std::invalid_argument("feature map: reps " + std::to_string(s.reps) + " is not in 1..64");
+    if (s.num_features > 4096)
+      throw std::invalid_argument("feature map: num_features " + std::to_string(s.num_features) + " is over 4096");
+    if (!std::isfinite(s.alpha)) throw std::invalid_argument("feature map: alpha is not a finite number");
+    (void)s.build();  // validates the settings
     return s;
   }
 };
@@ -1125,6 +1133,8 @@ struct pipeline_model {
       }
     } catch (const nlohmann::json::exception& e) {
       throw learn::model_error(dir / "model.json", std::string("malformed block: ") + e.what());
+    } catch (const std::invalid_argument& e) {
+      throw learn::model_error(dir / "model.json", e.what());
     }
     if (!std::isfinite(m.feature_scale) || !(m.feature_scale > 0))
       throw learn::model_error(dir / "model.json", "kernel.feature_scale must be a positive finite number");

@@ -24,6 +24,7 @@
 #include <hqml/final_measurements.hpp>  // remove_final_measurements, for readers of QASM files
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
+#include <hqml/io/read_file.hpp>
 
 #define HQML_QASM_INTERNAL_INCLUDE
 #include <hqml/detail/qasm_expr.hpp>
@@ -53,21 +54,7 @@ namespace hqml {
 
 /// Reads and parses an OpenQASM 2.0 file; a file that cannot be read throws std::system_error.
 [[nodiscard]] inline circuit load_qasm(const std::filesystem::path& path, const qasm_parse_options& options = {}) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw std::system_error(std::make_error_code(std::errc::is_a_directory),
-                            "hqml::load_qasm: cannot read '" + path.string() + "'");
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno ? errno : ENOENT;
-    throw std::system_error(err, std::generic_category(), "hqml::load_qasm: cannot open '" + path.string() + "'");
-  }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad())
-    throw std::system_error(errno ? errno : EIO, std::generic_category(),
-                            "hqml::load_qasm: error while reading '" + path.string() + "'");
-  return parse_qasm(text, path.string(), options);
+  return parse_qasm(io::read_input_file(path), path.string(), options);
 }
 
 /// The circuit as an OpenQASM 2.0 program over qelib1.inc. Throws std::invalid_argument naming the

@@ -7,6 +7,7 @@
 #include <hqml/rng.hpp>
 #include <hqml/state_vector.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -44,10 +45,19 @@ template <class Real = double, class Backend = cpu>
     sv.set_threads(opt.threads);
     sv.apply(split.body, {}, {}, opt.apply);
     std::vector<int> bits(measured.num_clbits(), 0);
-    for (auto outcome : sv.sample(shots, opt.seed)) {
+    // Shots are drawn in blocks so memory stays bounded however many are asked for; the first block uses
+    // the seed itself (results for up to `block` shots are those of a single draw), later ones a stream of it.
+    constexpr std::size_t block = std::size_t{1} << 22;
+    std::map<std::uint64_t, std::size_t> by_outcome;
+    for (std::size_t done = 0, k = 0; done < shots; done += block, ++k) {
+      const std::size_t n = std::min(block, shots - done);
+      const std::uint64_t seed = k == 0 ? opt.seed : xoshiro256(opt.seed, k)();
+      for (auto outcome : sv.sample(n, seed)) ++by_outcome[static_cast<std::uint64_t>(outcome)];
+    }
+    for (const auto& [outcome, n] : by_outcome) {
       std::fill(bits.begin(), bits.end(), 0);
       for (auto [q, cb] : split.final_measurements) bits[cb] = static_cast<int>((outcome >> q) & 1u);
-      ++counts[bitstring(bits)];
+      counts[bitstring(bits)] += n;
     }
     return counts;
   }

@@ -300,7 +300,7 @@ TEST_CASE("qasm export: file errors are clear exceptions", "[qasm][export][file]
     (void)hqml::load_qasm(dir / "nope.qasm");
     FAIL("no exception");
   } catch (const std::system_error& e) {
-    CHECK_THAT(e.what(), Catch::Contains("hqml::load_qasm: cannot open"));
+    CHECK_THAT(e.what(), Catch::Contains("nope.qasm': cannot open"));
     CHECK_THAT(e.what(), Catch::Contains("nope.qasm"));
     CHECK(e.code() == std::errc::no_such_file_or_directory);
   }

@@ -23,10 +23,17 @@
 
 namespace hqml::io {
 
+/// Writing an output failed (no space, an I/O error, permissions changed while running): the program's
+/// input was fine, the work could not be saved. Readers of the target still see the previous version.
+class write_error : public std::filesystem::filesystem_error {
+ public:
+  using std::filesystem::filesystem_error::filesystem_error;
+};
+
 namespace detail {
 
 [[noreturn]] inline void throw_fs_error(const std::string& what, const std::filesystem::path& p, int err) {
-  throw std::filesystem::filesystem_error("hqml: " + what, p, std::error_code(err, std::generic_category()));
+  throw write_error(what, p, std::error_code(err, std::generic_category()));
 }
 
 // A name no other writer in this or another process picks: pid + per-process counter + address entropy.
@@ -59,6 +66,30 @@ inline std::filesystem::path parent_or_dot(const std::filesystem::path& p) {
 }
 
 }  // namespace detail
+
+/// Checks, before any work, that `target` can be written as a file: it is not a directory, and it exists or
+/// its folder exists and is writable. Throws std::filesystem::filesystem_error naming the path otherwise
+/// (a path that can never be written is bad input, unlike write_error, a failure while writing).
+inline void check_output_path(const std::filesystem::path& target) {
+  const auto refuse = [&](const std::string& why, const std::filesystem::path& p, int err) {
+    throw std::filesystem::filesystem_error(why, p, std::error_code(err, std::generic_category()));
+  };
+  if (target.empty() || target.filename().empty()) refuse("not a file name", target, EINVAL);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) refuse("is a directory, not a file", target, EISDIR);
+    if (!S_ISREG(st.st_mode)) {
+      if (::access(target.c_str(), W_OK) != 0) refuse("cannot write", target, errno);
+      return;  // written in place (a device node, a FIFO)
+    }
+  } else if (errno != ENOENT && errno != ENOTDIR) {
+    refuse("cannot use as an output", target, errno);
+  }
+  const auto dir = detail::parent_or_dot(target);
+  if (::stat(dir.c_str(), &st) != 0) refuse("the folder of this output does not exist", target, errno);
+  if (!S_ISDIR(st.st_mode)) refuse("the folder of this output is not a directory", target, ENOTDIR);
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) refuse("cannot write in the folder of this output", target, errno);
+}
 
 /// Makes a completed rename or file creation in `dir` durable.
 inline void fsync_directory(const std::filesystem::path& dir) { detail::fsync_path(dir, true); }

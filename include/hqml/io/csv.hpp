@@ -27,6 +27,7 @@
 
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
+#include <hqml/io/read_file.hpp>
 
 namespace hqml::io {
 
@@ -116,15 +117,7 @@ void for_each_csv_record(std::string_view text, const std::string& file, char se
 
 namespace detail {
 
-inline std::string read_whole_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in)
-    throw std::filesystem::filesystem_error("hqml: cannot open", p,
-                                            std::make_error_code(std::errc::no_such_file_or_directory));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+inline std::string read_whole_file(const std::filesystem::path& p) { return read_input_file(p); }
 
 inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -535,6 +528,9 @@ struct csv_column {
   if (!have_header) throw hqml::parse_error(file, 1, 1, "empty file: expected a header row");
   const std::size_t rows = d.row_lines.size(), k = cols.size();
   if (rows == 0) throw hqml::parse_error(file, header_line + 1, 1, "no data rows after the header");
+  if (k == 0)
+    throw hqml::parse_error(file, header_line, 1,
+                            label_at != none ? "no feature columns besides the label" : "no feature columns");
 
   // Levels of the text columns found above: a second pass, since their first cells may have looked numeric.
   if (std::any_of(cols.begin(), cols.end(), [](const detail::csv_column& c) { return c.text && !c.fixed; })) {

@@ -22,18 +22,12 @@
 #include <vector>
 
 #include <hqml/error.hpp>
+#include <hqml/io/read_file.hpp>
 
 namespace hqml::io::detail {
 
 /// Whole file as text; a missing or unreadable file is reported by name.
-[[nodiscard]] inline std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::system_error(errno ? errno : ENOENT, std::generic_category(), "cannot open " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw std::system_error(EIO, std::generic_category(), "cannot read " + path);
-  return std::move(ss).str();
-}
+[[nodiscard]] inline std::string read_text_file(const std::string& path) { return read_input_file(path); }
 
 struct token {
   std::string_view text;  // empty at the end of a line or of the input

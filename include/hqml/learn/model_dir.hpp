@@ -31,6 +31,7 @@
 #include <hqml/config.hpp>
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
+#include <hqml/io/read_file.hpp>
 #include <hqml/io/npy.hpp>
 
 namespace hqml::learn {
@@ -42,7 +43,7 @@ inline constexpr int model_format_version = 1;
 class model_error : public std::runtime_error {
  public:
   model_error(std::filesystem::path file, const std::string& message)
-      : std::runtime_error("hqml: " + file.string() + ": " + message), file_(std::move(file)) {}
+      : std::runtime_error("hqml: " + printable(file.string()) + ": " + message), file_(std::move(file)) {}
   [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
 
  private:
@@ -69,11 +70,12 @@ inline std::uint32_t crc32(const void* data, std::size_t n, std::uint32_t crc = 
 }
 
 inline std::string read_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw model_error(p, "cannot open");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  try {
+    return io::read_input_file(p);
+  } catch (const std::system_error& e) {
+    throw model_error(p, e.code() == std::errc::file_too_large ? "larger than the input limit (HQML_MAX_INPUT_BYTES)"
+                                                               : "cannot open: " + e.code().message());
+  }
 }
 
 inline void check_array_name(const std::string& name) {
