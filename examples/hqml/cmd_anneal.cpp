@@ -10,10 +10,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hqml::cli {
 
@@ -40,6 +42,88 @@ struct anneal_args {
   device_option device;
 };
 
+// Without --time-limit a run does all the work asked of it: past this many single-spin updates (2^40, hours on
+// one core) the request is refused as a likely mistake; --time-limit lets a longer run through. The GPU annealer,
+// which runs every sweep, does about a hundred times more an hour.
+constexpr double anneal_max_spin_updates = 1099511627776.0;
+constexpr double anneal_max_gpu_spin_updates = 281474976710656.0;  // 2^48
+// What a run keeps of its reads (memory bounded however long --reads 0 --time-limit runs): the best state,
+// which is all the output shows, and the reads at each of the lowest distinct energies (--json's
+// energy_counts); every read still counts in num_reads and mean_energy.
+constexpr anneal::sample_limits anneal_kept{1, 256};
+
+/// "3.3e+15": a count or size of any magnitude in a message.
+std::string anneal_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+std::string anneal_bytes(double bytes) {
+  static constexpr const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    ++u;
+  }
+  return anneal_number(bytes) + " " + units[u];
+}
+
+/// Refuses, before anything is allocated, a run whose memory would exceed this machine's (`what` needs `bytes`).
+void anneal_check_memory(double bytes, const std::string& option, const std::string& what) {
+  // The memory a state vector may fill; 0 where the system does not say.
+  const auto memory = static_cast<double>(hqml::detail::physical_memory_bytes());
+  if (memory > 0 && bytes > memory)
+    throw usage_error(option + ": " + what + " needs about " + anneal_bytes(bytes) + ", more than this machine's " +
+                      anneal_bytes(memory) + " of memory");
+}
+
+/// Checks what the run asks for against the time and memory it would take, before it starts.
+void anneal_check_size(const anneal_args& a, std::size_t n) {
+  const auto nv = static_cast<double>(n);
+  const auto reads = static_cast<double>(a.reads);
+  const auto threads = static_cast<double>(anneal::resolve_threads(a.threads));
+  if (a.solver == "qaoa") {
+    // Every shot is drawn (a basis-state index) and stored (a state, its energy and count) before they are merged.
+    anneal_check_memory(reads * (2 * (nv + 24) + 16), "--reads " + std::to_string(a.reads),
+                        anneal_number(reads) + " QAOA samples of " + std::to_string(n) + " variables");
+    return;
+  }
+  if (a.solver == "pt") {
+    // Each read in flight holds every replica's spins and fields (up to 8 bytes a variable); threads go over
+    // reads when there are enough of them, else over one read's replicas.
+    const double in_flight = a.reads == 0 || reads >= threads ? threads : 1;
+    anneal_check_memory(in_flight * static_cast<double>(a.replicas) * (nv * 9 + 64),
+                        "--replicas " + std::to_string(a.replicas),
+                        std::to_string(a.replicas) + " replicas of " + std::to_string(n) + " variables (" +
+                            anneal_number(in_flight) + (in_flight == 1 ? " read" : " reads") + " at a time)");
+  }
+  if (a.time_limit > 0.0 || a.reads == 0) return;  // bounded by the clock, or by --target by the user's choice
+  double per_read = nv * static_cast<double>(a.sweeps);
+  std::string how = "--reads " + std::to_string(a.reads) + " x --sweeps " + std::to_string(a.sweeps);
+  if (a.solver == "pt") {
+    per_read *= static_cast<double>(a.replicas);
+    how += " x --replicas " + std::to_string(a.replicas);
+  } else if (a.solver == "tabu") {
+    anneal::tabu_options t;
+    if (a.sweeps_given) t.num_iterations = a.sweeps;
+    const std::size_t moves = anneal::tabu_iterations(t, n);
+    per_read = nv * static_cast<double>(moves) * static_cast<double>(t.num_restarts);
+    how = "--reads " + std::to_string(a.reads) + " x " + std::to_string(t.num_restarts) + " restarts x " +
+          std::to_string(moves) + " moves (--sweeps)";
+  }
+  const double work = reads * per_read;
+  if (a.device.gpu()) {
+    if (work > anneal_max_gpu_spin_updates)
+      throw usage_error(how + " on " + std::to_string(n) + " variables: " + anneal_number(work) +
+                        " single-spin updates, more than the " + anneal_number(anneal_max_gpu_spin_updates) +
+                        " hqml runs on --device gpu (which has no --time-limit); ask for fewer");
+  } else if (work > anneal_max_spin_updates) {
+    throw usage_error(how + " on " + std::to_string(n) + " variables: " + anneal_number(work) +
+                      " single-spin updates, more than the " + anneal_number(anneal_max_spin_updates) +
+                      " hqml runs without --time-limit; ask for fewer, or set --time-limit SECONDS");
+  }
+}
+
 /// --solver sa --device gpu: hqml::gpu::simulated_annealing, one replica per read. What the GPU annealer does
 /// not do is refused rather than ignored.
 anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model& m, std::string& where) {
@@ -57,11 +141,16 @@ anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model&
   else if (a.schedule != "geometric")
     throw usage_error("--schedule must be geometric or linear, not '" + a.schedule + "'");
   where = a.device.check();
+  const std::size_t n = m.num_variables();
+  // The GPU takes its schedule as an array of one value per sweep and returns every replica's spins.
+  anneal_check_memory(8.0 * static_cast<double>(a.sweeps) + static_cast<double>(a.reads) * (static_cast<double>(n) + 8),
+                      "--sweeps " + std::to_string(a.sweeps) + " with --reads " + std::to_string(a.reads),
+                      "--device gpu's schedule and results");
   const std::vector<double> betas = anneal::resolve_beta_schedule(m, so);
   const gpu_anneal_result r = gpu_simulated_annealing(m, a.reads, betas, a.seed);
-  const std::size_t n = m.num_variables();
-  anneal::sample_set s(n, anneal::vartype::spin);
+  anneal::sample_set s(n, anneal::vartype::spin, anneal_kept);
   for (std::size_t k = 0; k < a.reads; ++k) s.add({r.spins.data() + k * n, n}, r.energies[k]);
+  s.aggregate();
   s.num_reads = a.reads;
   s.num_sweeps = a.sweeps;
   s.spin_updates = n * a.sweeps * a.reads;
@@ -83,6 +172,7 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
   base.num_threads = a.threads;
   base.time_limit_s = a.time_limit;
   base.target_energy = a.target;
+  base.limits = anneal_kept;
   if (a.solver == "sa") {
     anneal::sa_options o;
     static_cast<anneal::run_options&>(o) = base;
@@ -116,7 +206,6 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
   }
   if (a.solver == "qaoa") {
     if (a.reads == 0) throw usage_error("--solver qaoa needs --reads > 0: the samples drawn from the optimized state");
-    if (a.layers == 0) throw usage_error("--layers must be at least 1");
     qaoa_options o;
     o.layers = a.layers;
     o.shots = a.reads;
@@ -140,12 +229,11 @@ int run_anneal(const anneal_args& a) {
   if (a.reads == 0 && a.time_limit <= 0.0 && !a.target)
     throw usage_error("--reads 0 (as many as fit) needs --time-limit or --target");
   if (a.sweeps == 0) throw usage_error("--sweeps must be positive");
-  if (a.time_limit < 0.0) throw usage_error("--time-limit must not be negative");
-  if (a.threads < 0) throw usage_error("--threads must not be negative");
 
   const anneal::problem p = anneal::read_problem(a.file, format);
   // Everything is solved in Ising form; QUBO problems report bits and QUBO energies.
   const anneal::ising_model m = p.type == anneal::vartype::spin ? p.ising : anneal::to_ising(p.qubo);
+  anneal_check_size(a, m.num_variables());
   std::optional<qaoa_result> qaoa;
   std::string where;
   anneal::sample_set s;
@@ -169,6 +257,19 @@ int run_anneal(const anneal_args& a) {
     if (p.maxcut) out["best_cut"] = p.maxcut->cut_from_energy(s.best_energy());
     out["mean_energy"] = s.mean_energy();
     out["num_reads"] = s.num_reads;
+    // Reads per distinct energy, lowest first, for the lowest anneal_kept.max_energies energies; the reads
+    // above the last listed energy are counted together.
+    // (QAOA's samples are all kept: the list is cut here to the same length.)
+    nlohmann::ordered_json counts = nlohmann::ordered_json::array();
+    std::size_t above = s.reads_above_energy_counts();
+    for (const auto& [energy, reads] : s.energy_counts()) {
+      if (counts.size() < anneal_kept.max_energies)
+        counts.push_back({energy, reads});
+      else
+        above += reads;
+    }
+    out["energy_counts"] = std::move(counts);
+    out["reads_above_energy_counts"] = above;
     out["num_sweeps"] = s.num_sweeps;
     out["time_s"] = s.time_s;
     out["time_to_best_s"] = s.time_to_best_s;
@@ -207,30 +308,43 @@ void register_anneal(CLI::App& app, action& run) {
   cmd->add_option("file", args->file, "Problem file")->required();
   cmd->add_option("--format", args->format, "gset|bqp|coo|qio-json (default: from the file name)");
   cmd->add_option("--solver", args->solver, "sa|pt|tabu|qaoa (qaoa: up to about 30 variables)")->capture_default_str();
-  // Counts are unsigned: without a range, "-1" would wrap to 2^64 − 1 reads and run until killed.
+  // Counts are unsigned: unsigned_integer refuses "-1", which CLI11 alone would wrap to 2^64 − 1 reads.
   const auto count = CLI::Range(std::size_t{0}, std::size_t{1} << 40);
-  cmd->add_option("--reads", args->reads, "Independent reads (0: as many as the time limit allows; qaoa: samples)")
+  cmd->add_option("--reads", args->reads,
+                  "Independent reads (0: as many as --time-limit allows, or until --target; qaoa: samples)")
+      ->check(unsigned_integer)
       ->check(count)
       ->capture_default_str();
   auto* sweeps = cmd->add_option("--sweeps", args->sweeps, "Sweeps per read (tabu: moves per restart)")
+                     ->check(unsigned_integer)
                      ->check(count)
                      ->capture_default_str();
-  cmd->add_option("--seed", args->seed, "Random seed (results depend on it alone)")->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Random seed (results depend on it alone)")
+      ->check(unsigned_integer)
+      ->capture_default_str();
   cmd->add_option("--threads", args->threads, "OpenMP threads (0: all)")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
-  cmd->add_option("--time-limit", args->time_limit, "Stop after this many seconds (0: none)")->capture_default_str();
-  cmd->add_option("--target", args->target, "Stop once a read reaches this energy");
+  cmd->add_option("--time-limit", args->time_limit,
+                  "Stop after this many seconds (0: none; without it at most 2^40 spin updates are run)")
+      ->check(finite_non_negative)
+      ->capture_default_str();
+  cmd->add_option("--target", args->target, "Stop once a read reaches this energy")->check(finite);
   cmd->add_option("--schedule", args->schedule, "SA beta schedule: geometric|linear")->capture_default_str();
   cmd->add_option("--rule", args->rule, "Acceptance: metropolis|gibbs")->capture_default_str();
   cmd->add_option("--order", args->order, "SA update order: sequential|random")->capture_default_str();
-  cmd->add_option("--replicas", args->replicas, "Parallel tempering replicas")->check(count)->capture_default_str();
+  cmd->add_option("--replicas", args->replicas, "Parallel tempering replicas")
+      ->check(unsigned_integer)
+      ->check(CLI::Range(std::size_t{1}, std::size_t{65534}))
+      ->capture_default_str();
   cmd->add_option("--layers", args->layers, "QAOA layers p (optimized for 1..p in turn)")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{1000}))
+      ->check(unsigned_integer)
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
       ->capture_default_str();
   cmd->add_flag("--greedy", args->greedy, "Greedy descent after each read");
   args->device.add_to(cmd, "cpu, or gpu (--solver sa on hqml's CUDA backend, one replica per read)");
-  cmd->add_flag("--json", args->json, "Print one JSON object");
+  cmd->add_flag("--json", args->json,
+                "Print one JSON object: the best state, and reads per energy for the 256 lowest energies");
   cmd->callback([args, sweeps, &run] {
     args->sweeps_given = sweeps->count() > 0;
     run = [args] { return run_anneal(*args); };

@@ -14,8 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <complex>
 #include <cstdint>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -72,8 +75,10 @@ problem load(const vqe_args& a) {
     p.source = a.file;
     return p;
   }
-  if (a.sites == 0 || a.sites > circuit::max_qubits)
-    throw usage_error("--sites must be 1 to " + std::to_string(circuit::max_qubits));
+  // One site has no coupling: the chain models start at two.
+  if (a.sites < 2 || a.sites > circuit::max_qubits)
+    throw usage_error("--sites " + std::to_string(a.sites) + ": a chain has 2 to " +
+                      std::to_string(circuit::max_qubits) + " sites (for one spin, give a Pauli-sum file)");
   p.n = a.sites;
   double field = 0;
   if (a.model == "tfim") {
@@ -119,15 +124,21 @@ circuit build_ansatz(const vqe_args& a, std::size_t n) {
   return c;
 }
 
-// A JSON array of numbers: the first start's θ (a warm start, or the same start another tool used).
-std::vector<double> read_initial_point(const std::string& path, std::size_t expected) {
-  const std::string text = io::detail::read_text_file(path);
-  io::detail::json_reader reader(text, path);
+// The first start's θ (a warm start, or the same start another tool used): a JSON array of numbers given
+// inline (a value starting with '['), or the name of a file holding one. Errors name the position in it.
+std::vector<double> read_initial_point(const std::string& value, std::size_t expected) {
+  const bool inline_json =
+      value.find_first_not_of(" \t\r\n") != std::string::npos && value[value.find_first_not_of(" \t\r\n")] == '[';
+  const std::string name = inline_json ? std::string("--initial-point") : value;
+  std::string text = inline_json ? value : io::detail::read_text_file(value);
+  if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // a UTF-8 byte-order mark, as editors may write
+  io::detail::json_reader reader(text, name);
   const io::detail::json_value v = reader.parse();
   if (v.type != io::detail::json_value::kind::array)
     reader.fail_at(v.line, v.column, std::string("expected an array of numbers, found ") + v.type_name());
   std::vector<double> theta;
   for (const auto& e : v.items) {
+    // The reader refuses numbers that overflow to infinity; JSON has no NaN.
     if (e.type != io::detail::json_value::kind::number)
       reader.fail_at(e.line, e.column, std::string("expected a number, found ") + e.type_name());
     theta.push_back(e.number);
@@ -139,13 +150,144 @@ std::vector<double> read_initial_point(const std::string& path, std::size_t expe
   return theta;
 }
 
+// BFGS keeps a dense P x P inverse-Hessian estimate (four such matrices while it updates one) and spends about
+// P^3 operations an iteration: past this many parameters Adam or SPSA, linear in P, are the tools.
+constexpr std::size_t vqe_bfgs_max_parameters = 4096;
+// Bytes each gate of the ansatz costs: the circuit, its inverse and the adjoint tape's per-gate records
+// (measured: about 450 bytes).
+constexpr double vqe_bytes_per_gate = 1024;
+// Bytes each recorded value costs: the energy history (one value per iteration, the current start's and the
+// best start's), each start's energy and the parameters, as doubles, JSON values and text (--json, --output).
+constexpr double vqe_bytes_per_value = 96;
+
+std::string vqe_bytes(double bytes) {
+  static constexpr const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3g %s", bytes, units[u]);
+  return buf;
+}
+
+/// What a VQE run of these options holds, estimated before anything is built.
+struct vqe_size {
+  std::size_t parameters = 0;
+  double gates = 0;
+  double states = 0;     // bytes of the state vectors
+  double optimizer = 0;  // bytes the optimizer holds per start
+  double circuit = 0;    // bytes of the ansatz and what differentiates it
+  double records = 0;    // bytes of the history, start energies and parameters, output included
+  [[nodiscard]] double total() const { return states + optimizer + circuit + records; }
+};
+
+/// The ansatz grows linearly with --reps: its size at `reps` from its sizes at 0 and 1, without building it.
+struct vqe_ansatz_growth {
+  std::size_t params0 = 0, params_per_rep = 0, gates0 = 0, gates_per_rep = 0;
+};
+
+template <class Real>
+vqe_size estimate_vqe(const vqe_args& a, std::size_t n, const vqe_ansatz_growth& g, std::size_t reps,
+                      std::size_t iterations, std::size_t starts) {
+  vqe_size z;
+  z.parameters = g.params0 + reps * g.params_per_rep;
+  const auto p = static_cast<double>(z.parameters);
+  z.gates = static_cast<double>(g.gates0) + static_cast<double>(reps) * static_cast<double>(g.gates_per_rep);
+  // SPSA evaluates energies on one state; BFGS and Adam differentiate with two (|ψ⟩ and λ).
+  const double num_states = a.optimizer == "spsa" ? 1 : 2;
+  z.states = num_states * std::ldexp(static_cast<double>(sizeof(std::complex<Real>)), static_cast<int>(n));
+  z.optimizer = a.optimizer == "bfgs" ? 4 * p * p * 8 : 8 * p * 8;
+  z.circuit = z.gates * vqe_bytes_per_gate;
+  z.records = (2 * static_cast<double>(iterations) + static_cast<double>(starts) + p) * vqe_bytes_per_value;
+  return z;
+}
+
+/// The largest value v <= hi of one option for which fits(v) holds (fits is monotone), or 0 if none does.
+template <class Fits>
+std::size_t vqe_largest_fitting(std::size_t hi, const Fits& fits) {
+  std::size_t lo = 0;
+  if (!fits(lo)) return 0;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo + 1) / 2;
+    if (fits(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+/// Refuses, before the ansatz is built, a run beyond BFGS's size or this machine's memory, naming the option
+/// that asks for it. `who` names the Hamiltonian (as the state vector's own refusal does).
+template <class Real>
+void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
+  vqe_args one = a;
+  one.reps = 0;
+  const circuit c0 = build_ansatz(one, n);
+  one.reps = 1;
+  const circuit c1 = build_ansatz(one, n);
+  const vqe_ansatz_growth g{c0.num_params(), c1.num_params() - c0.num_params(), c0.size(), c1.size() - c0.size()};
+  const vqe_size z = estimate_vqe<Real>(a, n, g, a.reps, a.iterations, a.starts);
+  const std::string reps = "--reps " + std::to_string(a.reps);
+  if (a.optimizer == "bfgs" && z.parameters > vqe_bfgs_max_parameters) {
+    const std::size_t fit = g.params_per_rep ? (vqe_bfgs_max_parameters - g.params0) / g.params_per_rep : 0;
+    throw usage_error(reps + ": " + std::to_string(z.parameters) + " parameters; --optimizer bfgs keeps a dense " +
+                      std::to_string(z.parameters) + " x " + std::to_string(z.parameters) + " inverse Hessian (about " +
+                      vqe_bytes(z.optimizer) +
+                      " while it updates) and spends ~P^3 operations an iteration, so it takes at most " +
+                      std::to_string(vqe_bfgs_max_parameters) + " parameters (--reps " + std::to_string(fit) +
+                      " here): lower --reps, or use --optimizer adam or spsa");
+  }
+  // The memory a state vector may fill; 0 where the system does not say.
+  const auto memory = static_cast<double>(hqml::detail::physical_memory_bytes());
+  if (memory <= 0 || z.total() <= memory) return;
+  // One state beyond memory is the state vector's own refusal, which names the size; the rest is ours.
+  if (z.states / (a.optimizer == "spsa" ? 1 : 2) > memory) return;
+  const std::string beyond = vqe_bytes(z.total()) + ", more than this machine's " + vqe_bytes(memory) + " of memory";
+  const double by_reps = z.optimizer + z.circuit;
+  const double by_iterations = 2 * static_cast<double>(a.iterations) * vqe_bytes_per_value;
+  const double by_starts = static_cast<double>(a.starts) * vqe_bytes_per_value;
+  const double largest = std::max({z.states, by_reps, by_iterations, by_starts});
+  const auto fits = [&](std::size_t r, std::size_t i, std::size_t s) {
+    return estimate_vqe<Real>(a, n, g, r, i, s).total() <= memory;
+  };
+  if (largest == z.states)
+    throw usage_error(who + ": " +
+                      (a.optimizer == "spsa" ? "a state vector" : "two state vectors (|psi> and the adjoint's)") +
+                      " of " + std::to_string(n) + " qubits and the rest of the run need about " + beyond);
+  if (largest == by_reps) {
+    const std::size_t fit = vqe_largest_fitting(a.reps, [&](std::size_t r) { return fits(r, a.iterations, a.starts); });
+    throw usage_error(reps + ": " + std::to_string(z.parameters) + " parameters and " +
+                      std::to_string(static_cast<std::size_t>(z.gates)) + " gates need about " + beyond +
+                      " (at most --reps " + std::to_string(fit) + " here)");
+  }
+  const bool iterations = largest == by_iterations;
+  const std::size_t asked = iterations ? a.iterations : a.starts;
+  const std::size_t fit = vqe_largest_fitting(
+      asked, [&](std::size_t v) { return iterations ? fits(a.reps, v, a.starts) : fits(a.reps, a.iterations, v); });
+  throw usage_error((iterations ? "--iterations " : "--starts ") + std::to_string(asked) + ": " +
+                    (iterations ? "the energy history (one value an iteration, kept and written out)"
+                                : "the energy of each start (kept and written out)") +
+                    " may need about " + beyond + " (at most " + std::to_string(fit) + " here)");
+}
+
 template <class Real>
 int run_vqe_as(const vqe_args& a) {
-  const problem p = load(a);
-  const circuit ansatz = build_ansatz(a, p.n);
-  vqe_options o;
+  // Outputs that can never be written are refused before any work.
+  if (!a.output.empty()) io::check_output_path(a.output);
+  if (!a.save_circuit.empty()) io::check_output_path(a.save_circuit);
   const auto method = parse_vqe_optimizer(a.optimizer);
   if (!method) throw usage_error("--optimizer must be bfgs, adam or spsa, not '" + a.optimizer + "'");
+  if (a.iterations == 0) throw usage_error("--iterations must be at least 1");
+  if (a.starts == 0) throw usage_error("--starts must be at least 1");
+  if (a.exact != "auto" && a.exact != "yes" && a.exact != "no")
+    throw usage_error("--exact must be auto, yes or no, not '" + a.exact + "'");
+  const problem p = load(a);
+  check_vqe_size<Real>(a, p.n, a.file.empty() ? "--sites " + std::to_string(a.sites) : a.file);
+  const circuit ansatz = build_ansatz(a, p.n);
+  vqe_options o;
   o.optimizer = *method;
   if (!a.initial_point.empty()) o.initial_point = read_initial_point(a.initial_point, ansatz.num_params());
   o.max_iterations = a.iterations;
@@ -153,13 +295,6 @@ int run_vqe_as(const vqe_args& a) {
   o.starts = a.starts;
   o.seed = a.seed;
   o.threads = a.threads;
-  if (a.iterations == 0) throw usage_error("--iterations must be at least 1");
-  if (a.starts == 0) throw usage_error("--starts must be at least 1");
-  if (!(a.learning_rate > 0)) throw usage_error("--learning-rate must be positive");
-  if (a.threads < 0) throw usage_error("--threads must not be negative");
-  if (!std::isfinite(a.offset)) throw usage_error("--offset must be a finite number");
-  if (a.exact != "auto" && a.exact != "yes" && a.exact != "no")
-    throw usage_error("--exact must be auto, yes or no, not '" + a.exact + "'");
 
   const vqe_result r = vqe_solve<Real>(ansatz, p.h, o);
   std::optional<ground_state_result<Real>> exact;
@@ -230,33 +365,51 @@ void register_vqe(CLI::App& app, action& run) {
                   "Hamiltonian: lines 'coefficient PAULI' (Qiskit labels, X0 Z3, or OpenFermion [X0 Z3]) or "
                   "JSON [[label, coefficient], ...]; without it, the --model chain");
   cmd->add_option("--model", a->model, "Built-in chain when no file is given: tfim|heisenberg")->capture_default_str();
+  // Counts and seeds: unsigned_integer refuses "-1", which CLI11 alone would wrap to 2^64 − 1.
   const auto count = CLI::Range(std::size_t{0}, std::size_t{1} << 40);
-  cmd->add_option("--sites", a->sites, "Sites of the built-in chain")->check(count)->capture_default_str();
-  cmd->add_option("--coupling", a->coupling, "J (tfim: -J ZZ; heisenberg: J (XX + YY + ZZ))")->capture_default_str();
-  cmd->add_option("--field", a->field, "h (tfim: -h X, default 1; heisenberg: h Z, default 0)");
+  cmd->add_option("--sites", a->sites, "Sites of the built-in chain (2 or more)")
+      ->check(unsigned_integer)
+      ->check(count)
+      ->capture_default_str();
+  cmd->add_option("--coupling", a->coupling, "J (tfim: -J ZZ; heisenberg: J (XX + YY + ZZ))")
+      ->check(finite)
+      ->capture_default_str();
+  cmd->add_option("--field", a->field, "h (tfim: -h X, default 1; heisenberg: h Z, default 0)")->check(finite);
   cmd->add_flag("--periodic", a->periodic, "Close the chain into a ring");
   cmd->add_option("--ansatz", a->ansatz, "real_amplitudes|efficient_su2")->capture_default_str();
-  cmd->add_option("--reps", a->reps, "Rotation-and-entangler layers")
+  cmd->add_option("--reps", a->reps, "Rotation-and-entangler layers (bfgs: at most 4096 parameters)")
+      ->check(unsigned_integer)
       ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
       ->capture_default_str();
   cmd->add_option("--entanglement", a->entanglement, "linear|reverse_linear|circular|full|pairwise")
       ->capture_default_str();
   cmd->add_option("--initial-state", a->initial_state,
                   "Basis state before the ansatz, qubit 0 rightmost (e.g. 0101: Hartree-Fock for H2)");
-  cmd->add_option("--initial-point", a->initial_point, "JSON array: θ of the first start (the others are random)");
+  cmd->add_option("--initial-point", a->initial_point,
+                  "θ of the first start (the others are random): a JSON array such as '[0.1, 0.2]', or a file "
+                  "holding one");
   cmd->add_option("--optimizer", a->optimizer, "bfgs|adam (adjoint gradients) or spsa")->capture_default_str();
-  cmd->add_option("--iterations", a->iterations, "Iterations per start")->check(count)->capture_default_str();
-  cmd->add_option("--learning-rate", a->learning_rate, "Adam's step size")->capture_default_str();
-  cmd->add_option("--starts", a->starts, "Random starting points (the best is kept)")
+  cmd->add_option("--iterations", a->iterations, "Iterations per start")
+      ->check(unsigned_integer)
       ->check(count)
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Random seed of the starts (and SPSA's perturbations)")->capture_default_str();
+  cmd->add_option("--learning-rate", a->learning_rate, "Adam's step size")
+      ->check(finite_positive)
+      ->capture_default_str();
+  cmd->add_option("--starts", a->starts, "Random starting points (the best is kept)")
+      ->check(unsigned_integer)
+      ->check(count)
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Random seed of the starts (and SPSA's perturbations)")
+      ->check(unsigned_integer)
+      ->capture_default_str();
   cmd->add_option("--precision", a->precision, "float or double")
       ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
   cmd->add_option("--exact", a->exact, "Lanczos ground energy beside VQE's: auto (up to 20 qubits)|yes|no")
       ->capture_default_str();
   cmd->add_option("--offset", a->offset, "Constant added to reported energies (e.g. nuclear repulsion)")
+      ->check(finite)
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "OpenMP threads (0: all)")
       ->check(CLI::Range(0, 4096))

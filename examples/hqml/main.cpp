@@ -12,6 +12,7 @@
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/output_lock.hpp>
+#include <hqml/io/read_file.hpp>
 #include <hqml/learn/model_dir.hpp>
 
 #include <cstdio>
@@ -86,7 +87,10 @@ int main(int argc, char** argv) {
   } catch (const hqml::io::output_busy& e) {
     report(e.what());
     return 1;
-  } catch (const std::filesystem::filesystem_error& e) {  // an input file, or an output path refused up front
+  } catch (const hqml::io::input_error& e) {  // an input file that cannot be read
+    report(e.what());
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {  // an output path refused up front
     report(describe(e));
     return 2;
   } catch (const std::system_error& e) {  // an unreadable input file
@@ -117,7 +121,7 @@ int main(int argc, char** argv) {
     report(e.what());
     return 2;
   } catch (const std::exception& e) {
-    report(std::string("internal error: ") + e.what());
+    report(e.what());
     return 1;
   }
 }

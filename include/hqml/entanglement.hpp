@@ -25,12 +25,9 @@ struct entanglement {
   /// The index sets of size k over n qubits, in Qiskit's order.
   [[nodiscard]] std::vector<std::vector<std::uint32_t>> blocks(std::size_t n, std::size_t k) const {
     std::vector<std::vector<std::uint32_t>> out;
-    if (k == 0 || k > n) {
-      if (k > n && pattern != "explicit")
-        throw std::invalid_argument("hqml::entanglement: a " + std::to_string(k) + "-qubit term does not fit on " +
-                                    std::to_string(n) + " qubits");
-      return out;
-    }
+    // A k-qubit term on fewer than k qubits has no blocks, as in Qiskit (ZZFeatureMap(1) is its Z part): a
+    // data set with one feature still gets its map.
+    if (k == 0 || k > n) return out;
     auto range = [](std::uint32_t from, std::size_t len) {
       std::vector<std::uint32_t> r(len);
       for (std::size_t i = 0; i < len; ++i) r[i] = from + static_cast<std::uint32_t>(i);

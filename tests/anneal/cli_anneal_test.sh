@@ -68,9 +68,95 @@ JSON
       err=$("$hqml" anneal "$work/ring.txt" --format gset $opt 2>&1 >/dev/null)
       rc=$?
       set -e
-      [ $rc -ne 0 ] || fail "$opt accepted"
-      grep -q "not in range" <<<"$err" || fail "$opt: $err"
+      [ $rc -eq 2 ] || fail "$opt: exit code $rc"
+      grep -q "is not a non-negative integer" <<<"$err" || fail "$opt: $err"
     done
+    ;;
+  anneal_hostile)
+    # Requests beyond reason are refused before any work (exit 2, one line naming the option, nothing written);
+    # what stays is bounded in time and memory however long it is asked to run.
+    hqml=$(realpath "$hqml")  # before leaving the folder a relative path was given in
+    cd "$work"
+    printf '3 3\n1 2 1\n2 3 1\n3 1 1\n' >ring.txt
+    ls >before
+    refused() {  # refused PATTERN ARGS...: exit 2, PATTERN on the one line of stderr, no output, no new file
+      local pattern=$1
+      shift
+      set +e
+      timeout 60 "$hqml" anneal ring.txt --format gset "$@" >out 2>err
+      rc=$?
+      set -e
+      [ $rc -eq 2 ] || fail "$*: exit code $rc, expected 2: $(head -c 300 err)"
+      [ "$(wc -l <err)" -eq 1 ] || fail "$*: stderr is not one line: $(cat err)"
+      head -1 err | grep -qF -- "$pattern" || fail "$*: '$pattern' not in: $(cat err)"
+      [ ! -s out ] || fail "$*: wrote to stdout: $(head -c 300 out)"
+      ls | grep -vx -e out -e err | cmp -s - before || fail "$*: wrote files: $(ls)"
+    }
+    # 2^40 reads or sweeps: refused for the work (was: every read kept until memory ran out, or an 8 TiB
+    # schedule allocated: std::bad_alloc).
+    refused "hqml: --reads 1099511627776 x --sweeps 1000 on 3 variables: 3.3e+15 single-spin updates" \
+      --reads 1099511627776
+    refused "--reads 10 x --sweeps 1099511627776 on 3 variables" --sweeps 1099511627776
+    refused "--sweeps 1099511627776 x --replicas 16 on 3 variables" --solver pt --sweeps 1099511627776
+    refused "restarts x 1099511627776 moves (--sweeps)" --solver tabu --sweeps 1099511627776
+    refused "--reads 1099511627776: 1.1e+12 QAOA samples of 3 variables needs about" --solver qaoa --reads 1099511627776
+    # Values that are no numbers, or no counts, are refused as CLI11 parses them.
+    refused "--time-limit: 'nan' is not a finite number >= 0" --time-limit nan --reads 0
+    refused "--time-limit: 'inf' is not a finite number >= 0" --time-limit inf
+    refused "--time-limit: '-1' is not a finite number >= 0" --time-limit -1
+    refused "--target: 'nan' is not a finite number" --target nan
+    refused "--target: '-inf' is not a finite number" --target -inf
+    refused "--seed: '-1' is not a non-negative integer" --seed -1
+    refused "--seed: '99999999999999999999' is larger than 2^64 - 1" --seed 99999999999999999999
+    refused "--replicas: Value 0 not in range 1 to 65534" --solver pt --replicas 0
+    refused "--replicas: Value 65535 not in range 1 to 65534" --solver pt --replicas 65535
+    refused "--layers: Value 0 not in range 1 to 1000" --solver qaoa --layers 0
+    refused "--reads 0 (as many as fit) needs --time-limit or --target" --reads 0
+    # 2^40 sweeps within a time limit run: the schedule is computed as the sweeps go, never stored.
+    (ulimit -v 4000000 && timeout 60 "$hqml" anneal ring.txt --format gset --reads 1 --sweeps 1099511627776 \
+      --time-limit 0.5 --json >out) || fail "2^40 sweeps with --time-limit failed: $(cat out)"
+    # (Stopped in the hot start of its schedule, the read's energy is anything.)
+    [ "$(json out "(d['stop_reason'], d['num_reads'], d['num_sweeps'])")" = "('time_limit', 1, 1099511627776)" ] ||
+      fail "2^40 sweeps with --time-limit: $(cat out)"
+    # Unbounded reads until a time limit keep the best state and the lowest energies' counts, not every read:
+    # memory stays flat (it grew by each read's state before: hundreds of MB in these 3 seconds).
+    python3 - >big.txt <<'PY'
+import random
+random.seed(1)
+n = 4000
+print(n, n)
+for i in range(1, n + 1):
+    print(i, i % n + 1, random.randint(1, 1000))
+PY
+    python3 - "$hqml" <<'PY' >rss || fail "unbounded reads: $(cat rss)"
+import resource, subprocess, sys
+out = subprocess.run([sys.argv[1], "anneal", "big.txt", "--format", "gset", "--reads", "0", "--sweeps", "1",
+                      "--time-limit", "3", "--threads", "2", "--json"], capture_output=True, text=True, check=True)
+print(out.stdout, end="")
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+    head -1 rss >out
+    rss_kib=$(tail -1 rss)
+    [ "$rss_kib" -lt 65536 ] || fail "unbounded reads used $rss_kib KiB"
+    [ "$(json out "d['num_reads'] > 2000 and d['stop_reason'] == 'time_limit'")" = True ] ||
+      fail "unbounded reads: $(head -c 300 out)"
+    # Every read is counted: those at the 256 lowest energies one energy at a time, the others together.
+    [ "$(json out "len(d['energy_counts']) == 256 and d['reads_above_energy_counts'] > 0")" = True ] ||
+      fail "energy counts: $(head -c 300 out)"
+    [ "$(json out "sum(c for e, c in d['energy_counts']) + d['reads_above_energy_counts'] == d['num_reads']")" = True ] ||
+      fail "energy counts do not add up to the reads"
+    [ "$(json out "d['energy_counts'][0][0] == d['best_energy'] and sorted(d['energy_counts']) == d['energy_counts']")" = True ] ||
+      fail "energy counts not lowest first"
+    rm -f big.txt rss
+    # A full output device is a failed write (exit 1), not bad input.
+    if [ -w /dev/full ]; then
+      set +e
+      "$hqml" anneal ring.txt --format gset --json >/dev/full 2>err
+      rc=$?
+      set -e
+      [ $rc -eq 1 ] || fail "/dev/full: exit code $rc"
+      [ "$(wc -l <err)" -eq 1 ] || fail "/dev/full: $(cat err)"
+    fi
     ;;
   *) fail "unknown case" ;;
 esac

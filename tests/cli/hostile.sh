@@ -152,6 +152,25 @@ garbage)
   grep -q '"reps": 1000000000' edited/model.json || fail "could not edit the model's reps"
   snapshot >"$work/.before"
   refused 2 "reps 1000000000 is not in 1..64" predict --model edited --data data.csv
+  # Denormal and huge feature values once gave NaN kernels and a model predict could not load; one feature
+  # once failed the zz map. Standardizing makes the scale irrelevant: the same values times 1e-311 or 1e300
+  # train to finite models whose predictions are those of the unscaled data.
+  python3 - <<'PY'
+import random
+for name, scale in (("unit.csv", 1.0), ("denormal.csv", 1e-311), ("huge.csv", 1e300)):
+    random.seed(5)
+    with open(name, "w") as f:
+        f.write("x0,x1,label\n")
+        for i in range(20):
+            f.write(f"{(i % 2 + random.random()) * scale:.9e},{random.random() * scale:.9e},{i % 2}\n")
+PY
+  for f in unit denormal huge; do
+    "$hqml" train --train $f.csv --out m_$f >/dev/null 2>err || fail "train on $f.csv: $(cat err)"
+    "$hqml" predict --model m_$f --data $f.csv 2>err | cut -d, -f2 >pred_$f || fail "predict on $f.csv: $(cat err)"
+    grep -q "accuracy: .* on 20 samples" err || fail "predict on $f.csv: $(cat err)"
+  done
+  cmp -s pred_unit pred_denormal || fail "denormal data predict otherwise than the same data unscaled"
+  cmp -s pred_unit pred_huge || fail "huge data predict otherwise than the same data unscaled"
   ;;
 resources)
   # Requests whose memory or time would be unbounded are refused before anything is allocated.
@@ -166,6 +185,10 @@ resources)
   refused 2 "'/dev/zero': larger than the input limit of 1 MiB" predict --model model --data /dev/zero
   refused 2 "'/dev/zero': larger than the input limit of 1 MiB" anneal /dev/zero --format gset
   unset HQML_MAX_INPUT_BYTES
+  # Reads, sweeps and ansatz sizes whose work or memory has no bound are refused, naming the options.
+  refused 2 "--reads 1099511627776 x --sweeps 1099511627776 on 4 variables" anneal ring.gset \
+    --reads 1099511627776 --sweeps 1099511627776
+  refused 2 "--reps 10000: 20002 parameters" vqe --sites 2 --reps 10000
   # Shots are counted in blocks: 2e8 shots once needed a 1.6 GB vector of outcomes; now memory stays flat.
   if ! nm "$hqml" 2>/dev/null | grep -q __asan_init; then
     (ulimit -v 1000000 && "$hqml" simulate bell.qasm --shots 200000000 --json >out) || fail "2e8 shots in 1 GB"

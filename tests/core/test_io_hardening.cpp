@@ -7,10 +7,13 @@
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/output_lock.hpp>
 #include <hqml/io/read_file.hpp>
+#include <hqml/learn/min_max_scaler.hpp>
+#include <hqml/learn/standard_scaler.hpp>
 #include <hqml/shots.hpp>
 
 #include "common/files.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -132,4 +135,25 @@ TEST_CASE("shot counts beyond one block keep their total and their distribution"
   const auto small = hqml::sample_counts<double>(c, 1000, {.seed = 9});
   CHECK(small.at("0") + small.at("1") == 1000);
   CHECK(small == hqml::sample_counts<double>(c, 1000, {.seed = 9}));
+}
+
+TEST_CASE("standardizing keeps denormal and huge columns varying and finite", "[learn][errors]") {
+  // Sums of squares of these underflow to 0 or overflow to inf; the scaled columns must still be z-scores.
+  for (const double unit : {1e-311, 1e-160, 1.0, 1e200, 1e300}) {
+    Eigen::MatrixXd x(4, 1);
+    x << 1 * unit, 2 * unit, 3 * unit, 4 * unit;
+    const Eigen::MatrixXd z = hqml::learn::standard_scaler().fit_transform(x);
+    INFO("unit " << unit);
+    REQUIRE(z.allFinite());
+    const double sd = std::sqrt(1.25);  // population deviation of 1, 2, 3, 4
+    CHECK(z(0, 0) == Approx(-1.5 / sd).epsilon(1e-6));
+    CHECK(z(3, 0) == Approx(1.5 / sd).epsilon(1e-6));
+  }
+  Eigen::MatrixXd wide(2, 1);
+  wide << -1.7e308, 1.7e308;
+  CHECK_THROWS_WITH(hqml::learn::standard_scaler().fit(wide), Catch::Contains("spans more than the largest double"));
+  // A min-max range whose reciprocal overflows is no range: finite output.
+  Eigen::MatrixXd tiny(2, 1);
+  tiny << 0.0, 1e-320;
+  CHECK(hqml::learn::min_max_scaler(0.0, 3.14).fit_transform(tiny).allFinite());
 }

@@ -109,6 +109,75 @@ vqe_bad_input)
   failing "$hqml" vqe --sites -2
   [ $rc -ne 0 ] || fail "negative --sites accepted"
   ;;
+vqe_hostile)
+  # Requests beyond reason are refused before any work: exit 2, one line naming the option, nothing written.
+  hqml=$(realpath "$hqml")  # before leaving the folder a relative path was given in
+  cd "$work"
+  printf '0.5 ZZ\n-1 XI\n-1 IX\n' >h.txt
+  ls >before
+  refused() {  # refused PATTERN ARGS...: exit 2, PATTERN on the one line of stderr, no output, no new file
+    local pattern=$1
+    shift
+    set +e
+    timeout 60 "$hqml" vqe "$@" >out 2>err
+    rc=$?
+    set -e
+    [ $rc -eq 2 ] || fail "$*: exit code $rc, expected 2: $(head -c 300 err)"
+    [ "$(wc -l <err)" -eq 1 ] || fail "$*: stderr is not one line: $(cat err)"
+    head -1 err | grep -qF -- "$pattern" || fail "$*: '$pattern' not in: $(cat err)"
+    [ ! -s out ] || fail "$*: wrote to stdout: $(head -c 300 out)"
+    ls | grep -vx -e out -e err | cmp -s - before || fail "$*: wrote files: $(ls)"
+  }
+  # 10000 reps on 2 qubits: 20002 parameters, whose BFGS inverse Hessian took 5 GB and minutes an iteration.
+  refused "hqml: --reps 10000: 20002 parameters; --optimizer bfgs keeps a dense 20002 x 20002 inverse Hessian (about 11.9 GiB" \
+    --sites 2 --reps 10000 --output o.json --save-circuit c.qasm
+  refused "at most 4096 parameters (--reps 2047 here)" h.txt --reps 10000 --optimizer bfgs
+  # The energy history grows with the iterations, each start's energy with the starts: beyond memory, refused.
+  refused "--iterations 1099511627776: the energy history" --sites 2 --iterations 1099511627776 --optimizer adam
+  refused "--starts 1099511627776: the energy of each start" --sites 2 --starts 1099511627776 --output o.json
+  # An output that can never be written fails at once (the job would take minutes), naming the path.
+  refused "'/nonexistent/dir/x.json': the folder of this output does not exist" \
+    --sites 14 --reps 40 --iterations 100000 --output /nonexistent/dir/x.json
+  refused "'/nonexistent/dir/c.qasm'" --sites 14 --reps 40 --iterations 100000 --save-circuit /nonexistent/dir/c.qasm
+  refused "'.': is a directory" --sites 14 --reps 40 --iterations 100000 --output .
+  # Numbers that are no numbers, counts that are no counts.
+  refused "--coupling: 'nan' is not a finite number" --coupling nan
+  refused "--field: 'inf' is not a finite number" --field inf
+  refused "--offset: '-inf' is not a finite number" --offset=-inf
+  refused "--learning-rate: '0' is not a finite number > 0" --optimizer adam --learning-rate 0
+  refused "--learning-rate: 'nan' is not a finite number > 0" --optimizer adam --learning-rate nan
+  refused "--seed: '-1' is not a non-negative integer" --seed -1
+  refused "--seed: '99999999999999999999' is larger than 2^64 - 1" --seed 99999999999999999999
+  refused "--iterations: '1e3' is not a non-negative integer" --iterations 1e3
+  refused "--sites 0: a chain has 2 to 62 sites" --sites 0
+  refused "--sites 1: a chain has 2 to 62 sites" --sites 1 --model heisenberg
+  # --initial-point: inline JSON or a file, with the position of what is wrong.
+  refused "--initial-point:1:7: expected a number, found a string" --sites 2 --reps 1 --initial-point '[0.1, "a"]'
+  refused "--initial-point:1:1: 2 values; the ansatz has 4 parameters" --sites 2 --reps 1 --initial-point '[0.1,0.2]'
+  refused "--initial-point:1:2: malformed number '1e999'" --sites 2 --reps 1 --initial-point '[1e999, 0, 0, 0]'
+  refused "--initial-point:1:2: " --sites 2 --reps 1 --initial-point '[NaN, 0, 0, 0]'
+  refused "--initial-point:1:12: expected ',' or ']' in an array, found end of input" --sites 2 --reps 1 --initial-point '[0, 0, 0, 0'
+  printf '[0.1,\n 0.2, 0.3, null]\n' >theta.json
+  ls | grep -vx -e out -e err >before
+  refused "theta.json:2:12: expected a number, found null" --sites 2 --reps 1 --initial-point theta.json
+  refused "'missing.json': cannot open" --sites 2 --reps 1 --initial-point missing.json
+  # Both spellings give the first start; a byte-order mark before the file's array is skipped.
+  printf '\xef\xbb\xbf[0.3, 0.3, 0.3, 0.3]' >theta.json
+  "$hqml" vqe --sites 2 --reps 1 --initial-point theta.json --iterations 1 --json >file.json
+  "$hqml" vqe --sites 2 --reps 1 --initial-point ' [0.3, 0.3, 0.3, 0.3]' --iterations 1 --json >inline.json
+  [ "$(json file.json "d['history'][0]")" = "$(json inline.json "d['history'][0]")" ] || fail "inline and file differ"
+  "$hqml" vqe --sites 2 --reps 1 --iterations 1 --json >random.json
+  [ "$(json file.json "d['history'][0]")" != "$(json random.json "d['history'][0]")" ] || fail "initial point ignored"
+  # A Hamiltonian file that starts with a UTF-8 byte-order mark (as Windows editors write) reads as without.
+  printf '\xef\xbb\xbf0.5 ZZ\n-1 XI\n-1 IX\n' >bom.txt
+  "$hqml" vqe bom.txt --reps 1 --json >bom.json || fail "byte-order mark refused"
+  "$hqml" vqe h.txt --reps 1 --json >plain.json
+  [ "$(json bom.json "(d['num_qubits'], d['num_terms'], d['energy'])")" = \
+    "$(json plain.json "(d['num_qubits'], d['num_terms'], d['energy'])")" ] || fail "byte-order mark changed the result"
+  # Many parameters run with an optimizer that is linear in them.
+  "$hqml" vqe --sites 2 --reps 10000 --optimizer spsa --iterations 2 --exact no --json >spsa.json
+  [ "$(json spsa.json "d['ansatz']['num_parameters']")" = 20002 ] || fail "spsa with 10000 reps"
+  ;;
 *)
   fail "unknown case $case"
   ;;

@@ -102,6 +102,26 @@ TEST_CASE("malformed Hamiltonian files are errors naming line and column", "[pau
   fails_with(R"([["XX", "1"]])", "1:9", "expected a coefficient (a number or [re, im]), found a string");
 }
 
+TEST_CASE("a UTF-8 byte-order mark before a Hamiltonian is skipped", "[pauli][io]") {
+  // Windows editors start UTF-8 files with EF BB BF; the CSV reader skips it too.
+  const std::string bom = "\xEF\xBB\xBF";
+  for (const std::string& text : {std::string("0.5 XZ\n-1 IZ\n"), std::string(R"([["XZ", 0.5], ["IZ", -1]])"),
+                                  std::string("# comment\n0.5 Z0 X1\n-1 Z0\n")}) {
+    INFO(text);
+    const io::pauli_sum_file f = io::parse_pauli_sum(bom + text);
+    REQUIRE(f.num_qubits == 2);
+    REQUIRE(coefficient(f.hamiltonian, "XZ") == 0.5);
+    REQUIRE(coefficient(f.hamiltonian, "IZ") == -1.0);
+  }
+  // Columns count from after the mark, as an editor shows them; a mark elsewhere is still an error.
+  REQUIRE(parse_failure(bom + "0.5 XQ\n").find("h.txt:1:5:") == 0);
+  REQUIRE(parse_failure("0.5 XZ\n" + bom + "1 ZZ\n").find("h.txt:2:1:") == 0);
+  hqml::test::temp_dir dir;
+  const auto path = dir.path / "h.txt";
+  std::ofstream(path, std::ios::binary) << bom << "0.25 YY\n";
+  REQUIRE(coefficient(io::read_pauli_sum(path).hamiltonian, "YY") == 0.25);
+}
+
 TEST_CASE("Hamiltonian files round-trip through the atomic writer", "[pauli][io]") {
   hqml::test::temp_dir dir;
   pauli_sum h;

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <limits>
 #include <numbers>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -67,31 +68,64 @@ struct beta_range {
   return default_beta_range(to_ising(q), excitation_rate);
 }
 
+/// The schedule of make_beta_schedule, each beta computed when asked: a run of very many sweeps (cut
+/// short by a time limit) needs no array of one value per sweep. A given schedule is viewed, not copied.
+class beta_sequence {
+ public:
+  /// `num_betas` values from range.hot to range.cold, geometric (numpy.geomspace) or linear
+  /// (numpy.linspace); a single beta is the cold end, as one sweep "in the target model".
+  beta_sequence(beta_range range, std::size_t num_betas, schedule_kind kind = schedule_kind::geometric)
+      : range_(range), size_(num_betas), kind_(kind) {
+    if (!(range.hot >= 0.0 && range.cold >= 0.0))
+      throw std::invalid_argument("hqml::anneal: beta range must be non-negative");
+    if (kind == schedule_kind::geometric && num_betas > 1 && !(range.hot > 0.0 && range.cold > 0.0))
+      throw std::invalid_argument("hqml::anneal: a geometric schedule needs a beta range above zero");
+    if (kind == schedule_kind::geometric && num_betas > 1) {
+      lo_ = std::log(range.hot);
+      hi_ = std::log(range.cold);
+    }
+    // A schedule of usual length is tabulated: an exp() per sweep would slow sweeps of small models.
+    if (num_betas <= max_tabulated) {
+      table_.resize(num_betas);
+      for (std::size_t k = 0; k < num_betas; ++k) table_[k] = compute(k);
+    }
+  }
+  /// The values of `given`, which must outlive the sequence.
+  explicit beta_sequence(std::span<const double> given) : given_(given), size_(given.size()) {}
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] double operator[](std::size_t k) const {
+    if (!table_.empty()) return table_[k];
+    return given_.empty() ? compute(k) : given_[k];
+  }
+
+ private:
+  static constexpr std::size_t max_tabulated = std::size_t{1} << 16;
+
+  [[nodiscard]] double compute(std::size_t k) const {
+    // Exact end points, as numpy gives them.
+    if (k + 1 == size_) return range_.cold;
+    if (k == 0) return range_.hot;
+    const double t = static_cast<double>(k) / static_cast<double>(size_ - 1);
+    if (kind_ == schedule_kind::linear) return range_.hot + (range_.cold - range_.hot) * t;
+    return std::exp(lo_ + (hi_ - lo_) * t);
+  }
+
+  std::span<const double> given_;
+  std::vector<double> table_;
+  beta_range range_;
+  std::size_t size_ = 0;
+  schedule_kind kind_ = schedule_kind::geometric;
+  double lo_ = 0.0, hi_ = 0.0;
+};
+
 /// `num_betas` values from range.hot to range.cold, geometric (numpy.geomspace) or linear
 /// (numpy.linspace); a single beta is the cold end, as one sweep "in the target model".
 [[nodiscard]] inline std::vector<double> make_beta_schedule(beta_range range, std::size_t num_betas,
                                                             schedule_kind kind = schedule_kind::geometric) {
-  if (!(range.hot >= 0.0 && range.cold >= 0.0))
-    throw std::invalid_argument("hqml::anneal: beta range must be non-negative");
+  const beta_sequence seq(range, num_betas, kind);
   std::vector<double> betas(num_betas);
-  if (num_betas == 0) return betas;
-  if (num_betas == 1) {
-    betas[0] = range.cold;
-    return betas;
-  }
-  const double steps = static_cast<double>(num_betas - 1);
-  if (kind == schedule_kind::linear) {
-    for (std::size_t k = 0; k < num_betas; ++k)
-      betas[k] = range.hot + (range.cold - range.hot) * (static_cast<double>(k) / steps);
-  } else {
-    if (!(range.hot > 0.0 && range.cold > 0.0))
-      throw std::invalid_argument("hqml::anneal: a geometric schedule needs a beta range above zero");
-    const double lo = std::log(range.hot);
-    const double hi = std::log(range.cold);
-    for (std::size_t k = 0; k < num_betas; ++k) betas[k] = std::exp(lo + (hi - lo) * (static_cast<double>(k) / steps));
-  }
-  betas.front() = range.hot;  // exact end points, as numpy gives them
-  betas.back() = range.cold;
+  for (std::size_t k = 0; k < num_betas; ++k) betas[k] = seq[k];
   return betas;
 }
 

@@ -48,14 +48,16 @@ inline double greedy_descent(const ising_model& m, std::span<std::int8_t> spins)
   return m.energy(std::span<const std::int8_t>(spins));
 }
 
-/// Descends from every state of a sample set over spins; returns the polished, re-aggregated set.
+/// Descends from every state of a sample set over spins; returns the polished, re-aggregated set. Reads
+/// whose states the set's limits dropped still count, at their unpolished energies.
 [[nodiscard]] inline sample_set greedy_descent(const ising_model& m, const sample_set& in) {
-  sample_set out(in.num_variables(), vartype::spin);
+  sample_set out(in.num_variables(), vartype::spin, in.limits());
   for (std::size_t k = 0; k < in.size(); ++k) {
     std::vector<std::int8_t> s(in.state(k).begin(), in.state(k).end());
     const double e = greedy_descent(m, std::span<std::int8_t>(s));
     out.add(s, e, in.occurrences()[k]);
   }
+  out.add_reads_not_kept(in);
   out.aggregate();
   out.num_reads = in.num_reads;
   out.num_sweeps = in.num_sweeps;

@@ -6,15 +6,22 @@
 // A target energy keeps that property: once read r reaches it, reads after r are abandoned and
 // dropped, while reads before r (already claimed, hence certain to finish) are kept, so the set
 // is always reads 0..r. Only a time limit or a callback's "stop" makes the set depend on timing.
+//
+// Finished reads enter the sample set in read order (a read that finishes early waits in a small
+// buffer for those before it), so the set can drop states as it goes (run_options::limits) and a run
+// of unbounded reads stays in bounded memory: a thread claims a read at most `window` ahead of the
+// oldest unfinished one.
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -37,6 +44,7 @@ struct run_options {
   double time_limit_s = 0.0;            // 0: none
   std::optional<double> target_energy;  // stop once a read reaches an energy <= this
   progress_callback on_progress;        // after every finished read; false stops the run
+  sample_limits limits;                 // what the sample set keeps (default: every state)
   /// Whenever the run's best energy improves (a read finished lower, or a solver that keeps its
   /// best state reported one), with the time since the start; called under a lock, keep it short.
   std::function<void(double energy, double elapsed_s)> on_improvement;
@@ -131,13 +139,18 @@ template <class ReadFn>
     throw std::invalid_argument("hqml::anneal: num_reads = 0 needs a time limit or a target energy");
 
   constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  sample_set out(num_variables, vartype::spin, opt.limits);
   read_control::shared run;
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t>& first_hit = run.first_hit;
   std::atomic<bool>& halt = run.halt;
   std::atomic<bool> timed_out{false};
   std::mutex mutex;
-  std::vector<std::pair<std::size_t, read_result>> done;
+  std::condition_variable merged_more;         // `merged` grew, or the run is ending
+  std::map<std::size_t, read_result> pending;  // finished reads waiting for an earlier one
+  std::size_t merged = 0;                      // reads 0 .. merged - 1 are in `out` (or dropped, past first_hit)
+  std::size_t finished = 0;
+  std::size_t updates = 0;
   std::exception_ptr error;
   double best = std::numeric_limits<double>::infinity();
   double time_to_best = 0.0;
@@ -146,8 +159,22 @@ template <class ReadFn>
     return opt.time_limit_s > 0.0 &&
            std::chrono::duration<double>(clock::now() - start).count() >= opt.time_limit_s;
   };
+  // Under `mutex`: a read enters the set only after every read before it, so the set is the same
+  // whatever the threads' timing, and reads past a target hit are left out.
+  const auto merge = [&](std::size_t r, read_result&& res) {
+    pending.emplace(r, std::move(res));
+    while (!pending.empty() && pending.begin()->first == merged) {
+      const auto node = pending.extract(pending.begin());
+      if (node.key() <= first_hit.load()) {
+        out.add(node.mapped().state, node.mapped().energy);
+        updates += node.mapped().spin_updates;
+      }
+      ++merged;
+    }
+  };
 
   const int threads = resolve_threads(opt.num_threads);
+  const std::size_t window = 4 * static_cast<std::size_t>(threads) + 16;
 #pragma omp parallel num_threads(threads)
   {
     for (;;) {
@@ -158,6 +185,12 @@ template <class ReadFn>
       }
       const std::size_t r = next.fetch_add(1);
       if ((!unbounded && r >= opt.num_reads) || r > first_hit.load()) break;
+      {
+        // The oldest unfinished read is running (it was claimed first and never waits), so this ends.
+        std::unique_lock lock(mutex);
+        merged_more.wait(lock, [&] { return r < merged + window || halt.load() || r > first_hit.load(); });
+      }
+      if (halt.load() || r > first_hit.load()) break;
       try {
         read_control control(r, opt, start, run);
         read_result res = read(r, control);
@@ -182,31 +215,33 @@ template <class ReadFn>
             if (opt.on_improvement) opt.on_improvement(res.energy, elapsed);
           }
         }
-        done.emplace_back(r, std::move(res));
-        if (opt.on_progress && !halt.load() && !opt.on_progress(progress{done.size(), best, elapsed})) {
+        merge(r, std::move(res));
+        ++finished;
+        if (opt.on_progress && !halt.load() && !opt.on_progress(progress{finished, best, elapsed})) {
           interrupted = true;
           halt.store(true);
         }
+        merged_more.notify_all();
       } catch (...) {
         const std::lock_guard lock(mutex);
         if (!error) error = std::current_exception();
         halt.store(true);
+        merged_more.notify_all();
       }
     }
   }
   if (error) std::rethrow_exception(error);
 
-  std::sort(done.begin(), done.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // A stop (time limit, callback) can leave a claimed read unrun: the reads after it are kept all the same.
   const std::size_t hit = first_hit.load();
-  sample_set out(num_variables, vartype::spin);
-  std::size_t updates = 0;
-  for (const auto& [r, res] : done) {
+  for (auto& [r, res] : pending) {
     if (r > hit) break;
     out.add(res.state, res.energy);
     updates += res.spin_updates;
   }
+  pending.clear();
   out.aggregate();
-  out.num_reads = out.total_occurrences();
+  out.num_reads = out.reads();
   out.num_sweeps = sweeps_per_read;
   out.spin_updates = updates;
   out.time_s = std::chrono::duration<double>(clock::now() - start).count();

@@ -37,7 +37,7 @@ namespace detail {
 
 /// One read of annealing on a prepared problem: random start, then the schedule.
 template <acceptance_rule Rule, update_order Order, class Value>
-read_result anneal_read(const ising_model& m, const spin_problem<Value>& p, const std::vector<double>& betas,
+read_result anneal_read(const ising_model& m, const spin_problem<Value>& p, const beta_sequence& betas,
                         const sa_options& opt, read_control& control) {
   xoshiro256ss rng(opt.seed, control.read());
   read_result out;
@@ -68,7 +68,7 @@ read_result anneal_read(const ising_model& m, const spin_problem<Value>& p, cons
 }
 
 template <class Value>
-sample_set anneal_prepared(const ising_model& m, const spin_problem<Value>& p, const std::vector<double>& betas,
+sample_set anneal_prepared(const ising_model& m, const spin_problem<Value>& p, const beta_sequence& betas,
                            const sa_options& opt) {
   auto run = [&](auto rule, auto order) {
     constexpr acceptance_rule R = decltype(rule)::value;
@@ -85,25 +85,36 @@ sample_set anneal_prepared(const ising_model& m, const spin_problem<Value>& p, c
   return opt.order == update_order::sequential ? run(gibbs{}, sequential{}) : run(gibbs{}, random{});
 }
 
-}  // namespace detail
-
-/// The beta schedule a run with these options uses on this model.
-[[nodiscard]] inline std::vector<double> resolve_beta_schedule(const ising_model& m, const sa_options& opt) {
+/// The beta schedule a run with these options uses on this model, computed as the sweeps ask for it (a
+/// view of opt.beta_schedule when that is given).
+[[nodiscard]] inline beta_sequence resolve_beta_sequence(const ising_model& m, const sa_options& opt) {
   if (opt.sweeps_per_beta == 0) throw std::invalid_argument("hqml::anneal: sweeps_per_beta must be positive");
   if (!opt.beta_schedule.empty()) {
     for (double b : opt.beta_schedule)
       if (!(b >= 0.0)) throw std::invalid_argument("hqml::anneal: beta schedule values must be non-negative");
-    return opt.beta_schedule;
+    return beta_sequence(std::span<const double>(opt.beta_schedule));
   }
   if (opt.num_sweeps % opt.sweeps_per_beta != 0)
     throw std::invalid_argument("hqml::anneal: num_sweeps must be a multiple of sweeps_per_beta");
   const beta_range range = opt.betas ? *opt.betas : default_beta_range(m);
-  return make_beta_schedule(range, opt.num_sweeps / opt.sweeps_per_beta, opt.schedule);
+  return {range, opt.num_sweeps / opt.sweeps_per_beta, opt.schedule};
 }
 
-/// Simulated annealing on an Ising model; samples are spins.
+}  // namespace detail
+
+/// The beta schedule a run with these options uses on this model, one value per beta (num_sweeps /
+/// sweeps_per_beta of them).
+[[nodiscard]] inline std::vector<double> resolve_beta_schedule(const ising_model& m, const sa_options& opt) {
+  const beta_sequence seq = detail::resolve_beta_sequence(m, opt);
+  std::vector<double> betas(seq.size());
+  for (std::size_t k = 0; k < betas.size(); ++k) betas[k] = seq[k];
+  return betas;
+}
+
+/// Simulated annealing on an Ising model; samples are spins. The schedule is never stored, so memory does
+/// not grow with num_sweeps.
 [[nodiscard]] inline sample_set simulated_annealing(const ising_model& m, const sa_options& opt = {}) {
-  const std::vector<double> betas = resolve_beta_schedule(m, opt);
+  const beta_sequence betas = detail::resolve_beta_sequence(m, opt);
   return visit_prepared(m, [&](const auto& p) { return detail::anneal_prepared(m, p, betas, opt); });
 }
 

@@ -246,8 +246,10 @@ inline pauli_sum_file read_pauli_json(std::string_view text, const std::string& 
 }  // namespace detail
 
 /// Parses a Hamiltonian from text (the line format or JSON, told apart by the first character); `name`
-/// (a file name) prefixes every error message.
+/// (a file name) prefixes every error message. A UTF-8 byte-order mark at the start is skipped, as the CSV
+/// reader does (Windows editors write one), and columns count from after it.
 [[nodiscard]] inline pauli_sum_file parse_pauli_sum(std::string_view text, const std::string& name = "<text>") {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && (text[first] == '[' || text[first] == '{'))
     return detail::read_pauli_json(text, name);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <fcntl.h>
@@ -31,9 +32,22 @@ namespace hqml::io {
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && v > 0 ? v : fallback;
 }
 
+/// An input file that cannot be read: a std::filesystem::filesystem_error (path1() is the file, code() the
+/// reason) whose what() reads "'PATH': cannot open: No such file or directory".
+class input_error : public std::filesystem::filesystem_error {
+ public:
+  input_error(const std::filesystem::path& p, const std::string& what, int err)
+      : std::filesystem::filesystem_error(what, p, std::error_code(err, std::generic_category())),
+        message_("'" + printable(p.string()) + "': " + what + ": " + code().message()) {}
+  [[nodiscard]] const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+
 namespace detail {
 [[noreturn]] inline void throw_input_error(const std::filesystem::path& p, const std::string& what, int err) {
-  throw std::system_error(err, std::generic_category(), "'" + printable(p.string()) + "': " + what);
+  throw input_error(p, what, err);
 }
 inline std::string byte_size(std::uint64_t n) {
   if (n % (std::uint64_t{1} << 30) == 0) return std::to_string(n >> 30) + " GiB";

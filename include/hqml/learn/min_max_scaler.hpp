@@ -22,7 +22,9 @@ class min_max_scaler {
     data_min_ = x.colwise().minCoeff().transpose();
     data_max_ = x.colwise().maxCoeff().transpose();
     const Eigen::ArrayXd range = (data_max_ - data_min_).array();
-    scale_ = (range > 0).select((hi_ - lo_) / range, Eigen::ArrayXd::Constant(range.size(), hi_ - lo_)).matrix();
+    // A range so small (denormal) that its reciprocal overflows is treated as no range.
+    const Eigen::ArrayXd stretch = (hi_ - lo_) / range;
+    scale_ = (range > 0 && stretch.isFinite()).select(stretch, Eigen::ArrayXd::Constant(range.size(), hi_ - lo_)).matrix();
     return *this;
   }
 

@@ -15,10 +15,20 @@ class standard_scaler {
  public:
   standard_scaler& fit(const Eigen::Ref<const Eigen::MatrixXd>& x) {
     if (x.rows() == 0) throw std::invalid_argument("hqml: standard_scaler::fit: no samples");
-    mean_ = x.colwise().mean().transpose();
-    const Eigen::MatrixXd centered = x.rowwise() - mean_.transpose();
-    const Eigen::ArrayXd sd = (centered.colwise().squaredNorm().transpose().array() / static_cast<double>(x.rows())).sqrt();
-    scale_ = (sd > 0).select(sd, Eigen::ArrayXd::Ones(sd.size())).matrix();
+    // Sums of squares of real data can underflow (values near 1e-160 and below, denormals) or overflow (near
+    // 1e154 and above): a zero or infinite deviation would turn a varying column into a constant or NaN.
+    // stableNorm scales before squaring, and the mean sums x / n.
+    const auto n = static_cast<double>(x.rows());
+    mean_ = (x / n).colwise().sum().transpose();
+    scale_.resize(x.cols());
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      const Eigen::VectorXd centered = x.col(j).array() - mean_(j);
+      const double sd = centered.stableNorm() / std::sqrt(n);
+      if (!std::isfinite(sd) || !std::isfinite(mean_(j)))
+        throw std::invalid_argument("hqml: standard_scaler::fit: column " + std::to_string(j) +
+                                    " spans more than the largest double; rescale it first");
+      scale_(j) = sd > 0 ? sd : 1.0;
+    }
     return *this;
   }
 
