@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <string_view>
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 
 namespace hqml::cli {
 namespace {

@@ -49,7 +49,8 @@ int simulate(const simulate_options& o) {
   const circuit c = o.file.empty() ? demo_circuit() : load_qasm(o.file);
   const std::string name = o.file.empty() ? "built-in GHZ demo (4 qubits)" : o.file;
   if (c.num_qubits() == 0)
-    throw usage_error(printable(name) + ": declares no qubits (an empty file, or not OpenQASM 2?); nothing to simulate");
+    throw usage_error(printable(name) +
+                      ": declares no qubits (an empty file, or not OpenQASM 2?); nothing to simulate");
   shot_options so;
   so.seed = o.seed;
   so.threads = o.threads;

@@ -49,8 +49,8 @@ int tune_main(const tune_cli& o) {
     for (const int c : y) ++count[static_cast<std::size_t>(c)];
     for (std::size_t c = 0; c < count.size(); ++c)
       if (count[c] < static_cast<std::size_t>(o.folds))
-        throw usage_error("--folds " + std::to_string(o.folds) + ": class '" + printable(d.class_names[c]) +
-                          "' of " + printable(o.data) + " has only " + std::to_string(count[c]) +
+        throw usage_error("--folds " + std::to_string(o.folds) + ": class '" + printable(d.class_names[c]) + "' of " +
+                          printable(o.data) + " has only " + std::to_string(count[c]) +
                           " rows; lower --folds or add data");
   }
   const anneal::search_space space({{"C", {0.1, 1.0, 10.0, 100.0}},

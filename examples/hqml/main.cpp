@@ -66,10 +66,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help and --version print and exit 0; a bad option is bad input: one line and exit 2, as for bad files.
     if (e.get_exit_code() == 0) return app->exit(e);
-    report(std::string(e.what()) + " (see hqml " + (app && app->get_subcommands().size() == 1
-                                                         ? app->get_subcommands().front()->get_name() + " "
-                                                         : std::string{}) +
-           "--help)");
+    report(
+        std::string(e.what()) + " (see hqml " +
+        (app && app->get_subcommands().size() == 1 ? app->get_subcommands().front()->get_name() + " " : std::string{}) +
+        "--help)");
     return 2;
   }
   try {

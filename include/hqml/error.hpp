@@ -41,7 +41,8 @@ namespace hqml {
 class parse_error : public std::runtime_error {
  public:
   parse_error(std::string file, std::size_t line, std::size_t column, const std::string& message)
-      : std::runtime_error(printable(file) + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message),
+      : std::runtime_error(printable(file) + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                           message),
         file_(std::move(file)),
         line_(line),
         column_(column),
@@ -62,8 +63,7 @@ class parse_error : public std::runtime_error {
 class out_of_memory : public std::runtime_error {
  public:
   out_of_memory(const std::string& what_was_allocated, std::size_t bytes, std::size_t available)
-      : std::runtime_error("cannot allocate " + what_was_allocated + ": needs " + std::to_string(bytes) +
-                           " bytes" +
+      : std::runtime_error("cannot allocate " + what_was_allocated + ": needs " + std::to_string(bytes) + " bytes" +
                            (available ? " but only " + std::to_string(available) + " are available" : std::string())),
         bytes_(bytes) {}
   [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }

@@ -21,8 +21,8 @@
 // every gate that qelib1.inc has.
 
 #include <hqml/circuit.hpp>
-#include <hqml/final_measurements.hpp>  // remove_final_measurements, for readers of QASM files
 #include <hqml/error.hpp>
+#include <hqml/final_measurements.hpp>  // remove_final_measurements, for readers of QASM files
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/read_file.hpp>
 

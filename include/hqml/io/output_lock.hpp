@@ -62,8 +62,10 @@ class output_lock {
       }
       // The previous holder may have unlinked the file between our open and flock: then this lock guards a
       // name nobody else will open. Lock what the path names now.
-      struct stat a {}, b {};
-      if (::fstat(fd_, &a) == 0 && ::stat(path_.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) break;
+      struct stat a {
+      }, b{};
+      if (::fstat(fd_, &a) == 0 && ::stat(path_.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+        break;
       ::close(fd_);
       fd_ = -1;
       if (attempt > 100) throw output_busy("'" + printable(target.string()) + "': the lock file keeps changing");

@@ -69,10 +69,9 @@ inline std::string byte_size(std::uint64_t n) {
   if (::fstat(fd, &st) != 0) detail::throw_input_error(p, "cannot read", errno);
   if (S_ISDIR(st.st_mode)) detail::throw_input_error(p, "is a directory, not a file", EISDIR);
   const auto too_large = [&] {
-    detail::throw_input_error(p,
-                              "larger than the input limit of " + detail::byte_size(limit) +
-                                  " (set HQML_MAX_INPUT_BYTES to raise it)",
-                              EFBIG);
+    detail::throw_input_error(
+        p, "larger than the input limit of " + detail::byte_size(limit) + " (set HQML_MAX_INPUT_BYTES to raise it)",
+        EFBIG);
   };
   std::string text;
   if (S_ISREG(st.st_mode)) {

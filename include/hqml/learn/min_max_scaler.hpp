@@ -24,7 +24,8 @@ class min_max_scaler {
     const Eigen::ArrayXd range = (data_max_ - data_min_).array();
     // A range so small (denormal) that its reciprocal overflows is treated as no range.
     const Eigen::ArrayXd stretch = (hi_ - lo_) / range;
-    scale_ = (range > 0 && stretch.isFinite()).select(stretch, Eigen::ArrayXd::Constant(range.size(), hi_ - lo_)).matrix();
+    scale_ =
+        (range > 0 && stretch.isFinite()).select(stretch, Eigen::ArrayXd::Constant(range.size(), hi_ - lo_)).matrix();
     return *this;
   }
 

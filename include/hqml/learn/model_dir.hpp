@@ -31,8 +31,8 @@
 #include <hqml/config.hpp>
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
-#include <hqml/io/read_file.hpp>
 #include <hqml/io/npy.hpp>
+#include <hqml/io/read_file.hpp>
 
 namespace hqml::learn {
 
