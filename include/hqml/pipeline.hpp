@@ -207,12 +207,17 @@ class preprocessing {
   static preprocessing load(const learn::model_reader& r) {
     preprocessing p;
     const auto& d = r.block("preprocessing");
-    const auto steps = d.at("steps").get<std::vector<std::string>>();
-    if (steps.empty()) return p;
-    p.angle_max_ = d.at("angle_max").get<double>();
-    p.max_features_ = d.at("max_features").get<std::size_t>();
+    std::vector<std::string> steps;
+    try {
+      steps = d.at("steps").get<std::vector<std::string>>();
+      if (steps.empty()) return p;
+      p.angle_max_ = d.at("angle_max").get<double>();
+      p.max_features_ = d.at("max_features").get<std::size_t>();
+    } catch (const nlohmann::json::exception& e) {
+      throw learn::model_error(r.directory() / "model.json", std::string("malformed preprocessing block: ") + e.what());
+    }
     if (std::find(steps.begin(), steps.end(), "impute_median") != steps.end())
-      p.imputer_ = median_imputer::from_medians(r.matrix<double>("impute_median").col(0));
+      p.imputer_ = median_imputer::from_medians(r.vector<double>("impute_median"));  // saved 1-D
     p.standard_ = learn::load_standard_scaler(r, "standardize");
     if (std::find(steps.begin(), steps.end(), "pca") != steps.end()) p.pca_ = learn::load_pca(r, "pca");
     p.minmax_ = learn::load_min_max_scaler(r, "min_max");

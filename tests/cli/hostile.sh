@@ -139,6 +139,9 @@ garbage)
   : >empty.qasm
   printf 'x0,x1,label\n' >header.csv
   snapshot >"$work/.before"
+  printf '0 1 1e308\n0 1 1e308\n' >overflow.coo
+  snapshot >"$work/.before"
+  refused 2 "overflow.coo:1:1: the coefficients add up beyond the largest double" anneal overflow.coo
   refused 2 "empty.qasm: declares no qubits" simulate empty.qasm
   refused 2 "header.csv:2:1: no data rows after the header" kernel --train header.csv --out k.npy
   refused 2 "header.csv:2:1: no data rows after the header" run --data header.csv --out r
@@ -171,6 +174,11 @@ PY
   done
   cmp -s pred_unit pred_denormal || fail "denormal data predict otherwise than the same data unscaled"
   cmp -s pred_unit pred_huge || fail "huge data predict otherwise than the same data unscaled"
+  # A model trained with imputed missing values loads in predict (it did not: its medians were read as 2-D).
+  awk -F, 'NR == 1 || NR % 5 { print; next } { print "," $2 "," $3 }' data.csv >na.csv
+  "$hqml" train --train na.csv --na median --qubits 2 --reps 1 --out m_na >/dev/null 2>err || fail "train --na median: $(cat err)"
+  "$hqml" predict --model m_na --data na.csv >out 2>err || fail "predict with an imputing model: $(cat err)"
+  [ "$(wc -l <out)" -eq 25 ] || fail "predict with an imputing model: $(wc -l <out) lines"
   ;;
 resources)
   # Requests whose memory or time would be unbounded are refused before anything is allocated.

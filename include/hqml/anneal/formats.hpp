@@ -517,6 +517,29 @@ void write_qio_json(const std::string& path, const quadratic_model<Type>& m, std
 // ---------------------------------------------------------------------------------------------
 // Any format
 
+namespace detail {
+// Each coefficient may be a finite double while their sums (repeated terms, QUBO to Ising) overflow: an energy of
+// inf or NaN would then be reported as a result. Refused instead, naming the file.
+template <class Model>
+void require_finite_model(const Model& m, const std::string& name) {
+  bool ok = std::isfinite(m.offset());
+  for (const double v : m.linear()) ok = ok && std::isfinite(v);
+  for (const auto& c : m.couplings()) ok = ok && std::isfinite(c.value);
+  if (!ok)
+    throw hqml::parse_error(name, 1, 1,
+                            "the coefficients add up beyond the largest double (infinite energies); rescale the problem");
+}
+inline problem checked(problem p, const std::string& name) {
+  if (p.type == vartype::spin)
+    require_finite_model(p.ising, name);
+  else
+    require_finite_model(p.qubo, name);
+  if (p.maxcut && !std::isfinite(p.maxcut->total_weight))
+    throw hqml::parse_error(name, 1, 1, "the edge weights add up beyond the largest double; rescale them");
+  return p;
+}
+}  // namespace detail
+
 [[nodiscard]] inline problem parse_problem(std::string_view text, const std::string& name, file_format format) {
   problem p;
   switch (format) {
@@ -526,17 +549,17 @@ void write_qio_json(const std::string& path, const quadratic_model<Type>& m, std
       p.ising = p.maxcut->model;
       p.labels.resize(p.ising.num_variables());
       for (std::size_t i = 0; i < p.labels.size(); ++i) p.labels[i] = static_cast<std::int64_t>(i + 1);
-      return p;
+      return detail::checked(std::move(p), name);
     }
     case file_format::bqp: {
       p.type = vartype::binary;
       p.qubo = parse_bqp(text, name);
       p.labels.resize(p.qubo.num_variables());
       for (std::size_t i = 0; i < p.labels.size(); ++i) p.labels[i] = static_cast<std::int64_t>(i + 1);
-      return p;
+      return detail::checked(std::move(p), name);
     }
-    case file_format::coo: return parse_coo(text, name);
-    case file_format::qio_json: return parse_qio_json(text, name);
+    case file_format::coo: return detail::checked(parse_coo(text, name), name);
+    case file_format::qio_json: return detail::checked(parse_qio_json(text, name), name);
   }
   throw std::invalid_argument("hqml::anneal: unknown file format");
 }

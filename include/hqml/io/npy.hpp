@@ -25,6 +25,7 @@
 
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
+#include <hqml/io/read_file.hpp>
 
 namespace hqml::io {
 
@@ -340,11 +341,25 @@ inline std::ifstream open_for_reading(const std::filesystem::path& p) {
   } else {
     throw hqml::parse_error(name, 1, 7, "unsupported .npy format version " + std::to_string(major));
   }
+  // NumPy writes headers of a few dozen bytes (np.load refuses more than 10000 by default); a stated length in
+  // the gigabytes is a broken file, not a reason to allocate.
+  constexpr std::size_t max_header = std::size_t{1} << 20;
+  if (len > max_header)
+    throw hqml::parse_error(name, 1, 9,
+                            "the header claims " + std::to_string(len) + " bytes; .npy headers are at most 1 MiB");
   std::string dict(len, '\0');
   in.read(dict.data(), static_cast<std::streamsize>(len));
   if (static_cast<std::size_t>(in.gcount()) != len) throw hqml::parse_error(name, 1, prefix + 1, "truncated .npy header");
   auto h = detail::npy_dict_parser(dict, name, prefix).parse();
   h.data_offset = prefix + len;
+  // count() and data_bytes() must not wrap: a shape whose byte count exceeds any address space is refused here.
+  std::size_t bytes = npy_item_size(h.dtype);
+  for (const auto d : h.shape)
+    if (__builtin_mul_overflow(bytes, d, &bytes) || bytes > (std::numeric_limits<std::size_t>::max() >> 1)) {
+      std::string shape;
+      for (const auto e : h.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(e);
+      throw hqml::parse_error(name, 1, prefix + 1, "shape (" + shape + ") holds more bytes than any memory");
+    }
   return h;
 }
 
@@ -373,6 +388,11 @@ template <class T>
                             "file holds " + std::to_string(size - std::min<std::uintmax_t>(size, h.data_offset)) +
                                 " data bytes but its header promises " + std::to_string(h.data_bytes()) +
                                 (size < h.data_offset + h.data_bytes() ? " (truncated)" : " (trailing bytes)"));
+  // A stream has no size to check against: it may not promise more than an input file may hold.
+  if (ec && h.data_bytes() > max_input_bytes())
+    throw hqml::parse_error(file.string(), 1, h.data_offset + 1,
+                            "the header promises " + std::to_string(h.data_bytes()) +
+                                " data bytes, more than the input limit (HQML_MAX_INPUT_BYTES)");
   const std::size_t n = h.count();
   std::vector<char> raw(h.data_bytes());
   in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
@@ -417,6 +437,11 @@ template <class Scalar = double>
     throw std::out_of_range("hqml: " + file.string() + ": rows [" + std::to_string(first) + ", " +
                             std::to_string(first + count) + ") outside the " + std::to_string(rows) + " stored rows");
   const std::size_t item = npy_item_size(h.dtype);
+  // The rows asked for must be in the file before memory is set aside for them.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (!ec && size < h.data_offset + (first + count) * cols * item)
+    throw hqml::parse_error(file.string(), 1, h.data_offset + 1, "truncated .npy data");
   in.seekg(static_cast<std::streamoff>(h.data_offset + first * cols * item));
   std::vector<char> raw(count * cols * item);
   in.read(raw.data(), static_cast<std::streamsize>(raw.size()));

@@ -242,10 +242,27 @@ class model_reader {
   template <class T>
   [[nodiscard]] io::npy_array<T> array(const std::string& name) const {
     const auto path = verified(name);
-    auto a = io::read_npy<T>(path);
+    io::npy_array<T> a;
+    try {
+      a = io::read_npy<T>(path);
+    } catch (const hqml::parse_error&) {
+      throw;
+    } catch (const std::runtime_error& e) {  // a stored type that does not convert (f8 where i8 belongs)
+      std::string why = e.what();
+      if (const auto at = why.find(path.string() + ": "); at != std::string::npos)
+        why.erase(0, at + path.string().size() + 2);
+      throw model_error(path, why);
+    }
     const auto& entry = root_["arrays"][name];
-    if (entry.contains("shape") && entry["shape"].get<std::vector<std::size_t>>() != a.shape)
-      throw model_error(path, "shape differs from the one recorded in model.json");
+    if (entry.contains("shape")) {
+      const auto& shape = entry["shape"];
+      const bool ok = shape.is_array() && std::all_of(shape.begin(), shape.end(), [](const nlohmann::json& d) {
+        return d.is_number_unsigned();
+      });
+      if (!ok) throw model_error(dir_ / "model.json", "array \"" + name + "\" has a shape that is not a list of sizes");
+      if (shape.get<std::vector<std::size_t>>() != a.shape)
+        throw model_error(path, "shape differs from the one recorded in model.json");
+    }
     return a;
   }
   template <class Scalar = double>
@@ -274,6 +291,8 @@ class model_reader {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw model_error(path, "missing array file");
     const std::string bytes = detail::read_bytes(path);
+    if (e.contains("crc32") && (!e["crc32"].is_number_unsigned() || e["crc32"].get<std::uint64_t>() > 0xffffffffu))
+      throw model_error(dir_ / "model.json", "array \"" + name + "\" has a crc32 that is not a 32-bit checksum");
     if (e.contains("crc32") && detail::crc32(bytes.data(), bytes.size()) != e["crc32"].get<std::uint32_t>())
       throw model_error(path, "checksum mismatch: the file is corrupted or was changed after the model was saved");
     return path;
