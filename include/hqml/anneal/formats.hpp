@@ -526,8 +526,8 @@ void require_finite_model(const Model& m, const std::string& name) {
   for (const double v : m.linear()) ok = ok && std::isfinite(v);
   for (const auto& c : m.couplings()) ok = ok && std::isfinite(c.value);
   if (!ok)
-    throw hqml::parse_error(name, 1, 1,
-                            "the coefficients add up beyond the largest double (infinite energies); rescale the problem");
+    throw hqml::parse_error(
+        name, 1, 1, "the coefficients add up beyond the largest double (infinite energies); rescale the problem");
 }
 inline problem checked(problem p, const std::string& name) {
   if (p.type == vartype::spin)
@@ -558,8 +558,10 @@ inline problem checked(problem p, const std::string& name) {
       for (std::size_t i = 0; i < p.labels.size(); ++i) p.labels[i] = static_cast<std::int64_t>(i + 1);
       return detail::checked(std::move(p), name);
     }
-    case file_format::coo: return detail::checked(parse_coo(text, name), name);
-    case file_format::qio_json: return detail::checked(parse_qio_json(text, name), name);
+    case file_format::coo:
+      return detail::checked(parse_coo(text, name), name);
+    case file_format::qio_json:
+      return detail::checked(parse_qio_json(text, name), name);
   }
   throw std::invalid_argument("hqml::anneal: unknown file format");
 }

@@ -256,9 +256,8 @@ class model_reader {
     const auto& entry = root_["arrays"][name];
     if (entry.contains("shape")) {
       const auto& shape = entry["shape"];
-      const bool ok = shape.is_array() && std::all_of(shape.begin(), shape.end(), [](const nlohmann::json& d) {
-        return d.is_number_unsigned();
-      });
+      const bool ok = shape.is_array() && std::all_of(shape.begin(), shape.end(),
+                                                      [](const nlohmann::json& d) { return d.is_number_unsigned(); });
       if (!ok) throw model_error(dir_ / "model.json", "array \"" + name + "\" has a shape that is not a list of sizes");
       if (shape.get<std::vector<std::size_t>>() != a.shape)
         throw model_error(path, "shape differs from the one recorded in model.json");
