@@ -22,6 +22,7 @@ struct train_cli {
   csv_cli csv;
   kernel_training_cli training;
   double c = 1.0, scale = 1.0;
+  bool force = false;
   int threads = 0;
   device_option device;
 };
@@ -48,7 +49,11 @@ int train_main(const train_cli& o) {
   if (o.training.method != "none" && !o.training.trainable)
     throw usage_error("--train-kernel " + o.training.method + " needs a trainable feature map: add --trainable");
   // The output before the work: a folder that is not a model is refused, another writer is refused at once.
-  learn::model_writer::check_replaceable(o.out);
+  // --force: a folder holding other files gets the model's files added beside them; nothing is removed.
+  if (o.force && !learn::model_writer::replaceable(o.out))
+    learn::model_writer::check_beside_others(o.out);
+  else
+    learn::model_writer::check_replaceable(o.out);
   std::filesystem::path out = o.out;
   if (out.filename().empty()) out = out.parent_path();
   const io::output_lock lock(out);  // creating its file beside the model checks that the folder is writable
@@ -86,7 +91,7 @@ int train_main(const train_cli& o) {
   inputs.categories = d.categories;
   inputs.label_name = d.label_name;
   inputs.input_columns = input_columns(d);
-  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta, &inputs);
+  save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta, &inputs, o.force);
   const double acc = learn::accuracy(d.labels, m.predict(k));
   std::cout << "trained on " << d.labels.size() << " samples (kernel on " << where << "): " << m.support().size()
             << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out << "\n";
@@ -219,6 +224,8 @@ void register_train(CLI::App& app, action& act) {
   sub->add_option("--train", o->train, "Training data (CSV with header)")->required();
   sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
   sub->add_option("--out", o->out, "Model directory")->required();
+  sub->add_flag("--force", o->force,
+                "Write the model into a folder that holds other files, beside them (never removing any)");
   o->csv.add_to(sub);
   o->map.add_to(sub);
   o->training.add_to(sub);

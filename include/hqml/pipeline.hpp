@@ -1078,7 +1078,7 @@ struct model_inputs {
 inline void save_pipeline_model(const std::filesystem::path& dir, const feature_map_spec& map, double feature_scale,
                                 const preprocessing& pre, const learn::svc& model, const Eigen::MatrixXd& x_train,
                                 const std::vector<std::string>& class_names, std::span<const double> theta = {},
-                                const model_inputs* inputs = nullptr) {
+                                const model_inputs* inputs = nullptr, bool beside_other_files = false) {
   if (theta.size() != map.num_params())
     throw std::invalid_argument("save_pipeline_model: theta has " + std::to_string(theta.size()) +
                                 " values; the feature map has " + std::to_string(map.num_params()) + " parameters");
@@ -1102,7 +1102,7 @@ inline void save_pipeline_model(const std::filesystem::path& dir, const feature_
   std::vector<std::ptrdiff_t> sv(model.support().begin(), model.support().end());
   w.add_array("support_x", learn::take_rows(x_train, sv));
   learn::save(w, model, "svc");
-  w.save(dir);
+  w.save(dir, beside_other_files);
 }
 
 /// A loaded quantum-kernel SVM that predicts on raw (unpreprocessed) features.

@@ -105,6 +105,18 @@ m = json.load(open("r1/metrics.json"))
 model = json.load(open("r1/model/model.json"))
 assert abs(model["kernel"]["feature_scale"] - m["quantum"]["hyperparameters"]["feature_scale"]) < 1e-12
 PY
+  # --force adds a model beside a folder's own files and removes none of them; a file the model would replace
+  # is still refused.
+  "$hqml" train --train data.csv --qubits 2 --reps 1 --out project --force >/dev/null 2>err || fail "train --force: $(cat err)"
+  [ "$(cat project/notes.txt)" = notes ] && cmp -s project/data.csv data.csv || fail "train --force changed the folder's files"
+  "$hqml" predict --model project --data data.csv >out 2>err || fail "predict with a model saved beside other files"
+  "$hqml" train --train data.csv --qubits 2 --reps 2 --out project --force >/dev/null 2>err || fail "train --force again: $(cat err)"
+  [ "$(json project/model.json "d['feature_map']['reps']")" = 2 ] || fail "train --force did not replace its own model"
+  mkdir other
+  printf '{"mine": 1}\n' >other/model.json
+  snapshot >"$work/.before"
+  refused 2 "refusing to add a model to a directory that already holds a 'model.json' that is not an hqml model's" \
+    train --train data.csv --qubits 2 --reps 1 --out other --force
   # Unwritable stdout is a failure.
   if [ -w /dev/full ]; then
     for sub in "simulate --json" "predict --model model --data data.csv" "anneal ring.gset --reads 2 --json"; do

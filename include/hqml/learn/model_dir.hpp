@@ -118,8 +118,14 @@ class model_writer {
     put(name, v.data(), {v.size()});
   }
 
-  /// Writes (or atomically replaces) the model directory.
-  void save(const std::filesystem::path& dir) const {
+  /// Writes (or atomically replaces) the model directory. With `beside_others`, a directory holding files
+  /// the model did not write (a project folder) gets the model's files added, each written atomically and
+  /// model.json last, and keeps everything else; a file of the same name as one of the model's is refused.
+  void save(const std::filesystem::path& dir, bool beside_others = false) const {
+    if (beside_others && !replaceable(dir)) {
+      save_beside(dir);
+      return;
+    }
     check_replaceable(dir);
     io::atomic_directory out(dir);
     nlohmann::json root = root_;
@@ -133,6 +139,42 @@ class model_writer {
     }
     out.write_file("model.json", root.dump(2) + "\n");
     out.commit();
+  }
+
+  /// Whether save() may replace `dir` (check_replaceable would not throw).
+  [[nodiscard]] static bool replaceable(const std::filesystem::path& dir) {
+    try {
+      check_replaceable(dir);
+      return true;
+    } catch (const std::filesystem::filesystem_error&) {
+      return false;
+    }
+  }
+
+  /// What save(dir, true) refuses before any work: `dir` is not a directory, or already holds a file named
+  /// as one the model writes (model.json, or an array file when `array_files` lists them).
+  static void check_beside_others(std::filesystem::path dir, const std::vector<std::string>& array_files = {}) {
+    namespace fs = std::filesystem;
+    if (dir.filename().empty()) dir = dir.parent_path();
+    std::error_code ec;
+    const auto refuse = [&](const std::string& why) {
+      throw fs::filesystem_error("refusing to add a model to " + why, dir, std::make_error_code(std::errc::file_exists));
+    };
+    if (!fs::is_directory(fs::symlink_status(dir, ec))) refuse("something that is not a directory");
+    // The files of an hqml model saved there earlier (with --force) are the program's own to replace.
+    std::vector<std::string> ours;
+    if (fs::exists(fs::symlink_status(dir / "model.json", ec))) {
+      try {
+        const auto root = nlohmann::json::parse(detail::read_bytes(dir / "model.json"));
+        if (!root.contains("kind") || !root.contains("arrays")) throw std::runtime_error("not a model");
+        for (const auto& [name, a] : root.at("arrays").items()) ours.push_back(a.at("file").get<std::string>());
+      } catch (const std::exception&) {
+        refuse("a directory that already holds a 'model.json' that is not an hqml model's");
+      }
+    }
+    for (const auto& name : array_files)
+      if (std::find(ours.begin(), ours.end(), name) == ours.end() && fs::exists(fs::symlink_status(dir / name, ec)))
+        refuse("a directory that already holds '" + name + "', which the model would replace");
   }
 
   /// Saving replaces `dir` only where nothing but an earlier model would be lost: a missing path, an empty
@@ -160,7 +202,8 @@ class model_writer {
       for (const auto& [name, a] : root.at("arrays").items()) expected.push_back(a.at("file").get<std::string>());
     } catch (const std::exception&) {
       refuse("a non-empty directory that is not an hqml model (it holds '" + names.front() + "'" +
-                 (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : std::string{}) + ")",
+                 (names.size() > 1 ? " and " + std::to_string(names.size() - 1) + " more" : std::string{}) +
+                 "; --force adds the model's files beside them)",
              std::errc::directory_not_empty);
     }
     for (const auto& n : names)
@@ -170,6 +213,22 @@ class model_writer {
   }
 
  private:
+  void save_beside(const std::filesystem::path& dir) const {
+    std::vector<std::string> files;
+    for (const auto& [name, a] : arrays_) files.push_back(a.file);
+    check_beside_others(dir, files);
+    nlohmann::json root = root_;
+    root["arrays"] = nlohmann::json::object();
+    for (const auto& [name, a] : arrays_) {
+      io::write_file_atomically(dir / a.file, a.bytes);
+      root["arrays"][name] = {{"file", a.file},
+                              {"dtype", a.dtype},
+                              {"shape", a.shape},
+                              {"crc32", detail::crc32(a.bytes.data(), a.bytes.size())}};
+    }
+    io::write_file_atomically(dir / "model.json", root.dump(2) + "\n");  // last: it names the arrays
+  }
+
   struct stored {
     std::string file, dtype, bytes;
     std::vector<std::size_t> shape;
