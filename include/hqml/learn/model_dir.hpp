@@ -158,7 +158,8 @@ class model_writer {
     if (dir.filename().empty()) dir = dir.parent_path();
     std::error_code ec;
     const auto refuse = [&](const std::string& why) {
-      throw fs::filesystem_error("refusing to add a model to " + why, dir, std::make_error_code(std::errc::file_exists));
+      throw fs::filesystem_error("refusing to add a model to " + why, dir,
+                                 std::make_error_code(std::errc::file_exists));
     };
     if (!fs::is_directory(fs::symlink_status(dir, ec))) refuse("something that is not a directory");
     // The files of an hqml model saved there earlier (with --force) are the program's own to replace.
