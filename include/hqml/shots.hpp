@@ -27,6 +27,9 @@ struct shot_options {
   std::uint64_t seed = 0;
   int threads = 0;
   apply_options apply{};
+  /// Shots drawn at a time: memory for outcomes stays at this many, however many shots are asked for. Up to
+  /// one block the counts are those of one draw with `seed`; later blocks draw from streams of it.
+  std::size_t shots_per_block = std::size_t{1} << 20;
 };
 
 /// Counts of classical-bit strings over `shots` runs. A circuit without measurements is measured on
@@ -47,7 +50,7 @@ template <class Real = double, class Backend = cpu>
     std::vector<int> bits(measured.num_clbits(), 0);
     // Shots are drawn in blocks so memory stays bounded however many are asked for; the first block uses
     // the seed itself (results for up to `block` shots are those of a single draw), later ones a stream of it.
-    constexpr std::size_t block = std::size_t{1} << 22;
+    const std::size_t block = std::max<std::size_t>(opt.shots_per_block, 1);
     std::map<std::uint64_t, std::size_t> by_outcome;
     for (std::size_t done = 0, k = 0; done < shots; done += block, ++k) {
       const std::size_t n = std::min(block, shots - done);

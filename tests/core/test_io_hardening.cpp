@@ -124,17 +124,31 @@ TEST_CASE("shot counts beyond one block keep their total and their distribution"
   hqml::circuit c(1, 1);
   c.h(0);
   c.measure(0, 0);
-  const std::size_t shots = (std::size_t{1} << 22) * 2 + 12345;
-  const auto counts = hqml::sample_counts<double>(c, shots, {.seed = 9});
+  const std::size_t shots = 2000 * 20 + 123;
+  const auto counts = hqml::sample_counts<double>(c, shots, {.seed = 9, .shots_per_block = 2000});
   REQUIRE(counts.size() == 2);
   CHECK(counts.at("0") + counts.at("1") == shots);
   // Binomial(n, 1/2): six standard deviations.
   const double sd = std::sqrt(static_cast<double>(shots) / 4);
   CHECK(std::abs(static_cast<double>(counts.at("0")) - static_cast<double>(shots) / 2) < 6 * sd);
-  // Up to one block, the counts are those of a single draw with the seed itself.
+  // Blocks draw from different streams: were the second block a repeat of the first, the counts of two blocks
+  // over 16 equally likely outcomes would be exactly twice those of one.
+  hqml::circuit u(4, 4);
+  for (std::uint32_t q = 0; q < 4; ++q) u.h(q);
+  const auto one = hqml::sample_counts<double>(u, 2000, {.seed = 9, .shots_per_block = 2000});
+  const auto two = hqml::sample_counts<double>(u, 4000, {.seed = 9, .shots_per_block = 2000});
+  std::size_t doubled = 0;
+  for (const auto& [bits, n] : two) doubled += one.count(bits) && n == 2 * one.at(bits);
+  CHECK(doubled < 16);
+  std::size_t total = 0;
+  for (const auto& [bits, n] : two) total += n;
+  CHECK(total == 4000);
+  // Up to one block, the counts are those of a single draw with the seed itself, whatever the block size.
   const auto small = hqml::sample_counts<double>(c, 1000, {.seed = 9});
   CHECK(small.at("0") + small.at("1") == 1000);
-  CHECK(small == hqml::sample_counts<double>(c, 1000, {.seed = 9}));
+  CHECK(small == hqml::sample_counts<double>(c, 1000, {.seed = 9, .shots_per_block = 1000}));
+  // The default block holds about a million shots (24 MB of outcomes and their draws at a time).
+  CHECK(hqml::shot_options{}.shots_per_block == (std::size_t{1} << 20));
 }
 
 TEST_CASE("standardizing keeps denormal and huge columns varying and finite", "[learn][errors]") {
