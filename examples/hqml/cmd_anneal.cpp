@@ -58,23 +58,14 @@ std::string anneal_number(double v) {
   std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
 }
-std::string anneal_bytes(double bytes) {
-  static constexpr const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 6) {
-    bytes /= 1024;
-    ++u;
-  }
-  return anneal_number(bytes) + " " + units[u];
-}
 
 /// Refuses, before anything is allocated, a run whose memory would exceed this machine's (`what` needs `bytes`).
 void anneal_check_memory(double bytes, const std::string& option, const std::string& what) {
   // The memory a state vector may fill; 0 where the system does not say.
   const auto memory = static_cast<double>(hqml::detail::physical_memory_bytes());
   if (memory > 0 && bytes > memory)
-    throw usage_error(option + ": " + what + " needs about " + anneal_bytes(bytes) + ", more than this machine's " +
-                      anneal_bytes(memory) + " of memory");
+    throw usage_error(option + ": " + what + " needs about " + human_bytes(bytes) + ", more than this machine's " +
+                      human_bytes(memory) + " of memory");
 }
 
 /// Checks what the run asks for against the time and memory it would take, before it starts.

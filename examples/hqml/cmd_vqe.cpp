@@ -160,17 +160,6 @@ constexpr double vqe_bytes_per_gate = 1024;
 // best start's), each start's energy and the parameters, as doubles, JSON values and text (--json, --output).
 constexpr double vqe_bytes_per_value = 96;
 
-std::string vqe_bytes(double bytes) {
-  static constexpr const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 6) {
-    bytes /= 1024;
-    ++u;
-  }
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.3g %s", bytes, units[u]);
-  return buf;
-}
 
 /// What a VQE run of these options holds, estimated before anything is built.
 struct vqe_size {
@@ -235,7 +224,7 @@ void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
     const std::size_t fit = g.params_per_rep ? (vqe_bfgs_max_parameters - g.params0) / g.params_per_rep : 0;
     throw usage_error(reps + ": " + std::to_string(z.parameters) + " parameters; --optimizer bfgs keeps a dense " +
                       std::to_string(z.parameters) + " x " + std::to_string(z.parameters) + " inverse Hessian (about " +
-                      vqe_bytes(z.optimizer) +
+                      human_bytes(z.optimizer) +
                       " while it updates) and spends ~P^3 operations an iteration, so it takes at most " +
                       std::to_string(vqe_bfgs_max_parameters) + " parameters (--reps " + std::to_string(fit) +
                       " here): lower --reps, or use --optimizer adam or spsa");
@@ -245,7 +234,7 @@ void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
   if (memory <= 0 || z.total() <= memory) return;
   // One state beyond memory is the state vector's own refusal, which names the size; the rest is ours.
   if (z.states / (a.optimizer == "spsa" ? 1 : 2) > memory) return;
-  const std::string beyond = vqe_bytes(z.total()) + ", more than this machine's " + vqe_bytes(memory) + " of memory";
+  const std::string beyond = human_bytes(z.total()) + ", more than this machine's " + human_bytes(memory) + " of memory";
   const double by_reps = z.optimizer + z.circuit;
   const double by_iterations = 2 * static_cast<double>(a.iterations) * vqe_bytes_per_value;
   const double by_starts = static_cast<double>(a.starts) * vqe_bytes_per_value;

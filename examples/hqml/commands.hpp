@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -28,6 +29,19 @@ struct usage_error : std::runtime_error {
   std::string why = e.what();
   if (why.starts_with("hqml: ")) why.erase(0, 6);
   throw usage_error(asked_by + ": " + why);
+}
+
+/// A byte count of any magnitude for a message: "11.9 GiB".
+inline std::string human_bytes(double bytes) {
+  static constexpr const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3g %s", bytes, units[u]);
+  return buf;
 }
 
 /// A subcommand's action; returns the process exit code.
