@@ -160,7 +160,6 @@ constexpr double vqe_bytes_per_gate = 1024;
 // best start's), each start's energy and the parameters, as doubles, JSON values and text (--json, --output).
 constexpr double vqe_bytes_per_value = 96;
 
-
 /// What a VQE run of these options holds, estimated before anything is built.
 struct vqe_size {
   std::size_t parameters = 0;
@@ -234,7 +233,8 @@ void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
   if (memory <= 0 || z.total() <= memory) return;
   // One state beyond memory is the state vector's own refusal, which names the size; the rest is ours.
   if (z.states / (a.optimizer == "spsa" ? 1 : 2) > memory) return;
-  const std::string beyond = human_bytes(z.total()) + ", more than this machine's " + human_bytes(memory) + " of memory";
+  const std::string beyond =
+      human_bytes(z.total()) + ", more than this machine's " + human_bytes(memory) + " of memory";
   const double by_reps = z.optimizer + z.circuit;
   const double by_iterations = 2 * static_cast<double>(a.iterations) * vqe_bytes_per_value;
   const double by_starts = static_cast<double>(a.starts) * vqe_bytes_per_value;
