@@ -2,7 +2,7 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
-#include <hqml/pipeline.hpp>
+#include <hqml/app/pipeline.hpp>
 
 #include <iostream>
 #include <memory>

@@ -4,10 +4,10 @@
 #include "pipeline_options.hpp"
 #include "progress.hpp"
 
+#include <hqml/app/pipeline.hpp>
+#include <hqml/app/report.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/output_lock.hpp>
-#include <hqml/pipeline.hpp>
-#include <hqml/report.hpp>
 
 #include <unistd.h>
 #include <algorithm>

@@ -2,10 +2,10 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
+#include <hqml/app/pipeline.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/output_lock.hpp>
 #include <hqml/kernel_training.hpp>
-#include <hqml/pipeline.hpp>
 
 #include <charconv>
 #include <iostream>

@@ -4,7 +4,7 @@
 #include "pipeline_options.hpp"
 
 #include <hqml/anneal/hyperparameter_search.hpp>
-#include <hqml/pipeline.hpp>
+#include <hqml/app/pipeline.hpp>
 
 #include <cstdio>
 #include <iostream>

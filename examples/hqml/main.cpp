@@ -9,11 +9,11 @@
 // Every error is one line on stderr, "hqml: " and the cause, naming the option or file:line:col.
 #include "commands.hpp"
 
+#include <hqml/app/model_dir.hpp>
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/output_lock.hpp>
 #include <hqml/io/read_file.hpp>
-#include <hqml/learn/model_dir.hpp>
 
 #include <cstdio>
 #include <exception>

@@ -4,7 +4,7 @@
 #include "commands.hpp"
 #include "device_option.hpp"
 
-#include <hqml/pipeline.hpp>
+#include <hqml/app/pipeline.hpp>
 
 #include <cstdint>
 #include <memory>

@@ -7,14 +7,12 @@
 #include <hqml/learn/grid_search.hpp>
 #include <hqml/learn/kernel_cache.hpp>
 #include <hqml/learn/kernel_ridge.hpp>
-#include <hqml/learn/logistic_regression.hpp>
 #include <hqml/learn/libc_rand.hpp>
+#include <hqml/learn/logistic_regression.hpp>
 #include <hqml/learn/metrics.hpp>
 #include <hqml/learn/min_max_scaler.hpp>
-#include <hqml/learn/model_dir.hpp>
 #include <hqml/learn/parallel.hpp>
 #include <hqml/learn/pca.hpp>
-#include <hqml/learn/persistence.hpp>
 #include <hqml/learn/platt.hpp>
 #include <hqml/learn/quantum_advantage.hpp>
 #include <hqml/learn/significance.hpp>

@@ -18,10 +18,10 @@
 // With HQML_MODEL_FUZZ_SEEDS=DIR the program writes seed inputs (models saved by the real writers, and their
 // .npy files) into DIR and exits; tests/fuzz/run.sh starts the corpus from them.
 
+#include <hqml/app/model_dir.hpp>
+#include <hqml/app/persistence.hpp>
+#include <hqml/app/pipeline.hpp>
 #include <hqml/io/npy.hpp>
-#include <hqml/learn/model_dir.hpp>
-#include <hqml/learn/persistence.hpp>
-#include <hqml/pipeline.hpp>
 
 #include <cmath>
 #include <complex>

@@ -1,7 +1,7 @@
 // The hybrid pipeline: the ad hoc dataset, run_pipeline end to end, model save/load/predict.
 #include <catch2/catch.hpp>
 
-#include <hqml/pipeline.hpp>
+#include <hqml/app/pipeline.hpp>
 
 #include <filesystem>
 #include <fstream>

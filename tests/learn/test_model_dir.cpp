@@ -8,7 +8,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include <hqml/learn/persistence.hpp>
+#include <hqml/app/persistence.hpp>
 
 #include "common/files.hpp"
 #include "test_data.hpp"

@@ -13,7 +13,8 @@ fail() { echo "packaging ($mode): $*" >&2; exit 1; }
 expect_file() { [ -f "$prefix/$1" ] || fail "$prefix/$1 is missing after cmake --install"; }
 
 check_prefix() {  # with_program: yes|no
-  for h in circuit.hpp state_vector.hpp learn.hpp kernels/index.hpp backends/cpu_simd.hpp; do
+  for h in circuit.hpp state_vector.hpp learn.hpp app.hpp app/pipeline.hpp kernels/index.hpp backends/cpu_simd.hpp \
+           backends/traits.hpp; do
     expect_file "include/hqml/$h"
   done
   expect_file share/cmake/hqml/hqml-config.cmake
@@ -45,7 +46,11 @@ case $mode in
   *) fail "unknown mode (install, find_package or add_subdirectory)" ;;
 esac
 if [ "$mode" != add_subdirectory ]; then
-  cmake -S "$src/tests/packaging/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  # The program's package holds the same headers as find_package mode's, which compiles every one of them.
+  all_headers=ON
+  [ "$mode" = install ] && all_headers=OFF
+  cmake -S "$src/tests/packaging/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DHQML_CONSUMER_ALL_HEADERS=$all_headers >/dev/null
 fi
 cmake --build "$work/consumer" >/dev/null
 if [ "$mode" = add_subdirectory ]; then
@@ -54,3 +59,4 @@ if [ "$mode" = add_subdirectory ]; then
   check_prefix no
 fi
 "$work/consumer/consumer"
+"$work/consumer/consumer_app"

@@ -1,7 +1,7 @@
 // Tests of the HTML run report: structure, well-formed SVG, escaping, bounded size, error messages, atomic write.
 #include <catch2/catch.hpp>
 
-#include <hqml/report.hpp>
+#include <hqml/app/report.hpp>
 
 #include "common/files.hpp"
 

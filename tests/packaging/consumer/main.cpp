@@ -1,10 +1,15 @@
-// Uses hqml as a downstream project would; exits non-zero unless a Bell state comes out.
-#include <hqml/circuit.hpp>
+// Uses hqml as a downstream project would; exits non-zero unless a Bell state comes out. Includes every
+// umbrella header of the toolkit with only hqml::hqml linked; none of them may need JSON (hqml::app does).
+#include "all_toolkit_headers.hpp"
+
 #include <hqml/kernels/index.hpp>
-#include <hqml/state_vector.hpp>
 
 #include <cmath>
 #include <cstdio>
+
+#if defined(NLOHMANN_JSON_VERSION_MAJOR)
+#error "a header of hqml::hqml includes nlohmann/json.hpp, which only hqml::app declares"
+#endif
 
 int main() {
   hqml::circuit c(2);

@@ -4,6 +4,8 @@
 // baseline, and the quantum-versus-classical assessment. Everything here is library code; the program
 // only parses options and prints.
 
+#include <hqml/app/model_dir.hpp>
+#include <hqml/app/persistence.hpp>
 #include <hqml/datasets.hpp>
 #include <hqml/feature_map.hpp>
 #include <hqml/io/atomic_file.hpp>

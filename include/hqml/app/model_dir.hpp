@@ -79,9 +79,9 @@ inline std::string read_bytes(const std::filesystem::path& p) {
 }
 
 inline void check_array_name(const std::string& name) {
-  const bool ok = !name.empty() && name.front() != '.' &&
-                  name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-                      std::string::npos;
+  const bool ok =
+      !name.empty() && name.front() != '.' &&
+      name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == std::string::npos;
   if (!ok) throw std::invalid_argument("hqml: model array name '" + name + "' must be [A-Za-z0-9_.-]+");
 }
 
@@ -93,8 +93,8 @@ class model_writer {
   explicit model_writer(std::string kind) {
     root_["format_version"] = model_format_version;
     root_["kind"] = std::move(kind);
-    root_["created_by"] = "hqml " + std::to_string(HQML_VERSION_MAJOR) + "." + std::to_string(HQML_VERSION_MINOR) + "." +
-                          std::to_string(HQML_VERSION_PATCH);
+    root_["created_by"] = "hqml " + std::to_string(HQML_VERSION_MAJOR) + "." + std::to_string(HQML_VERSION_MINOR) +
+                          "." + std::to_string(HQML_VERSION_PATCH);
   }
 
   /// The model.json root object; add your own blocks. "format_version", "kind" and "arrays" are managed here.
@@ -259,7 +259,8 @@ class model_reader {
   explicit model_reader(std::filesystem::path dir) : dir_(std::move(dir)) {
     const auto file = dir_ / "model.json";
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir_, ec)) throw model_error(dir_, "not a model directory (missing or not a folder)");
+    if (!std::filesystem::is_directory(dir_, ec))
+      throw model_error(dir_, "not a model directory (missing or not a folder)");
     if (!std::filesystem::is_regular_file(file, ec)) throw model_error(file, "missing model.json");
     const std::string text = detail::read_bytes(file);
     try {
@@ -335,7 +336,8 @@ class model_reader {
   [[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> vector(const std::string& name) const {
     auto a = array<Scalar>(name);
     if (a.shape.size() != 1) throw model_error(dir_ / (name + ".npy"), "expected a 1-D array");
-    return Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(a.data.data(), static_cast<Eigen::Index>(a.data.size()));
+    return Eigen::Map<const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>>(a.data.data(),
+                                                                      static_cast<Eigen::Index>(a.data.size()));
   }
 
  private:
@@ -343,7 +345,8 @@ class model_reader {
     const auto& arrays = root_["arrays"];
     if (!arrays.contains(name)) throw model_error(dir_ / "model.json", "no array named \"" + name + "\"");
     const auto& e = arrays[name];
-    if (!e.contains("file") || !e["file"].is_string()) throw model_error(dir_ / "model.json", "array \"" + name + "\" has no file");
+    if (!e.contains("file") || !e["file"].is_string())
+      throw model_error(dir_ / "model.json", "array \"" + name + "\" has no file");
     const auto file = e["file"].get<std::string>();
     detail::check_array_name(file);
     const auto path = dir_ / file;

@@ -19,8 +19,8 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
+#include <hqml/app/model_dir.hpp>
 #include <hqml/learn/min_max_scaler.hpp>
-#include <hqml/learn/model_dir.hpp>
 #include <hqml/learn/pca.hpp>
 #include <hqml/learn/standard_scaler.hpp>
 #include <hqml/learn/svc.hpp>
@@ -44,7 +44,8 @@ T field(const model_reader& r, const nlohmann::json& block, const std::string& p
   }
 }
 
-inline void expect_type(const model_reader& r, const nlohmann::json& block, const std::string& prefix, const char* type) {
+inline void expect_type(const model_reader& r, const nlohmann::json& block, const std::string& prefix,
+                        const char* type) {
   if (field<std::string>(r, block, prefix, "type") != type)
     throw model_error(r.directory() / "model.json", "\"" + prefix + "\" is not a " + type + " block");
 }
@@ -105,7 +106,8 @@ inline void save(model_writer& w, const svc& m, const std::string& prefix = "svc
   try {
     return svc::from_parts(detail::field<std::vector<int>>(r, b, prefix, "classes"),
                            detail::field<std::vector<std::ptrdiff_t>>(r, b, prefix, "n_support"),
-                           std::vector<std::ptrdiff_t>(support.begin(), support.end()), r.matrix<double>(prefix + ".dual_coef"),
+                           std::vector<std::ptrdiff_t>(support.begin(), support.end()),
+                           r.matrix<double>(prefix + ".dual_coef"),
                            detail::to_eigen(detail::field<std::vector<double>>(r, b, prefix, "rho")),
                            detail::to_eigen(detail::field<std::vector<double>>(r, b, prefix, "prob_a")),
                            detail::to_eigen(detail::field<std::vector<double>>(r, b, prefix, "prob_b")),
@@ -125,8 +127,9 @@ inline void save(model_writer& w, const min_max_scaler& s, const std::string& pr
   const auto& b = r.block(prefix);
   detail::expect_type(r, b, prefix, "min_max_scaler");
   return detail::checked(r, prefix, [&] {
-    return min_max_scaler::from_parameters(detail::field<double>(r, b, prefix, "lo"), detail::field<double>(r, b, prefix, "hi"),
-                                           r.vector<double>(prefix + ".data_min"), r.vector<double>(prefix + ".data_max"));
+    return min_max_scaler::from_parameters(
+        detail::field<double>(r, b, prefix, "lo"), detail::field<double>(r, b, prefix, "hi"),
+        r.vector<double>(prefix + ".data_min"), r.vector<double>(prefix + ".data_max"));
   });
 }
 
