@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What gate classes and fused blocks cost on this machine, relative to one RY at the same register size
-# (fusion.hpp's cpu_fusion_costs, which the CPU backend uses up to a quarter of the last-level cache:
+# (backends/cpu/state_ops.hpp's cpu_fusion_costs, which the CPU backend uses up to a quarter of the last-level cache:
 # n <= 19 in double with 32 MiB); then circuits fused by the greedy rule (every block) and by the cost rule,
 # run in the same process. Prints two markdown tables of medians.
 # Usage: benchmarks/fusion_costs.sh [REPETITIONS (default 5)] [THREADS (default 1)]

@@ -66,47 +66,19 @@ void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::Matri
     }
     per_sample(i, sv);
   };
-  const int nt = cpu_detail::resolve_threads(threads);
   // A small batch (about 0.1 ms of gate work) runs on the calling thread: starting a team costs more, and much
   // more when another process holds the other cores.
   const double work = double(n) * double(std::size_t{1} << c.num_qubits()) * double(ops.size() + 1);
-  // An exception must not leave the parallel region (that calls std::terminate): the first one, from a thread's
-  // state or from a sample, is kept, the remaining samples are skipped, and it is rethrown after the region.
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  std::atomic<bool> failed{false};
-  const auto keep_error = [&] {
-    const std::lock_guard<std::mutex> lock(error_mutex);
-    if (!error) error = std::current_exception();
-    failed.store(true, std::memory_order_relaxed);
-  };
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(nt) if (n > 1 && nt > 1 && work >= 65536.0)
-#endif
-  {
-    std::optional<state_vector<Real, basic_cpu<sequential_threads>>> sv;
+  struct thread_state {
+    state_vector<Real, basic_cpu<sequential_threads>> sv;
     std::vector<double> x;
-    try {
-      sv.emplace(c.num_qubits());
-      x.resize(d);
-    } catch (...) {
-      sv.reset();  // this thread runs no sample
-      keep_error();
-    }
-    // Every thread reaches the worksharing loop, even one whose state failed: skipping it would hang the rest.
-#if defined(_OPENMP)
-#pragma omp for schedule(dynamic, 16)
-#endif
-    for (Eigen::Index i = 0; i < n; ++i) {
-      if (!sv || failed.load(std::memory_order_relaxed)) continue;
-      try {
-        body(*sv, x, i);
-      } catch (...) {
-        keep_error();
-      }
-    }
-  }
-  if (error) std::rethrow_exception(error);
+  };
+  cpu_detail::for_each_with_state(
+      n, threads, work >= 65536.0, 16,
+      [&] {
+        return thread_state{decltype(thread_state::sv)(c.num_qubits()), std::vector<double>(d)};
+      },
+      [&](thread_state& t, std::ptrdiff_t i) { body(t.sv, t.x, static_cast<Eigen::Index>(i)); });
 }
 
 }  // namespace detail

@@ -3,6 +3,7 @@
 // so a circuit sweeps the state vector fewer times.
 
 #include <hqml/circuit.hpp>
+#include <hqml/fusion_costs.hpp>
 #include <hqml/gate.hpp>
 
 #include <algorithm>
@@ -15,35 +16,17 @@
 
 namespace hqml {
 
-/// What applying an operation costs, in passes of a one-qubit gate over the state vector: a fused block
-/// replaces its gates only where it is cheaper than they are. A dense k-qubit block does 2^k complex
-/// products per amplitude in one pass, so its price depends on whether a pass is a trip to memory (wide
-/// states) or to the cache (where arithmetic dominates), and on the backend's kernels.
-struct fusion_costs {
-  std::array<double, max_unitary_qubits + 1> dense{};     // a fused (or given) dense block on k qubits
-  std::array<double, max_unitary_qubits + 1> diagonal{};  // a fused (or given) diagonal block on k qubits
-  double permutation = 1;                                 // CX, SWAP, CCX, CSWAP: amplitudes moved, no arithmetic
-  double controlled_phase = 1;                            // CZ, CP, CRZ: a quarter of the amplitudes multiplied
-  double controlled = 1;                                  // CY, CH, CRX, CRY: half of them
-  double two_qubit = 1;                                   // RXX, RYY, RZZ, iSWAP
-
-  [[nodiscard]] double of(const operation& op) const {
-    const std::size_t k = op.qubits.size();
-    if (op.kind == gate_kind::unitary) return dense[k];
-    if (op.kind == gate_kind::diagonal) return diagonal[k];
-    const gate_info& g = info(op.kind);
-    if (g.cls == gate_class::permutation) return permutation;
-    if (g.num_qubits == 1) return 1;
-    if (g.num_controls > 0) return g.cls == gate_class::diagonal ? controlled_phase : controlled;
-    return two_qubit;
-  }
-};
-
-/// The CPU kernels' costs (AVX2, double, one thread, adjacent qubits) for a state that stays in cache: there
-/// arithmetic dominates and a fused 4-qubit block costs about nine cheap gates. Beyond a quarter of the
-/// last-level cache the backend fuses every block instead (BENCHMARKS.md, "Gate fusion by cost").
-inline constexpr fusion_costs cpu_fusion_costs{
-    {0, 1.0, 1.6, 4.0, 9.0, 20, 45}, {0, 1.0, 1.0, 1.2, 8.0, 9.0, 20}, 0.45, 0.3, 0.65, 1.2};
+/// The price of one operation under a backend's cost table, in passes of a one-qubit gate.
+[[nodiscard]] inline double cost_of(const fusion_costs& costs, const operation& op) {
+  const std::size_t k = op.qubits.size();
+  if (op.kind == gate_kind::unitary) return costs.dense[k];
+  if (op.kind == gate_kind::diagonal) return costs.diagonal[k];
+  const gate_info& g = info(op.kind);
+  if (g.cls == gate_class::permutation) return costs.permutation;
+  if (g.num_qubits == 1) return 1;
+  if (g.num_controls > 0) return g.cls == gate_class::diagonal ? costs.controlled_phase : costs.controlled;
+  return costs.two_qubit;
+}
 
 struct fusion_options {
   /// Largest block, in qubits (1..max_unitary_qubits). 4 balances arithmetic against memory sweeps on CPUs.
@@ -141,7 +124,7 @@ inline void multiply_into_block(matrix& block, const std::vector<std::uint32_t>&
     bool separate = bl.ops.size() == 1;
     if (!separate && opt.costs) {
       double each = 0;
-      for (std::size_t i : bl.ops) each += opt.costs->of(ops[i]);
+      for (std::size_t i : bl.ops) each += cost_of(*opt.costs, ops[i]);
       const std::size_t k = bl.qubits.size();
       separate = (diag ? opt.costs->diagonal[k] : opt.costs->dense[k]) >= each;
     } else if (!separate) {

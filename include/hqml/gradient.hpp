@@ -424,49 +424,27 @@ template <class Real = double>
   apply_options forward = opt.forward;
   forward.fusion = false;  // per-sample states are small; fusing per sample costs more than it saves
   const std::size_t n = c.num_qubits();
-  const int nt = cpu_detail::resolve_threads(threads);
-  // A failure (say, no memory for a thread's states) must not leave the parallel region as an exception:
-  // it is kept, the other threads finish their share, and it is thrown here.
-  std::exception_ptr failure;
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(nt) if (rows > 1 && nt > 1)
-#endif
-  {
-    using state = state_vector<Real, basic_cpu<sequential_threads>>;
-    std::optional<state> psi;
+  using state = state_vector<Real, basic_cpu<sequential_threads>>;
+  struct thread_state {
+    state psi;
     std::vector<state> lambda;
-    std::vector<double> x(d), values(no), jac(no * nv);
-    auto keep = [&] {
-#if defined(_OPENMP)
-#pragma omp critical(hqml_adjoint_batch_failure)
-#endif
-      if (!failure) failure = std::current_exception();
-    };
-    try {
-      psi.emplace(n);
-      lambda.assign(no, *psi);
-    } catch (...) {
-      psi.reset();
-      keep();
-    }
-#if defined(_OPENMP)
-#pragma omp for schedule(dynamic, 4)
-#endif
-    for (Eigen::Index i = 0; i < rows; ++i) {
-      if (!psi) continue;
-      try {
-        for (std::size_t j = 0; j < d; ++j) x[j] = X(i, static_cast<Eigen::Index>(j));
-        tape.run(*psi, lambda, theta, x, forward, values.data(), jac.data(), nv);
+    std::vector<double> x, values, jac;
+  };
+  cpu_detail::for_each_with_state(
+      rows, threads, true, 4,
+      [&] {
+        thread_state t{state(n), {}, std::vector<double>(d), std::vector<double>(no), std::vector<double>(no * nv)};
+        t.lambda.assign(no, t.psi);
+        return t;
+      },
+      [&](thread_state& t, std::ptrdiff_t i) {
+        for (std::size_t j = 0; j < d; ++j) t.x[j] = X(i, static_cast<Eigen::Index>(j));
+        tape.run(t.psi, t.lambda, theta, t.x, forward, t.values.data(), t.jac.data(), nv);
         for (std::size_t o = 0; o < no; ++o) {
-          r.values(i, static_cast<Eigen::Index>(o)) = values[o];
-          for (std::size_t k = 0; k < nv; ++k) r.jacobian[o](i, static_cast<Eigen::Index>(k)) = jac[o * nv + k];
+          r.values(i, static_cast<Eigen::Index>(o)) = t.values[o];
+          for (std::size_t k = 0; k < nv; ++k) r.jacobian[o](i, static_cast<Eigen::Index>(k)) = t.jac[o * nv + k];
         }
-      } catch (...) {
-        keep();
-      }
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
+      });
   return r;
 }
 

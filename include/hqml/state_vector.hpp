@@ -66,6 +66,10 @@ struct apply_options {
 template <class Real = double, class Backend = cpu>
 class state_vector {
   static_assert(std::is_same_v<Real, float> || std::is_same_v<Real, double>, "Real must be float or double");
+  static_assert(backend<Backend>, "Backend must be a backend tag (hqml::cpu, hqml::cuda; backends/traits.hpp)");
+  static_assert(state_backend<Backend, Real>,
+                "Backend does not provide every state operation (backends/traits.hpp, state_backend): for "
+                "hqml::cuda include <hqml/cuda.cuh> and compile with nvcc");
   using ops = detail::state_ops<Backend, Real>;
 
  public:

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <hqml/batch_compile.hpp>
 #include <hqml/feature_map.hpp>
 #include <hqml/kernels/batch_program.hpp>
 #include <hqml/state_vector.hpp>
@@ -22,7 +23,7 @@ namespace {
 template <class Real>
 double max_error(const circuit& c, const std::vector<double>& theta, const std::vector<double>& x,
                  unsigned threads = 1) {
-  const auto prog = kernels::compile_batch_program(c);
+  const auto prog = compile_batch_program(c);
   std::vector<std::complex<Real>> got(std::size_t{1} << c.num_qubits());
   kernels::run_batch_program_host(prog, x.data(), theta.data(), reinterpret_cast<Real*>(got.data()), threads);
   state_vector<double> sv(c.num_qubits());
@@ -84,7 +85,7 @@ TEST_CASE("batch programs of feature maps match state_vector", "[batch]") {
 TEST_CASE("batch programs fold CX-diagonal-CX into diagonals and run diagonal stretches as one step", "[batch]") {
   SECTION("the ZZ map of 8 qubits: per rep 8 H steps and one diagonal step, the first H layer folded") {
     const circuit c = zz_feature_map(8, 2);
-    const auto prog = kernels::compile_batch_program(c);
+    const auto prog = compile_batch_program(c);
     REQUIRE(c.size() == 200);
     REQUIRE(prog.ops.size() == 2 * (8 + 8 + 28) - 8);
     REQUIRE(prog.steps.size() == 2 * (8 + 1) - 8);
@@ -98,7 +99,7 @@ TEST_CASE("batch programs fold CX-diagonal-CX into diagonals and run diagonal st
   }
   SECTION("above batch_fold_max_qubits every sample starts from |0>") {
     const circuit c = zz_feature_map(kernels::batch_fold_max_qubits + 1, 1, "linear");
-    const auto prog = kernels::compile_batch_program(c);
+    const auto prog = compile_batch_program(c);
     REQUIRE(prog.initial.empty());
     std::vector<double> x(c.num_qubits(), 0.7);
     REQUIRE(max_error<double>(c, {}, x, 64) < 1e-12);
@@ -106,14 +107,14 @@ TEST_CASE("batch programs fold CX-diagonal-CX into diagonals and run diagonal st
   SECTION("a circuit of constant gates only is folded whole") {
     circuit c(3);
     c.h(0).cx(0, 1).rz(1, 0.3).cx(0, 1).swap(1, 2);
-    const auto prog = kernels::compile_batch_program(c);
+    const auto prog = compile_batch_program(c);
     REQUIRE(prog.ops.empty());
     REQUIRE(prog.steps.empty());
     REQUIRE(max_error<double>(c, {}, {}) < 1e-12);
   }
   SECTION("nested CX ladders (ZZZ terms) fold from the inside out, up to three qubits") {
     const circuit c = pauli_feature_map(5, 1, "full", 2.0, {"Z", "ZZ", "ZZZ"});
-    const auto prog = kernels::compile_batch_program(c);
+    const auto prog = compile_batch_program(c);
     REQUIRE(prog.ops.size() == 5 + 10 + 10);
     REQUIRE(prog.steps.size() == 1);
     std::vector<double> x{0.3, -0.9, 1.4, 0.2, -0.5};
@@ -146,7 +147,7 @@ TEST_CASE("batch programs fold CX-diagonal-CX into diagonals and run diagonal st
         c.cx(a, b);
         plain += 3;
       }
-      const auto prog = kernels::compile_batch_program(c);
+      const auto prog = compile_batch_program(c);
       REQUIRE(prog.ops.size() < plain);
       const std::vector<double> theta{0.4, -1.3}, x{0.1, -0.7, 1.9, 0.5};
       REQUIRE(max_error<double>(c, theta, x) < 1e-12);
@@ -159,8 +160,8 @@ TEST_CASE("batch programs fold CX-diagonal-CX into diagonals and run diagonal st
 TEST_CASE("batch programs refuse what they cannot run", "[batch]") {
   circuit m(2, 1);
   m.h(0).measure(0, 0);
-  REQUIRE_THROWS_WITH(kernels::compile_batch_program(m), Catch::Contains("unitary circuit"));
+  REQUIRE_THROWS_WITH(compile_batch_program(m), Catch::Contains("unitary circuit"));
   circuit big(4);
   big.unitary({0, 1, 2, 3}, hqml::test::random_unitary(4, 1));
-  REQUIRE_THROWS_WITH(kernels::compile_batch_program(big), Catch::Contains("at most 3 qubits"));
+  REQUIRE_THROWS_WITH(compile_batch_program(big), Catch::Contains("at most 3 qubits"));
 }

@@ -179,12 +179,12 @@ TEST_CASE("fusion with costs fuses a block only where it is cheaper than its gat
   REQUIRE(fd.size() == 1);
   REQUIRE(fd[0].kind == gate_kind::diagonal);
   // The costs of single operations by class.
-  REQUIRE(costs.of(cheap[4]) == costs.permutation);
-  REQUIRE(costs.of(diag[3]) == costs.controlled_phase);
-  REQUIRE(costs.of(operation{gate_kind::cry, {0, 1}, {angle(0.1)}, {}, -1}) == costs.controlled);
-  REQUIRE(costs.of(diag[2]) == costs.two_qubit);
-  REQUIRE(costs.of(f[0]) == costs.dense[2]);
-  REQUIRE(costs.of(fd[0]) == costs.diagonal[3]);
+  REQUIRE(cost_of(costs, cheap[4]) == costs.permutation);
+  REQUIRE(cost_of(costs, diag[3]) == costs.controlled_phase);
+  REQUIRE(cost_of(costs, operation{gate_kind::cry, {0, 1}, {angle(0.1)}, {}, -1}) == costs.controlled);
+  REQUIRE(cost_of(costs, diag[2]) == costs.two_qubit);
+  REQUIRE(cost_of(costs, f[0]) == costs.dense[2]);
+  REQUIRE(cost_of(costs, fd[0]) == costs.diagonal[3]);
 }
 #endif
 

@@ -1,12 +1,17 @@
 #pragma once
 // The CPU backend: a tag type with its traits and the loops that drive the kernels.
 
+#include <hqml/backends/traits.hpp>
 #include <hqml/config.hpp>
 #include <hqml/kernels/index.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -40,9 +45,6 @@ struct basic_cpu {
 };
 using cpu = basic_cpu<openmp_threads>;
 
-template <class Backend>
-struct backend_traits;
-
 template <class Threads>
 struct backend_traits<basic_cpu<Threads>> {
   static constexpr bool host_accessible = true;
@@ -57,8 +59,61 @@ using kernels::index_t;
 /// Work below this many index steps runs on one thread: forking costs more than it saves.
 inline constexpr index_t parallel_threshold = index_t{1} << 13;
 
-inline int resolve_threads(int requested) {
+/// Threads a parallel loop uses: `requested` when positive, else OpenMP's default (1 without OpenMP). The
+/// one place hqml turns a `threads` option into a count.
+[[nodiscard]] inline int resolve_threads(int requested) noexcept {
   return requested > 0 ? requested : openmp_threads::max_threads();
+}
+
+/// Runs body(state, i) for i in [0, n) on up to `threads` threads (dynamically scheduled in chunks of
+/// `chunk`), each thread with its own state from make_state(), made once per thread. On the calling thread
+/// alone unless `parallel`. An exception must not leave an OpenMP region (that calls std::terminate): the
+/// first one, from make_state or from body, is kept, the remaining iterations are skipped, and it is rethrown
+/// after the region. A thread whose state failed still reaches the worksharing loop, or the others would hang.
+template <class MakeState, class Body>
+void for_each_with_state(std::ptrdiff_t n, int threads, bool parallel, int chunk, const MakeState& make_state,
+                         const Body& body) {
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  std::atomic<bool> failed{false};
+  const auto keep_error = [&] {
+    const std::lock_guard<std::mutex> lock(error_mutex);
+    if (!error) error = std::current_exception();
+    failed.store(true, std::memory_order_relaxed);
+  };
+  [[maybe_unused]] const int nt = resolve_threads(threads);
+  [[maybe_unused]] const int ch = std::max(chunk, 1);
+#if defined(_OPENMP)
+#pragma omp parallel num_threads(nt) if (parallel && nt > 1 && n > 1)
+#endif
+  {
+    std::optional<std::invoke_result_t<const MakeState&>> state;
+    try {
+      state.emplace(make_state());
+    } catch (...) {
+      keep_error();
+    }
+#if defined(_OPENMP)
+#pragma omp for schedule(dynamic, ch)
+#endif
+    for (std::ptrdiff_t i = 0; i < n; ++i) {
+      if (!state || failed.load(std::memory_order_relaxed)) continue;
+      try {
+        body(*state, i);
+      } catch (...) {
+        keep_error();
+      }
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+/// for_each_with_state without per-thread state: fn(i) for i in [0, n), exceptions carried out.
+template <class Fn>
+void parallel_for_dynamic(std::ptrdiff_t n, int threads, bool parallel, int chunk, const Fn& fn) {
+  struct none {};
+  for_each_with_state(
+      n, threads, parallel, chunk, [] { return none{}; }, [&](none&, std::ptrdiff_t i) { fn(i); });
 }
 
 /// Calls f(base) for every index of an n-qubit register whose bits at the ascending positions `fixed` are

@@ -3,7 +3,7 @@
 // backend (in templates, in traits checks) without nvcc. Everything that runs on the GPU, and the
 // state_ops specialization state_vector<Real, cuda> uses, comes with <hqml/cuda.cuh>.
 
-#include <hqml/backends/cpu.hpp>  // the backend_traits primary template
+#include <hqml/backends/traits.hpp>
 
 namespace hqml {
 

@@ -27,12 +27,9 @@
 #include <span>
 #include <vector>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
 #include <hqml/anneal/model.hpp>
 #include <hqml/anneal/sample_set.hpp>
+#include <hqml/backends/cpu.hpp>
 
 namespace hqml::anneal {
 
@@ -50,15 +47,8 @@ struct run_options {
   std::function<void(double energy, double elapsed_s)> on_improvement;
 };
 
-/// Number of threads a run would use.
-[[nodiscard]] inline int resolve_threads(int requested) noexcept {
-#if defined(_OPENMP)
-  return requested > 0 ? requested : omp_get_max_threads();
-#else
-  (void)requested;
-  return 1;
-#endif
-}
+/// Number of threads a run would use (the CPU backend's rule).
+using cpu_detail::resolve_threads;
 
 /// Handed to a read so it can stop early; cheap enough to ask once per sweep.
 class read_control {

@@ -13,6 +13,7 @@
 #include <hqml/backends/cuda/error.cuh>
 #include <hqml/backends/cuda/handles.cuh>
 #include <hqml/backends/cuda/memory.cuh>
+#include <hqml/batch_compile.hpp>
 #include <hqml/circuit.hpp>
 #include <hqml/kernels/batch_program.hpp>
 
@@ -175,7 +176,7 @@ template <class Real>
   if (c.num_qubits() > 30)
     throw std::invalid_argument("hqml::gpu::batched_states: " + std::to_string(c.num_qubits()) +
                                 " qubits is too many for per-sample states");
-  const kernels::batch_program prog = kernels::compile_batch_program(c);
+  const kernels::batch_program prog = compile_batch_program(c);
   const auto n = static_cast<unsigned>(c.num_qubits());
   device_states<Real> out(X.rows, n);
   if (X.rows == 0) return out;

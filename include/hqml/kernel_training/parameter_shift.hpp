@@ -226,8 +226,6 @@ class parameter_shift_kernel {
     const auto& ops = map_.operations();
     const Eigen::Index n = x.rows();
     const auto d = static_cast<std::size_t>(x.cols());
-    std::exception_ptr error;
-    std::mutex error_mutex;
     auto bind = [&](const operation& op, std::span<const double> xi, double* prm) {
       for (std::size_t k = 0; k < op.params.size(); ++k) prm[k] = op.params[k].evaluate(theta, xi);
     };
@@ -238,22 +236,23 @@ class parameter_shift_kernel {
       sv.apply_gate(op.kind, op.qubits, prm);
     };
     const operation& shifted_op = ops[o.op];
-    [[maybe_unused]] const int nt = cpu_detail::resolve_threads(threads);
     // Small batches (a few qubits, tens of samples) finish faster than a thread team starts.
-    [[maybe_unused]] const bool parallel = nt > 1 && static_cast<double>(n) * static_cast<double>(ops.size()) *
-                                                             std::ldexp(1.0, static_cast<int>(map_.num_qubits())) >=
-                                                         65536.0;
-#if defined(_OPENMP)
-#pragma omp parallel num_threads(nt) if (parallel)
-#endif
-    {
-      sv_type prefix(map_.num_qubits()), work(map_.num_qubits());
-      std::vector<double> xi(d);
-#if defined(_OPENMP)
-#pragma omp for schedule(dynamic, 8)
-#endif
-      for (Eigen::Index i = 0; i < n; ++i) {
-        try {
+    const bool parallel = static_cast<double>(n) * static_cast<double>(ops.size()) *
+                              std::ldexp(1.0, static_cast<int>(map_.num_qubits())) >=
+                          65536.0;
+    struct thread_state {
+      sv_type prefix, work;
+      std::vector<double> xi;
+    };
+    cpu_detail::for_each_with_state(
+        n, threads, parallel, 8,
+        [&] {
+          return thread_state{sv_type(map_.num_qubits()), sv_type(map_.num_qubits()), std::vector<double>(d)};
+        },
+        [&](thread_state& ts, std::ptrdiff_t i) {
+          sv_type& prefix = ts.prefix;
+          sv_type& work = ts.work;
+          std::vector<double>& xi = ts.xi;
           for (std::size_t j = 0; j < d; ++j) xi[j] = x(i, static_cast<Eigen::Index>(j));
           for (std::size_t t = 0; t < o.derivatives.size(); ++t)
             w(i, static_cast<Eigen::Index>(t)) = o.derivatives[t].second.evaluate(theta, xi);
@@ -269,13 +268,7 @@ class parameter_shift_kernel {
             const auto amps = work.data();
             for (std::size_t k = 0; k < amps.size(); ++k) out[t](i, static_cast<Eigen::Index>(k)) = amps[k];
           }
-        } catch (...) {
-          const std::lock_guard<std::mutex> lock(error_mutex);
-          if (!error) error = std::current_exception();
-        }
-      }
-    }
-    if (error) std::rethrow_exception(error);
+        });
   }
 
   circuit map_;

@@ -8,7 +8,7 @@
 #include <hqml/backends/cpu_simd.hpp>
 #include <hqml/detail/state_ops.hpp>
 #include <hqml/error.hpp>
-#include <hqml/fusion.hpp>
+#include <hqml/fusion_costs.hpp>
 #include <hqml/kernels/avx2_gates.hpp>
 #include <hqml/kernels/avx2_transition.hpp>
 #include <hqml/kernels/gate_kernels.hpp>
@@ -65,6 +65,18 @@ inline std::size_t last_level_cache_bytes() {
   }();
   return bytes;
 }
+
+}  // namespace hqml::detail
+
+namespace hqml {
+/// The CPU kernels' fusion costs (AVX2, double, one thread, adjacent qubits) for a state that stays in cache:
+/// there arithmetic dominates and a fused 4-qubit block costs about nine cheap gates. Beyond a quarter of the
+/// last-level cache the backend fuses every block instead (BENCHMARKS.md, "Gate fusion by cost").
+inline constexpr fusion_costs cpu_fusion_costs{
+    {0, 1.0, 1.6, 4.0, 9.0, 20, 45}, {0, 1.0, 1.0, 1.2, 8.0, 9.0, 20}, 0.45, 0.3, 0.65, 1.2};
+}  // namespace hqml
+
+namespace hqml::detail {
 
 template <class Threads, class Real>
 struct state_ops<basic_cpu<Threads>, Real> {

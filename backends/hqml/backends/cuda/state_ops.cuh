@@ -10,7 +10,7 @@
 #include <hqml/backends/cuda/reduce.cuh>
 #include <hqml/detail/state_ops.hpp>
 #include <hqml/error.hpp>
-#include <hqml/fusion.hpp>
+#include <hqml/fusion_costs.hpp>
 #include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
 #include <hqml/rng.hpp>
