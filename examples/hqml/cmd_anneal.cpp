@@ -15,16 +15,31 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hqml::cli {
 
 namespace {
 
+// --solver's one value that is no anneal::solver: QAOA runs on the state-vector simulator and returns its angles
+// besides the samples, so this program calls it itself.
+constexpr std::string_view qaoa_solver = "qaoa";
+
+/// --solver's values: the library's CPU solvers (anneal::solver_names), then qaoa.
+std::vector<std::string> solver_choices() {
+  std::vector<std::string> names;
+  for (const auto& [s, name] : anneal::solver_names) names.emplace_back(name);
+  names.emplace_back(qaoa_solver);
+  return names;
+}
+
 struct anneal_args {
   std::string file;
   std::string format;  // empty: guessed from the file name
-  std::string solver = "sa";
+  // --solver, one of solver_choices(); cpu_solver is the anneal::solver it names, empty for qaoa.
+  std::string solver{anneal::to_string(anneal::solver::sa)};
+  std::optional<anneal::solver> cpu_solver = anneal::solver::sa;
   std::size_t reads = 10;
   std::size_t sweeps = 1000;
   bool sweeps_given = false;
@@ -73,13 +88,13 @@ void anneal_check_size(const anneal_args& a, std::size_t n) {
   const auto nv = static_cast<double>(n);
   const auto reads = static_cast<double>(a.reads);
   const auto threads = static_cast<double>(anneal::resolve_threads(a.threads));
-  if (a.solver == "qaoa") {
+  if (!a.cpu_solver) {
     // Every shot is drawn (a basis-state index) and stored (a state, its energy and count) before they are merged.
     anneal_check_memory(reads * (2 * (nv + 24) + 16), "--reads " + std::to_string(a.reads),
                         anneal_number(reads) + " QAOA samples of " + std::to_string(n) + " variables");
     return;
   }
-  if (a.solver == "pt") {
+  if (a.cpu_solver == anneal::solver::pt) {
     // Each read in flight holds every replica's spins and fields (up to 8 bytes a variable); threads go over
     // reads when there are enough of them, else over one read's replicas.
     const double in_flight = a.reads == 0 || reads >= threads ? threads : 1;
@@ -91,10 +106,10 @@ void anneal_check_size(const anneal_args& a, std::size_t n) {
   if (a.time_limit > 0.0 || a.reads == 0) return;  // bounded by the clock, or by --target by the user's choice
   double per_read = nv * static_cast<double>(a.sweeps);
   std::string how = "--reads " + std::to_string(a.reads) + " x --sweeps " + std::to_string(a.sweeps);
-  if (a.solver == "pt") {
+  if (a.cpu_solver == anneal::solver::pt) {
     per_read *= static_cast<double>(a.replicas);
     how += " x --replicas " + std::to_string(a.replicas);
-  } else if (a.solver == "tabu") {
+  } else if (a.cpu_solver == anneal::solver::tabu) {
     anneal::tabu_options t;
     if (a.sweeps_given) t.num_iterations = a.sweeps;
     const std::size_t moves = anneal::tabu_iterations(t, n);
@@ -118,7 +133,8 @@ void anneal_check_size(const anneal_args& a, std::size_t n) {
 /// --solver sa --device gpu: hqml::gpu::simulated_annealing, one replica per read. What the GPU annealer does
 /// not do is refused rather than ignored.
 anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model& m, std::string& where) {
-  if (a.solver != "sa") throw usage_error("--device gpu runs --solver sa only, not '" + a.solver + "'");
+  if (a.cpu_solver != anneal::solver::sa)
+    throw usage_error("--device gpu runs --solver sa only, not '" + a.solver + "'");
   if (a.reads == 0) throw usage_error("--device gpu needs --reads > 0 (one GPU replica per read)");
   if (a.time_limit > 0.0 || a.target)
     throw usage_error("--device gpu runs every sweep: drop --time-limit and --target");
@@ -157,45 +173,7 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
   if (a.rule != "metropolis" && a.rule != "gibbs")
     throw usage_error("--rule must be metropolis or gibbs, not '" + a.rule + "'");
   const auto rule = a.rule == "gibbs" ? anneal::acceptance_rule::gibbs : anneal::acceptance_rule::metropolis;
-  anneal::run_options base;
-  base.num_reads = a.reads;
-  base.seed = a.seed;
-  base.num_threads = a.threads;
-  base.time_limit_s = a.time_limit;
-  base.target_energy = a.target;
-  base.limits = anneal_kept;
-  if (a.solver == "sa") {
-    anneal::sa_options o;
-    static_cast<anneal::run_options&>(o) = base;
-    o.num_sweeps = a.sweeps;
-    if (a.schedule == "linear")
-      o.schedule = anneal::schedule_kind::linear;
-    else if (a.schedule != "geometric")
-      throw usage_error("--schedule must be geometric or linear, not '" + a.schedule + "'");
-    o.rule = rule;
-    if (a.order == "random")
-      o.order = anneal::update_order::random;
-    else if (a.order != "sequential")
-      throw usage_error("--order must be sequential or random, not '" + a.order + "'");
-    o.greedy_postprocess = a.greedy;
-    return anneal::simulated_annealing(m, o);
-  }
-  if (a.solver == "pt") {
-    anneal::pt_options o;
-    static_cast<anneal::run_options&>(o) = base;
-    o.num_sweeps = a.sweeps;
-    o.num_replicas = a.replicas;
-    o.greedy_postprocess = a.greedy;
-    o.rule = rule;
-    return anneal::parallel_tempering(m, o);
-  }
-  if (a.solver == "tabu") {
-    anneal::tabu_options o;
-    static_cast<anneal::run_options&>(o) = base;
-    if (a.sweeps_given) o.num_iterations = a.sweeps;  // one move scans all n variables, like a sweep
-    return anneal::tabu_search(m, o);
-  }
-  if (a.solver == "qaoa") {
+  if (!a.cpu_solver) {
     if (a.reads == 0) throw usage_error("--solver qaoa needs --reads > 0: the samples drawn from the optimized state");
     qaoa_options o;
     o.layers = a.layers;
@@ -205,7 +183,42 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
     qaoa = qaoa_solve(m, o);
     return qaoa->samples;
   }
-  throw usage_error("--solver must be sa, pt, tabu or qaoa, not '" + a.solver + "'");
+  anneal::run_options base;
+  base.num_reads = a.reads;
+  base.seed = a.seed;
+  base.num_threads = a.threads;
+  base.time_limit_s = a.time_limit;
+  base.target_energy = a.target;
+  base.limits = anneal_kept;
+  anneal::solve_options o;
+  switch (*a.cpu_solver) {
+    case anneal::solver::sa:
+      static_cast<anneal::run_options&>(o.sa) = base;
+      o.sa.num_sweeps = a.sweeps;
+      if (a.schedule == "linear")
+        o.sa.schedule = anneal::schedule_kind::linear;
+      else if (a.schedule != "geometric")
+        throw usage_error("--schedule must be geometric or linear, not '" + a.schedule + "'");
+      o.sa.rule = rule;
+      if (a.order == "random")
+        o.sa.order = anneal::update_order::random;
+      else if (a.order != "sequential")
+        throw usage_error("--order must be sequential or random, not '" + a.order + "'");
+      o.sa.greedy_postprocess = a.greedy;
+      break;
+    case anneal::solver::pt:
+      static_cast<anneal::run_options&>(o.pt) = base;
+      o.pt.num_sweeps = a.sweeps;
+      o.pt.num_replicas = a.replicas;
+      o.pt.greedy_postprocess = a.greedy;
+      o.pt.rule = rule;
+      break;
+    case anneal::solver::tabu:
+      static_cast<anneal::run_options&>(o.tabu) = base;
+      if (a.sweeps_given) o.tabu.num_iterations = a.sweeps;  // one move scans all n variables, like a sweep
+      break;
+  }
+  return anneal::solve(m, *a.cpu_solver, o);
 }
 
 int run_anneal(const anneal_args& a) {
@@ -298,7 +311,9 @@ void register_anneal(CLI::App& app, action& run) {
   CLI::App* cmd = app.add_subcommand("anneal", "Minimize an Ising/QUBO problem (Max-Cut for Gset files)");
   cmd->add_option("file", args->file, "Problem file")->required();
   cmd->add_option("--format", args->format, "gset|bqp|coo|qio-json (default: from the file name)");
-  cmd->add_option("--solver", args->solver, "sa|pt|tabu|qaoa (qaoa: up to about 30 variables)")->capture_default_str();
+  cmd->add_option("--solver", args->solver, "Solver (qaoa: up to about 30 variables)")
+      ->check(CLI::IsMember(solver_choices()))
+      ->capture_default_str();
   // Counts are unsigned: unsigned_integer refuses "-1", which CLI11 alone would wrap to 2^64 − 1 reads.
   const auto count = CLI::Range(std::size_t{0}, std::size_t{1} << 40);
   cmd->add_option("--reads", args->reads,
@@ -338,6 +353,8 @@ void register_anneal(CLI::App& app, action& run) {
                 "Print one JSON object: the best state, and reads per energy for the 256 lowest energies");
   cmd->callback([args, sweeps, &run] {
     args->sweeps_given = sweeps->count() > 0;
+    args->cpu_solver.reset();
+    if (args->solver != qaoa_solver) args->cpu_solver = anneal::parse_solver(args->solver);
     run = [args] { return run_anneal(*args); };
   });
 }

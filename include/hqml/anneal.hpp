@@ -12,5 +12,6 @@
 #include <hqml/anneal/rng.hpp>
 #include <hqml/anneal/sample_set.hpp>
 #include <hqml/anneal/simulated_annealing.hpp>
+#include <hqml/anneal/solve.hpp>
 #include <hqml/anneal/spin_kernel.hpp>
 #include <hqml/anneal/tabu.hpp>
