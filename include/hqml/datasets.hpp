@@ -32,6 +32,7 @@ struct ad_hoc_dataset {
 /// U_Φ = exp(i[Σ x_i Z_i + Σ_{(i,j)} (π − x_i)(π − x_j) Z_i Z_j]) over the entanglement's pairs; a random unitary V
 /// (eigenvectors of A^†A, A = U[0,1) + i·U[0,1)); O = V^† Z^{⊗n} V; label 0 where ⟨O⟩ > gap, 1 where ⟨O⟩ < −gap,
 /// rejected otherwise. `training_size` and `test_size` count points per class.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline ad_hoc_dataset ad_hoc_data(std::size_t training_size, std::size_t test_size, std::size_t n,
                                                 double gap, std::uint64_t seed, const std::string& ent = "full") {
   if (n < 1 || n > 12) throw std::invalid_argument("hqml::ad_hoc_data: n = " + std::to_string(n) + " must be in 1..12");

@@ -58,6 +58,7 @@ class kernel_loss {
   }
 
   /// −(kernel-target alignment) between K and y y^T; `centered` uses H K H and H y y^T H.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static kernel_loss alignment(bool centered = false) {
     return kernel_loss(centered ? "centered_alignment" : "alignment",
                        [centered](const Eigen::MatrixXd& k, const Eigen::VectorXd& y, Eigen::MatrixXd* grad) {
@@ -82,6 +83,7 @@ class kernel_loss {
 
   /// qiskit-machine-learning's SVCLoss: the dual objective Σ|β| − ½ β^T K β of a C-SVC fitted on K (libsvm's
   /// solver, stopping tolerance eps as libsvm's -e and scikit-learn's tol).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static kernel_loss svc(double c = 1.0, double eps = 1e-3) {
     if (!(c > 0)) throw std::invalid_argument("hqml::kernel_loss::svc: C must be positive");
     if (!(eps > 0)) throw std::invalid_argument("hqml::kernel_loss::svc: eps must be positive");

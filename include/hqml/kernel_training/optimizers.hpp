@@ -220,6 +220,7 @@ struct iterate_tracker {
 /// gradient is below bfgs_options::gradient_tolerance, a step below step_tolerance, or the change of f in an
 /// iteration at most minimize_options::tolerance (all three: converged), when the line search finds no
 /// decrease, or after max_iterations. Each iteration evaluates f and ∇f once per line-search trial.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline minimize_result bfgs_minimize(
     const std::function<double(std::span<const double>, Eigen::VectorXd*)>& fg, std::span<const double> x0,
     const bfgs_options& b = {}, const minimize_options& o = {}) {

@@ -147,6 +147,7 @@ class parameter_shift_kernel {
   }
 
   /// Unshifted states |ψ(x_i, θ)⟩, one row per sample.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] state_matrix<double> states(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta,
                                             const kernel_options& opt = {}) const {
     check(x, theta, "hqml::parameter_shift_kernel::states");
@@ -155,6 +156,7 @@ class parameter_shift_kernel {
 
   /// Σ_ij G_ij ∂K_ij/∂θ_k for every k, given the unshifted states: what a loss L(K) needs for dL/dθ with
   /// G = dL/dK, without forming N × N derivative matrices per parameter. G is symmetrized first.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::VectorXd gradient_dot(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta,
                                              const state_matrix<double>& psi, const Eigen::MatrixXd& g,
                                              const kernel_options& opt = {}) const {
@@ -176,6 +178,7 @@ class parameter_shift_kernel {
   }
 
   /// K(θ) and every ∂K/∂θ_k as N × N matrices.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] kernel_gradient_result kernel_and_gradient(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                            std::span<const double> theta,
                                                            const kernel_options& opt = {}) const {
@@ -220,6 +223,7 @@ class parameter_shift_kernel {
  private:
   // For every sample: the prefix before occurrence o once, then per shift the shifted gate and the suffix.
   // Also fills W with the angle derivatives at each sample.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   void simulate_shifted(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta, const occurrence& o,
                         std::vector<state_matrix<double>>& out, Eigen::MatrixXd& w, int threads) const {
     using sv_type = state_vector<double, basic_cpu<sequential_threads>>;

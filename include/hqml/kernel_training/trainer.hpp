@@ -45,6 +45,7 @@ class kernel_objective {
   [[nodiscard]] const Eigen::VectorXd& targets() const noexcept { return y_; }
 
   /// The training kernel K(θ).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd kernel(std::span<const double> theta) {
     const auto psi = kernel_.states(x_, theta, opt_);
     count_kernel();
@@ -52,6 +53,7 @@ class kernel_objective {
   }
 
   /// L(θ); with `gradient`, also dL/dθ by the parameter-shift rule.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   double operator()(std::span<const double> theta, Eigen::VectorXd* gradient = nullptr) {
     const auto psi = kernel_.states(x_, theta, opt_);
     count_kernel();
@@ -111,6 +113,7 @@ struct kernel_training_result {
 
 /// Trains θ of `feature_map` on the rows of x with binary labels (−1/+1 or 0/1) from theta0 (one value per θ the
 /// map uses), minimizing options.loss.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline kernel_training_result train_kernel(const circuit& feature_map,
                                                          const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                          std::span<const int> labels, std::span<const double> theta0,

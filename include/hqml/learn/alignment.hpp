@@ -25,8 +25,9 @@ namespace detail {
 
 // <K, Y>_F and ||K||_F^2 for Y = sum_c u_c u_c^T given by a few columns U, optionally with K centered.
 // Y_c = H Y H has columns H u_c, and <H K H, Y_c> = <K, H Y_c H> = <K, Y_c>, so only U needs centering.
-inline std::pair<double, double> alignment_terms(const Eigen::Ref<const Eigen::MatrixXd>& k, Eigen::MatrixXd u, bool centered,
-                                                 double& y_norm) {
+template <class = void>  // instantiated only where called (README, "Compile times")
+inline std::pair<double, double> alignment_terms(const Eigen::Ref<const Eigen::MatrixXd>& k, Eigen::MatrixXd u,
+                                                 bool centered, double& y_norm) {
   const Eigen::Index n = k.rows();
   if (centered) u.rowwise() -= u.colwise().mean();
   const Eigen::MatrixXd uu = u.transpose() * u;
@@ -55,6 +56,7 @@ inline std::pair<double, double> alignment_terms(const Eigen::Ref<const Eigen::M
   return {inner, k_norm2};
 }
 
+template <class = void>  // instantiated only where called (README, "Compile times")
 inline double alignment_from(const Eigen::Ref<const Eigen::MatrixXd>& k, Eigen::MatrixXd u, bool centered) {
   if (k.rows() != k.cols() || k.rows() != u.rows())
     throw std::invalid_argument("hqml: kernel_target_alignment: K must be N x N with N targets");
@@ -68,14 +70,16 @@ inline double alignment_from(const Eigen::Ref<const Eigen::MatrixXd>& k, Eigen::
 }  // namespace detail
 
 /// Alignment between K and y y^T for real targets y (for two classes, y = +1 / -1).
-[[nodiscard]] inline double kernel_target_alignment(const Eigen::Ref<const Eigen::MatrixXd>& k, const Eigen::VectorXd& y,
-                                                    bool centered = false) {
+template <class = void>  // instantiated only where called (README, "Compile times")
+[[nodiscard]] inline double kernel_target_alignment(const Eigen::Ref<const Eigen::MatrixXd>& k,
+                                                    const Eigen::VectorXd& y, bool centered = false) {
   return detail::alignment_from(k, Eigen::MatrixXd(y), centered);
 }
 
 /// Alignment between K and the ideal kernel of class labels (1 for equal labels, -1/(k-1) otherwise).
-[[nodiscard]] inline double kernel_target_alignment(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const int> labels,
-                                                    bool centered = false) {
+template <class = void>  // instantiated only where called (README, "Compile times")
+[[nodiscard]] inline double kernel_target_alignment(const Eigen::Ref<const Eigen::MatrixXd>& k,
+                                                    std::span<const int> labels, bool centered = false) {
   std::vector<int> classes(labels.begin(), labels.end());
   std::sort(classes.begin(), classes.end());
   classes.erase(std::unique(classes.begin(), classes.end()), classes.end());

@@ -188,6 +188,7 @@ inline void require_binary_for_auc(score_metric m, std::size_t classes) {
 }
 
 // Fits an SVC on a fold's training part and scores its test part; the kernel is never copied whole.
+template <class = void>  // instantiated only where called (README, "Compile times")
 inline double svc_fold_score(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const int> labels,
                              const svc_params& p, const train_test_indices& fold, score_metric metric) {
   const auto train_labels = take(labels, fold.train);
@@ -205,6 +206,7 @@ inline double svc_fold_score(const Eigen::Ref<const Eigen::MatrixXd>& k, std::sp
   return score(metric, test_labels, pred, s, m.classes()[0]);
 }
 
+template <class = void>  // instantiated only where called (README, "Compile times")
 inline double ridge_fold_score(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const int> labels, double lambda,
                                const train_test_indices& fold, score_metric metric) {
   const auto train_labels = take(labels, fold.train);
@@ -223,8 +225,10 @@ inline double ridge_fold_score(const Eigen::Ref<const Eigen::MatrixXd>& k, std::
 }  // namespace detail
 
 /// k-fold cross-validation of an SVC on kernel K; folds run in parallel.
-[[nodiscard]] inline cv_scores cross_validate_svc(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const int> labels,
-                                                  const svc_params& p, std::span<const train_test_indices> folds,
+template <class = void>  // instantiated only where called (README, "Compile times")
+[[nodiscard]] inline cv_scores cross_validate_svc(const Eigen::Ref<const Eigen::MatrixXd>& k,
+                                                  std::span<const int> labels, const svc_params& p,
+                                                  std::span<const train_test_indices> folds,
                                                   score_metric metric = score_metric::accuracy) {
   std::vector<double> s(folds.size());
   parallel_for(static_cast<std::ptrdiff_t>(folds.size()), p.threads, [&](std::ptrdiff_t f) {
@@ -234,6 +238,7 @@ inline double ridge_fold_score(const Eigen::Ref<const Eigen::MatrixXd>& k, std::
 }
 
 /// k-fold cross-validation of a kernel ridge classifier with regularization lambda.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline cv_scores cross_validate_kernel_ridge(const Eigen::Ref<const Eigen::MatrixXd>& k,
                                                            std::span<const int> labels, double lambda,
                                                            std::span<const train_test_indices> folds,

@@ -23,8 +23,9 @@ namespace hqml::learn {
 
 namespace detail {
 
-inline Eigen::MatrixXd ridge_solve(const Eigen::Ref<const Eigen::MatrixXd>& k, const Eigen::Ref<const Eigen::MatrixXd>& y,
-                                   double lambda) {
+template <class = void>  // instantiated only where called (README, "Compile times")
+inline Eigen::MatrixXd ridge_solve(const Eigen::Ref<const Eigen::MatrixXd>& k,
+                                   const Eigen::Ref<const Eigen::MatrixXd>& y, double lambda) {
   if (k.rows() != k.cols()) throw std::invalid_argument("hqml: kernel ridge: the kernel matrix must be square");
   if (k.rows() != y.rows())
     throw std::invalid_argument("hqml: kernel ridge: " + std::to_string(y.rows()) + " targets for " +
@@ -48,6 +49,7 @@ inline Eigen::MatrixXd ridge_solve(const Eigen::Ref<const Eigen::MatrixXd>& k, c
 class kernel_ridge_regressor {
  public:
   /// Fits one or more target columns (y is n x outputs; a vector is one column).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static kernel_ridge_regressor fit(const Eigen::Ref<const Eigen::MatrixXd>& k,
                                                   const Eigen::Ref<const Eigen::MatrixXd>& y, double lambda) {
     kernel_ridge_regressor r;
@@ -57,6 +59,7 @@ class kernel_ridge_regressor {
   }
 
   /// Predictions from the kernel between test and training samples (n_test x n_train).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd predict(const Eigen::Ref<const Eigen::MatrixXd>& k_test_train) const {
     if (k_test_train.cols() != dual_coef_.rows())
       throw std::invalid_argument("hqml: kernel ridge: kernel has " + std::to_string(k_test_train.cols()) +
@@ -74,6 +77,7 @@ class kernel_ridge_regressor {
 
 class kernel_ridge_classifier {
  public:
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static kernel_ridge_classifier fit(const Eigen::Ref<const Eigen::MatrixXd>& k,
                                                    std::span<const int> labels, double lambda) {
     kernel_ridge_classifier c;
@@ -97,10 +101,12 @@ class kernel_ridge_classifier {
   }
 
   /// Scores: n_test x 1 for two classes (positive favours classes()[1]), else n_test x n_classes.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd decision_function(const Eigen::Ref<const Eigen::MatrixXd>& k_test_train) const {
     return model_.predict(k_test_train);
   }
 
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] std::vector<int> predict(const Eigen::Ref<const Eigen::MatrixXd>& k_test_train) const {
     const Eigen::MatrixXd s = decision_function(k_test_train);
     std::vector<int> out(static_cast<std::size_t>(s.rows()));

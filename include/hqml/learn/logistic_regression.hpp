@@ -32,6 +32,7 @@ struct logistic_regression_params {
 class logistic_regression {
  public:
   /// x: samples x features (use standardized features, as with sklearn); labels: any ints, two or more distinct.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static logistic_regression fit(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const int> labels,
                                                const logistic_regression_params& prm = {}) {
     const Eigen::Index n = x.rows(), d = x.cols();
@@ -146,6 +147,7 @@ class logistic_regression {
   }
 
   /// Class probabilities, one column per class in classes() order.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd predict_proba(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
     check(x.cols());
     const auto k = static_cast<Eigen::Index>(classes_.size());
@@ -164,10 +166,12 @@ class logistic_regression {
     return z;
   }
   /// Decision values: the positive class's logit for two classes (one column), else one logit per class.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd decision_function(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
     check(x.cols());
     return (x * coef_).rowwise() + intercept_.transpose();
   }
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] std::vector<int> predict(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
     const Eigen::MatrixXd pr = predict_proba(x);
     std::vector<int> out(static_cast<std::size_t>(pr.rows()));

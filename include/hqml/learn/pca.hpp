@@ -22,6 +22,7 @@ class pca {
     if (components < 1) throw std::invalid_argument("hqml: pca: needs at least one component");
   }
 
+  template <class = void>  // instantiated only where called (README, "Compile times")
   pca& fit(const Eigen::Ref<const Eigen::MatrixXd>& x) {
     if (k_ > std::min(x.rows(), x.cols()))
       throw std::invalid_argument("hqml: pca: " + std::to_string(k_) + " components from a " + std::to_string(x.rows()) +
@@ -43,12 +44,17 @@ class pca {
   }
 
   /// Scores: (x - mean) components^T, n x k.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd transform(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
     check(x.cols());
     return (x.rowwise() - mean_.transpose()) * components_.transpose();
   }
-  [[nodiscard]] Eigen::MatrixXd fit_transform(const Eigen::Ref<const Eigen::MatrixXd>& x) { return fit(x).transform(x); }
+  template <class = void>  // instantiated only where called (README, "Compile times")
+  [[nodiscard]] Eigen::MatrixXd fit_transform(const Eigen::Ref<const Eigen::MatrixXd>& x) {
+    return fit(x).transform(x);
+  }
   /// Back to feature space (exact only for data in the span of the components).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd inverse_transform(const Eigen::Ref<const Eigen::MatrixXd>& z) const {
     if (components_.rows() == 0) throw std::logic_error("hqml: pca: not fitted");
     if (z.cols() != k_) throw std::invalid_argument("hqml: pca: expected " + std::to_string(k_) + " scores per row");

@@ -38,6 +38,7 @@ namespace hqml::learn {
 }
 
 /// The symmetric square root of a positive semidefinite matrix; eigenvalues below zero (rounding) count as zero.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline Eigen::MatrixXd psd_sqrt(const Eigen::Ref<const Eigen::MatrixXd>& k) {
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(k);
   if (es.info() != Eigen::Success) throw std::runtime_error("hqml: psd_sqrt: eigendecomposition failed");
@@ -71,6 +72,7 @@ inline double dimension_from_eigenvalues(const Eigen::VectorXd& ev) {
 
 /// g(K_C||K_Q); lambda > 0 gives the regularized g_lambda, lambda = 0 the exact form, which needs K_C
 /// to be numerically nonsingular (std::domain_error otherwise: use lambda > 0).
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline double geometric_difference(const Eigen::Ref<const Eigen::MatrixXd>& kc,
                                                  const Eigen::Ref<const Eigen::MatrixXd>& kq, double lambda = 0.0) {
   detail::check_pair(kc, kq);
@@ -93,6 +95,7 @@ inline double dimension_from_eigenvalues(const Eigen::VectorXd& ev) {
 }
 
 /// s_K(y) = y^T K^{-1} y (lambda = 0; needs K nonsingular) or its regularized form (lambda > 0).
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline double model_complexity(const Eigen::Ref<const Eigen::MatrixXd>& k, const Eigen::VectorXd& y,
                                              double lambda = 0.0) {
   if (k.rows() != k.cols() || k.rows() != y.size())
@@ -115,6 +118,7 @@ inline double dimension_from_eigenvalues(const Eigen::VectorXd& ev) {
 }
 
 /// The approximate dimension d of Huang et al. (see the top of this file) of the trace-normalized K.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline double approximate_dimension(const Eigen::Ref<const Eigen::MatrixXd>& k) {
   if (k.rows() != k.cols() || k.rows() == 0)
     throw std::invalid_argument("hqml: approximate_dimension: K must be square");
@@ -187,6 +191,7 @@ inline double complexity_from_eigen(const Eigen::VectorXd& t, const Eigen::Matri
 ///  4. otherwise the classical kernel suffices for these labels.
 /// Cost (lambda > 0): two Cholesky factorizations, the eigenvalues (no vectors) of both kernels, and a power
 /// iteration of matrix-vector products for g.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline kernel_assessment assess_kernels(const Eigen::Ref<const Eigen::MatrixXd>& k_classical,
                                                       const Eigen::Ref<const Eigen::MatrixXd>& k_quantum,
                                                       const Eigen::MatrixXd& y, const assessment_options& opt = {}) {
@@ -298,6 +303,7 @@ inline double complexity_from_eigen(const Eigen::VectorXd& t, const Eigen::Matri
 }
 
 /// The same with class labels: +1/-1 targets for two classes, one-vs-rest targets averaged for more.
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline kernel_assessment assess_kernels(const Eigen::Ref<const Eigen::MatrixXd>& k_classical,
                                                       const Eigen::Ref<const Eigen::MatrixXd>& k_quantum,
                                                       std::span<const int> labels, const assessment_options& opt = {}) {
@@ -305,6 +311,7 @@ inline double complexity_from_eigen(const Eigen::VectorXd& t, const Eigen::Matri
 }
 
 /// One target vector (kept for callers with real-valued targets).
+template <class = void>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline kernel_assessment assess_kernels(const Eigen::Ref<const Eigen::MatrixXd>& k_classical,
                                                       const Eigen::Ref<const Eigen::MatrixXd>& k_quantum,
                                                       const Eigen::VectorXd& y, const assessment_options& opt = {}) {

@@ -106,6 +106,7 @@ struct binary_solution {
 };
 
 // One C-SVC problem over kernel indices idx with labels y (+1 / -1), as libsvm's solve_c_svc.
+template <class = void>  // instantiated only where called (README, "Compile times")
 inline binary_solution train_binary(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const std::ptrdiff_t> idx,
                                     std::span<const signed char> y, double cp, double cn, const svc_params& prm) {
   const std::size_t l = idx.size();
@@ -124,6 +125,7 @@ inline binary_solution train_binary(const Eigen::Ref<const Eigen::MatrixXd>& k, 
 
 // libsvm's svm_binary_svc_probability: decision values from 5-fold CV on a shuffled order, then Platt.
 // `perm` is the shuffle, drawn by the caller so that the draws happen in libsvm's order.
+template <class = void>  // instantiated only where called (README, "Compile times")
 inline platt_sigmoid binary_probability(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const std::ptrdiff_t> idx,
                                         std::span<const signed char> y, double cp, double cn, const svc_params& prm,
                                         std::span<const std::ptrdiff_t> perm) {
@@ -181,6 +183,7 @@ class svc {
   svc() = default;
 
   /// Trains on the n x n kernel K (symmetric) with one label per row.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static svc fit(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const int> labels,
                                const svc_params& prm = {}) {
     if (k.rows() != k.cols()) throw std::invalid_argument("hqml: svc::fit: the kernel matrix must be square");
@@ -191,6 +194,7 @@ class svc {
 
   /// Trains on the samples `subset` of K (rows and columns), labels[t] belonging to subset[t]; support()
   /// then holds positions in `subset`. Cross-validation uses this to train on folds without copying K.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] static svc fit(const Eigen::Ref<const Eigen::MatrixXd>& k, std::span<const int> labels,
                                const svc_params& prm, std::span<const index_type> subset) {
     validate(k, labels, prm, subset);
@@ -363,6 +367,7 @@ class svc {
 
   /// Decision values, one row per test sample and one column per class pair, from the kernel between
   /// test and training samples (n_test x n_train; only the support columns are read).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd decision_function(const Eigen::Ref<const Eigen::MatrixXd>& k_test_train) const {
     check_train_columns(k_test_train.cols());
     return decision_function_sv(support_columns(k_test_train));
@@ -370,6 +375,7 @@ class svc {
 
   /// The same from the kernel between test samples and the support vectors only (n_test x n_sv, in
   /// support() order), which is all a kernel that is costly to evaluate needs to provide.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd decision_function_sv(const Eigen::Ref<const Eigen::MatrixXd>& k_test_sv) const {
     if (k_test_sv.cols() != dual_coef_.cols())
       throw std::invalid_argument("hqml: svc: kernel has " + std::to_string(k_test_sv.cols()) +
@@ -392,18 +398,22 @@ class svc {
   }
 
   /// Predicted labels by one-vs-one voting (ties go to the class listed first).
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] std::vector<int> predict(const Eigen::Ref<const Eigen::MatrixXd>& k_test_train) const {
     return vote(decision_function(k_test_train));
   }
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] std::vector<int> predict_sv(const Eigen::Ref<const Eigen::MatrixXd>& k_test_sv) const {
     return vote(decision_function_sv(k_test_sv));
   }
 
   /// Class probabilities (n_test x n_classes, columns in classes() order); needs probability = true.
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd predict_proba(const Eigen::Ref<const Eigen::MatrixXd>& k_test_train) const {
     check_train_columns(k_test_train.cols());
     return predict_proba_sv(support_columns(k_test_train));
   }
+  template <class = void>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd predict_proba_sv(const Eigen::Ref<const Eigen::MatrixXd>& k_test_sv) const {
     if (!has_probability())
       throw std::logic_error("hqml: svc::predict_proba: the model was trained without probability = true");
