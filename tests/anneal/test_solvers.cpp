@@ -2,6 +2,8 @@
 // short Gset quality check.
 #include <catch2/catch.hpp>
 
+#include "common/skip.hpp"
+
 #include "brute_force.hpp"
 
 #include <hqml/anneal/formats.hpp>
@@ -245,8 +247,7 @@ TEST_CASE("sample sets aggregate, sort and report the best k", "[anneal][sample_
 TEST_CASE("G14 smoke test: SA gets within 1% of the best-known cut", "[anneal][gset]") {
   const std::string path = std::string(HQML_SHARED_DIR) + "/data/gset/G14.txt";
   if (!std::filesystem::exists(path)) {
-    WARN("skipped: " << path << " not found");
-    return;
+    HQML_SKIP_TEST(path + " not found (the shared data folder is absent)");
   }
   const auto p = read_gset(path);
   sa_options o;

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/skip.hpp"
+
 #include <hqml/anneal/formats.hpp>
 
 #include <algorithm>
@@ -142,8 +144,7 @@ TEST_CASE("GPU annealing finds the ground state of a small model", "[cuda][annea
 TEST_CASE("GPU annealing on Gset G14 comes within 2% of the best known cut", "[cuda][anneal][gset]") {
   const std::filesystem::path f = std::filesystem::path(HQML_SHARED_DIR) / "data/gset/G14.txt";
   if (!std::filesystem::exists(f)) {
-    WARN("skipped: " << f << " not found (the shared data folder is absent)");
-    return;
+    HQML_SKIP_TEST(f.string() + " not found (the shared data folder is absent)");
   }
   const auto p = anneal::read_gset(f.string());
   gpu::anneal_options opt;

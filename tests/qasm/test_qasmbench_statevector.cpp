@@ -8,7 +8,9 @@
 #include <hqml/state_vector.hpp>
 
 #include <catch2/catch.hpp>
+
 #include <nlohmann/json.hpp>
+#include "common/skip.hpp"
 
 #include <complex>
 #include <filesystem>
@@ -33,8 +35,7 @@ nlohmann::json read_json(const fs::path& p) {
 
 TEST_CASE("qasmbench: statevectors equal Qiskit's to 1e-10", "[qasm][qasmbench][statevector]") {
   if (!fs::is_directory(qasmbench_small)) {
-    WARN("SKIPPED: " << qasmbench_small.string() << " is absent; the statevector comparison did not run");
-    return;
+    HQML_SKIP_TEST(qasmbench_small.string() + " is absent; the statevector comparison did not run");
   }
   const auto states = read_json(reference_dir / "qasmbench_small_statevectors.json");
   const auto skipped = read_json(reference_dir / "qasmbench_small_skipped.json").at("skipped");
