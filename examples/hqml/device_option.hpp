@@ -4,7 +4,10 @@
 #include "commands.hpp"
 #include "gpu_kernel.hpp"
 
+#include <hqml/device.hpp>
+
 #include <string>
+#include <vector>
 
 namespace hqml::cli {
 
@@ -12,15 +15,18 @@ namespace hqml::cli {
 inline constexpr const char* kernels_device_help =
     "Where quantum kernels run: cpu, or gpu (hqml's CUDA backend: states and Gram matrix on the first visible device)";
 
-/// A subcommand's --device cpu|gpu.
+/// A subcommand's --device, one of the library's device_names.
 struct device_option {
-  std::string device = "cpu";
+  std::string device{to_string(hqml::device::cpu)};
 
   /// `what`: the option's help text, saying what runs on the GPU.
   void add_to(CLI::App* sub, const std::string& what) {
-    sub->add_option("--device", device, what)->check(CLI::IsMember({"cpu", "gpu"}))->capture_default_str();
+    std::vector<std::string> names;
+    for (const auto& [value, name] : device_names) names.emplace_back(name);
+    sub->add_option("--device", device, what)->check(CLI::IsMember(names))->capture_default_str();
   }
-  [[nodiscard]] bool gpu() const { return device == "gpu"; }
+  [[nodiscard]] hqml::device value() const { return parse_device(device); }
+  [[nodiscard]] bool gpu() const { return value() == hqml::device::gpu; }
   /// "cpu", or "gpu (NAME)" once the GPU is known to be usable; usage_error when it is not.
   [[nodiscard]] std::string check() const {
     if (!gpu()) return "cpu";

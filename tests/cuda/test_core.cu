@@ -5,6 +5,7 @@
 // in a CI run).
 #include <hqml/cuda.cuh>
 
+#include "core/test_device.cpp"
 #include "core/test_gates.cpp"
 #include "core/test_gradient.cpp"
 #include "core/test_state.cpp"
