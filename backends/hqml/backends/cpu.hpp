@@ -71,8 +71,8 @@ inline constexpr index_t parallel_threshold = index_t{1} << 13;
 /// first one, from make_state or from body, is kept, the remaining iterations are skipped, and it is rethrown
 /// after the region. A thread whose state failed still reaches the worksharing loop, or the others would hang.
 template <class MakeState, class Body>
-void for_each_with_state(std::ptrdiff_t n, int threads, bool parallel, int chunk, const MakeState& make_state,
-                         const Body& body) {
+void for_each_with_state(std::ptrdiff_t n, int threads, [[maybe_unused]] bool parallel, int chunk,
+                         const MakeState& make_state, const Body& body) {
   std::exception_ptr error;
   std::mutex error_mutex;
   std::atomic<bool> failed{false};
