@@ -1,4 +1,4 @@
-// libFuzzer target for the model directory reader (learn/model_dir.hpp, learn/persistence.hpp, the pipeline's
+// libFuzzer target for the model directory reader (app/model_dir.hpp, app/persistence.hpp, the pipeline's
 // pipeline_model::load that hqml predict calls) and the .npy reader under it (io/npy.hpp).
 //
 // The first byte picks what is read; the rest is

@@ -127,6 +127,18 @@ TEST_CASE("damaged model directories give errors naming the file", "[model]") {
     spit(dir / "model.json", json.substr(0, json.size() / 2));
     CHECK_THROWS_AS(hl::load_svc(dir), hqml::parse_error);
   }
+  SECTION("valid JSON with a number no double holds (found by model_fuzz)") {
+    std::string big = json;
+    big.insert(big.rfind('}'), ", \"noise\": 408e6026");
+    spit(dir / "model.json", big);
+    try {
+      (void)hl::load_svc(dir);
+      FAIL("loaded");
+    } catch (const hl::model_error& e) {
+      CHECK(e.file().filename() == "model.json");
+      CHECK(std::string(e.what()).find("number overflow") != std::string::npos);
+    }
+  }
   SECTION("missing model.json or directory") {
     fs::remove(dir / "model.json");
     CHECK(model_error_file([&] { (void)hl::load_svc(dir); }) == "model.json");

@@ -276,6 +276,8 @@ class model_reader {
         }
       }
       throw hqml::parse_error(file.string(), line, col, "model.json is not valid JSON");
+    } catch (const nlohmann::json::exception& e) {  // valid syntax the reader cannot hold: 1e400 (out_of_range 406)
+      throw model_error(file, std::string("model.json: ") + e.what());
     }
     if (!root_.is_object() || !root_.contains("format_version") || !root_["format_version"].is_number_integer())
       throw model_error(file, "no integer \"format_version\"; not an hqml model");
