@@ -12,11 +12,20 @@ namespace detail {
 __extension__ using uint128 = unsigned __int128;  // GCC, Clang and nvcc all provide it
 }
 
-HQML_HOST_DEVICE constexpr std::uint64_t splitmix64(std::uint64_t& s) {
-  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+/// SplitMix64's output for state z: a stateless 64-bit hash, what counter-based generators (the GPU annealer's
+/// per-(seed, replica, sweep, variable) numbers) are built on.
+HQML_HOST_DEVICE constexpr std::uint64_t mix64(std::uint64_t z) {
+  z += 0x9e3779b97f4a7c15ull;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+/// SplitMix64 (Steele, Lea and Flood): the next value of the stream whose state is s.
+HQML_HOST_DEVICE constexpr std::uint64_t splitmix64(std::uint64_t& s) {
+  const std::uint64_t z = mix64(s);
+  s += 0x9e3779b97f4a7c15ull;
+  return z;
 }
 
 /// xoshiro256** (Blackman and Vigna). Seed streams with (seed, stream) to get independent generators.

@@ -169,17 +169,13 @@ HQML_HOST_DEVICE HQML_FORCE_INLINE void batch_apply(const batch_op& op, const Re
                                                     index_t first, index_t step) {
   switch (op.kind) {
     case batch_op_kind::controlled_1q: {
+      // The state vector's own 2×2 functor (gate_kernels.hpp) on each pair whose controls are set.
       const unsigned t = op.qubits[0];
-      const index_t pairs = index_t{1} << (n - 1), off = index_t{1} << t;
+      const index_t pairs = index_t{1} << (n - 1);
+      const dense1_kernel<Real> gate{{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]}, index_t{1} << t, 0};
       for (index_t j = first; j < pairs; j += step) {
         const index_t i0 = insert_zero(j, t);
-        if ((i0 & op.control) != op.control) continue;
-        const index_t i1 = i0 | off;
-        const amp<Real> x = load_amp<Real>(a, i0), y = load_amp<Real>(a, i1);
-        store_amp(a, i0, m[0] * x.re - m[1] * x.im + m[2] * y.re - m[3] * y.im,
-                  m[0] * x.im + m[1] * x.re + m[2] * y.im + m[3] * y.re);
-        store_amp(a, i1, m[4] * x.re - m[5] * x.im + m[6] * y.re - m[7] * y.im,
-                  m[4] * x.im + m[5] * x.re + m[6] * y.im + m[7] * y.re);
+        if ((i0 & op.control) == op.control) gate(a, i0);
       }
       return;
     }
