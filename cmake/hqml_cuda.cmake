@@ -1,5 +1,6 @@
 # The CUDA parts of hqml's own build (tests/cuda, benchmarks/gpu), included when HQML_ENABLE_CUDA is ON.
-# The library itself stays headers only: <hqml/cuda.cuh> and friends are used from the consumer's .cu files.
+# The library stays headers only (<hqml/cuda.cuh> and friends in the consumer's .cu files), with hqml::cuda
+# (CMakeLists.txt) as its compiled mode for units the host compiler builds.
 
 # Hopper machine code plus portable PTX (compute_80) that newer cards JIT-compile: two device passes per
 # translation unit, which keeps nvcc time in CI modest.
@@ -9,7 +10,9 @@ set(HQML_CUDA_ARCHITECTURES "90-real;80-virtual" CACHE STRING "CUDA architecture
 add_custom_target(hqml_cuda_check)
 
 add_library(hqml_cuda_options INTERFACE)
-target_link_libraries(hqml_cuda_options INTERFACE hqml::hqml CUDA::cudart CUDA::cublas)
+# No CUDA::cublas: hqml loads cuBLAS when first used (backends/hqml/backends/cuda/cublas.cuh), so a program
+# that never calls it does not map its ~215 MB at start.
+target_link_libraries(hqml_cuda_options INTERFACE hqml::hqml CUDA::cudart ${CMAKE_DL_LIBS})
 # Eigen treats the translation unit as host code (hqml never uses Eigen in device code): without this,
 # Eigen 3.4 marks defaulted members __host__ __device__ and nvcc warns on each (warning 20012).
 target_compile_definitions(hqml_cuda_options INTERFACE EIGEN_NO_CUDA)

@@ -125,10 +125,12 @@ void bench_kernel(std::size_t samples, std::size_t n, int reps) {
     auto* G = reinterpret_cast<C*>(out.data());
     if constexpr (std::is_same_v<Real, double>) {
       const C one{1, 0}, zero{0, 0};
-      HQML_CUDA_CHECK(cublasZgemm(h.get(), CUBLAS_OP_C, CUBLAS_OP_N, m, m, kk, &one, A, kk, A, kk, &zero, G, m));
+      HQML_CUDA_CHECK(
+          cuda_detail::cublas().zgemm(h.get(), CUBLAS_OP_C, CUBLAS_OP_N, m, m, kk, &one, A, kk, A, kk, &zero, G, m));
     } else {
       const C one{1, 0}, zero{0, 0};
-      HQML_CUDA_CHECK(cublasCgemm(h.get(), CUBLAS_OP_C, CUBLAS_OP_N, m, m, kk, &one, A, kk, A, kk, &zero, G, m));
+      HQML_CUDA_CHECK(
+          cuda_detail::cublas().cgemm(h.get(), CUBLAS_OP_C, CUBLAS_OP_N, m, m, kk, &one, A, kk, A, kk, &zero, G, m));
     }
   }, reps);
   const double flops = 8.0 * double(samples) * double(samples) * double(dim);

@@ -55,12 +55,13 @@ int kernel_main(const kernel_cli& o) {
                       ": choose the columns (--features or --drop), set --qubits " + std::to_string(x.cols()) +
                       ", or reduce them first (hqml run and hqml train apply PCA)");
   const circuit fm = spec.build();
-  const kernel_options kopt{o.threads, 256};
+  const kernel_options kopt{o.threads};
   // Rows of K are the test samples when given, else the training samples.
   const Eigen::MatrixXd& rows = o.test.empty() ? x : y;
   if (o.device.gpu()) {
     // The whole matrix in memory (the CPU path streams row blocks instead), written atomically.
-    io::write_npy(o.out, gpu_kernel_matrix(fm, rows, o.test.empty() ? nullptr : &x, {}, o.precision == "float"));
+    io::write_npy(o.out, kernel_matrix(o.device.value(), fm, rows, o.test.empty() ? nullptr : &x, {},
+                                       o.precision == "float", kopt));
   } else if (o.kind == "projected") {
     io::write_npy(o.out, projected_kernel<double>(fm, rows, x, o.gamma, {}, o.threads));
   } else if (o.precision == "float") {

@@ -95,8 +95,8 @@ int run_main(const run_options& o) {
   cfg.max_extensions = o.extensions;
   cfg.device = o.device.check();
   if (o.device.gpu())
-    cfg.quantum_kernel = [](const circuit& fm, const Eigen::MatrixXd& a, const Eigen::MatrixXd* b) {
-      return gpu_kernel_matrix(fm, a, b);
+    cfg.quantum_kernel = [d = o.device.value()](const circuit& fm, const Eigen::MatrixXd& a, const Eigen::MatrixXd* b) {
+      return kernel_matrix(d, fm, a, b);
     };
   progress_bar bar;
   cfg.progress = [&bar](const std::string& stage, int i, int n) { bar(stage, i, n); };

@@ -3,6 +3,7 @@
 #include "device_option.hpp"
 
 #include <hqml/error.hpp>
+#include <hqml/final_state.hpp>
 #include <hqml/qasm.hpp>
 #include <hqml/shots.hpp>
 #include <hqml/state_vector.hpp>
@@ -43,7 +44,6 @@ circuit demo_circuit() {
 
 template <class Real>
 int simulate(const simulate_options& o) {
-  const bool gpu = o.device.gpu();
   const std::string where = o.device.check();
   const auto t0 = std::chrono::steady_clock::now();
   const circuit c = o.file.empty() ? demo_circuit() : load_qasm(o.file);
@@ -55,9 +55,9 @@ int simulate(const simulate_options& o) {
   so.seed = o.seed;
   so.threads = o.threads;
   so.apply.fusion = !o.no_fusion;
-  const bool single = std::is_same_v<Real, float>;
+  const hqml::device d = o.device.value();
   const auto counts =
-      gpu ? gpu_sample_counts(c, o.shots, o.seed, so.apply.fusion, single) : sample_counts<Real>(c, o.shots, so);
+      with_backend(d, [&](auto backend) { return sample_counts<Real, decltype(backend)>(c, o.shots, so); });
 
   std::vector<std::complex<Real>> amps;
   if (o.statevector) {
@@ -65,15 +65,8 @@ int simulate(const simulate_options& o) {
     if (split.dynamic)
       throw usage_error("--statevector: " + name +
                         " measures or resets qubits mid-circuit, so it has no single final state");
-    if (gpu) {
-      for (const auto& a : gpu_final_state(split.body, so.apply.fusion, single))
-        amps.emplace_back(static_cast<Real>(a.real()), static_cast<Real>(a.imag()));
-    } else {
-      state_vector<Real> sv(c.num_qubits());
-      sv.set_threads(o.threads);
-      sv.apply(split.body, {}, {}, so.apply);
-      amps = sv.to_vector();
-    }
+    amps = with_backend(
+        d, [&](auto backend) { return final_state<Real, decltype(backend)>(split.body, {}, {}, so.apply, o.threads); });
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -71,7 +71,7 @@ int train_main(const train_cli& o) {
   const Eigen::MatrixXd x = pre.transform(d.features);
   spec.trainable = o.training.trainable;
   std::vector<double> theta(spec.num_params(), 0.0);  // θ = 0: RY(0) = I, the map without the trainable layer
-  const kernel_options kopt{o.threads, 256};
+  const kernel_options kopt{o.threads};
   if (o.training.method != "none") {
     if (d.class_names.size() != 2)
       throw usage_error("--train-kernel needs two classes; the label column of " + o.train + " has " +
@@ -83,8 +83,7 @@ int train_main(const train_cli& o) {
   sp.threads = o.threads;
   sp.probability = true;  // predict writes class probabilities
   // Kernel training (above) runs on the CPU; the final kernel where --device says.
-  const Eigen::MatrixXd k = o.device.gpu() ? gpu_kernel_matrix(spec.build(), o.scale * x, nullptr, theta)
-                                           : fidelity_kernel<double>(spec.build(), o.scale * x, theta, kopt);
+  const Eigen::MatrixXd k = kernel_matrix(o.device.value(), spec.build(), o.scale * x, nullptr, theta, false, kopt);
   const learn::svc m = learn::svc::fit(k, d.labels, sp);
   model_inputs inputs;
   inputs.feature_names = d.feature_names;

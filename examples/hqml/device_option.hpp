@@ -2,7 +2,6 @@
 // --device cpu|gpu, as the subcommands that can use the GPU take it (run, kernel, train, simulate, anneal).
 
 #include "commands.hpp"
-#include "gpu_kernel.hpp"
 
 #include <hqml/device.hpp>
 
@@ -27,11 +26,12 @@ struct device_option {
   }
   [[nodiscard]] hqml::device value() const { return parse_device(device); }
   [[nodiscard]] bool gpu() const { return value() == hqml::device::gpu; }
-  /// "cpu", or "gpu (NAME)" once the GPU is known to be usable; usage_error when it is not.
+  /// "cpu", or "gpu (NAME)" once the GPU is known to be usable; usage_error with the library's reason when not.
   [[nodiscard]] std::string check() const {
-    if (!gpu()) return "cpu";
-    if (const std::string why = gpu_unavailable_reason(); !why.empty()) throw usage_error("--device gpu: " + why);
-    return "gpu (" + gpu_device_name() + ")";
+    const hqml::device d = value();
+    if (const std::string why = device_unavailable_reason(d); !why.empty())
+      throw usage_error("--device " + device + ": " + why);
+    return device_description(d);
   }
 };
 

@@ -102,13 +102,20 @@ struct kernel_training_cli {
   }
 };
 
-/// The fidelity kernel K(a, b) (b null: K(a, a)) on the GPU, as the CPU's fidelity_kernel returns it.
-inline Eigen::MatrixXd gpu_kernel_matrix(const circuit& fm, const Eigen::MatrixXd& a, const Eigen::MatrixXd* b,
-                                         std::span<const double> theta = {}, bool single_precision = false) {
-  const std::vector<double> k = gpu_fidelity_kernel(
-      fm, a.data(), static_cast<std::size_t>(a.rows()), b ? b->data() : nullptr,
-      b ? static_cast<std::size_t>(b->rows()) : 0, static_cast<std::size_t>(a.cols()), theta, single_precision);
-  return Eigen::Map<const Eigen::MatrixXd>(k.data(), a.rows(), b ? b->rows() : a.rows());
+/// The fidelity kernel K(a, b) (b null: K(a, a)) on device d, in float or double: the library's
+/// fidelity_kernel<Real, Backend> for the backend with_backend picks.
+inline Eigen::MatrixXd kernel_matrix(hqml::device d, const circuit& fm, const Eigen::MatrixXd& a,
+                                     const Eigen::MatrixXd* b, std::span<const double> theta = {},
+                                     bool single_precision = false, const kernel_options& opt = {}) {
+  return with_backend(d, [&](auto backend) {
+    using backend_type = decltype(backend);
+    const auto run = [&](auto real) {
+      using real_type = decltype(real);
+      return b ? fidelity_kernel<real_type, backend_type>(fm, a, *b, theta, opt)
+               : fidelity_kernel<real_type, backend_type>(fm, a, theta, opt);
+    };
+    return single_precision ? run(float{}) : run(double{});
+  });
 }
 
 /// The label column: a number is a 0-based index, anything else a header name.

@@ -14,3 +14,8 @@
 
 /// Defined once the CUDA backend's device code is visible in this translation unit.
 #define HQML_HAS_CUDA_BACKEND 1
+
+// The entry points host code reaches through hqml::cuda, so that sample_counts<Real, hqml::cuda> and
+// final_state<Real, hqml::cuda> work in a header-only nvcc unit too.
+#include <hqml/cuda/final_state.cuh>
+#include <hqml/cuda/shots.cuh>

@@ -3,8 +3,12 @@
 // plus one tiled matrix product, the projected quantum kernel (Huang et al. 2021), and classical
 // baselines. Tiles keep memory bounded; a streaming variant writes N × M kernels to .npy row block by block.
 
+#include <hqml/backends/cpu.hpp>
+#include <hqml/backends/cuda.hpp>
 #include <hqml/batched.hpp>
 #include <hqml/circuit.hpp>
+#include <hqml/detail/cuda_kernel_entry.hpp>
+#include <hqml/feature_matrix.hpp>
 #include <hqml/io/npy.hpp>
 #include <hqml/rng.hpp>
 
@@ -21,6 +25,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #if defined(_OPENMP)
@@ -30,14 +35,18 @@
 namespace hqml {
 
 struct kernel_options {
-  int threads = 0;          // 0: all
-  Eigen::Index tile = 256;  // rows and columns of one Gram tile
+  int threads = 0;  // CPU threads; 0: all
+  /// Rows and columns of one Gram tile; 0: the backend's default (256 on the CPU; on a GPU as large as fits in a
+  /// quarter of free device memory, at most 8192).
+  Eigen::Index tile = 0;
 };
 
 namespace detail {
 
+inline constexpr Eigen::Index cpu_default_tile = 256;
+
 inline void check_tile(Eigen::Index tile) {
-  if (tile < 1) throw std::invalid_argument("hqml: kernel tile size must be at least 1");
+  if (tile < 0) throw std::invalid_argument("hqml: kernel tile size must be positive (or 0: the backend's default)");
 }
 
 /// Rows [a0, a0 + na) of `a` against all rows of `b`: calls store(r, c, nr, nc, tile) for each tile of
@@ -57,7 +66,7 @@ void gram_tiles(const state_matrix<Real>& a, Eigen::Index a0, Eigen::Index na, c
   using real_map = Eigen::Map<const real_rows>;
   using real_cols = Eigen::Matrix<Real, Eigen::Dynamic, Eigen::Dynamic>;
   check_tile(opt.tile);
-  const Eigen::Index tile = opt.tile, nb = b.rows(), d2 = 2 * a.cols();
+  const Eigen::Index tile = opt.tile == 0 ? cpu_default_tile : opt.tile, nb = b.rows(), d2 = 2 * a.cols();
   // std::complex<Real> arrays may be read as arrays of (re, im) pairs ([complex.numbers]).
   const real_map ra(reinterpret_cast<const Real*>(a.data()), a.rows(), d2);
   const real_map rb(reinterpret_cast<const Real*>(b.data()), b.rows(), d2);
@@ -143,21 +152,54 @@ template <class Real>
   return k;
 }
 
-/// Fidelity kernel of a feature map on the rows of X (train × train, symmetric).
-template <class Real = double>
-[[nodiscard]] Eigen::MatrixXd fidelity_kernel(const circuit& feature_map, const Eigen::Ref<const Eigen::MatrixXd>& x,
-                                              std::span<const double> theta = {}, const kernel_options& opt = {}) {
-  return fidelity_kernel<Real>(batched_states<Real>(feature_map, x, theta, opt.threads), opt);
+namespace detail {
+
+/// The strided view of an Eigen matrix that the compiled backends take (no copy).
+[[nodiscard]] inline feature_matrix features_of(const Eigen::Ref<const Eigen::MatrixXd>& x) {
+  return {x.data(), static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols()),
+          static_cast<std::size_t>(x.innerStride()), static_cast<std::size_t>(x.outerStride())};
 }
 
-/// Fidelity kernel between the rows of X (e.g. test samples) and the rows of Y (training samples).
-template <class Real = double>
+/// K(x, y) (y null: the symmetric K(x, x)) on Backend: written once for every caller, each backend's states and
+/// Gram tiles where it keeps them.
+template <class Real, class Backend>
+[[nodiscard]] Eigen::MatrixXd fidelity_kernel_on(const circuit& feature_map, const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                                 const Eigen::Ref<const Eigen::MatrixXd>* y,
+                                                 std::span<const double> theta, const kernel_options& opt) {
+  static_assert(std::is_same_v<Real, float> || std::is_same_v<Real, double>, "fidelity_kernel: float or double");
+  check_tile(opt.tile);
+  if constexpr (std::is_same_v<Backend, cuda>) {
+    // Host code reaches the GPU through the compiled entry point (hqml::cuda, or <hqml/cuda/quantum_kernel.cuh>).
+    Eigen::MatrixXd k(x.rows(), y ? y->rows() : x.rows());
+    const feature_matrix fx = features_of(x);
+    const feature_matrix fy = y ? features_of(*y) : feature_matrix{};
+    cuda_fidelity_kernel<Real>::run(feature_map, fx, y ? &fy : nullptr, theta, static_cast<std::size_t>(opt.tile),
+                                    k.data(), static_cast<std::size_t>(std::max<Eigen::Index>(k.rows(), 1)));
+    return k;
+  } else {
+    static_assert(std::is_same_v<Backend, cpu>, "fidelity_kernel: the backend is hqml::cpu or hqml::cuda");
+    const auto sx = batched_states<Real>(feature_map, x, theta, opt.threads);
+    if (!y) return fidelity_kernel<Real>(sx, opt);
+    return fidelity_kernel<Real>(sx, batched_states<Real>(feature_map, *y, theta, opt.threads), opt);
+  }
+}
+
+}  // namespace detail
+
+/// Fidelity kernel of a feature map on the rows of X (train × train, symmetric), computed on Backend: hqml::cpu,
+/// or hqml::cuda from a unit that links hqml::cuda (or includes <hqml/cuda/quantum_kernel.cuh> under nvcc).
+template <class Real = double, class Backend = cpu>
+[[nodiscard]] Eigen::MatrixXd fidelity_kernel(const circuit& feature_map, const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                              std::span<const double> theta = {}, const kernel_options& opt = {}) {
+  return detail::fidelity_kernel_on<Real, Backend>(feature_map, x, nullptr, theta, opt);
+}
+
+/// Fidelity kernel between the rows of X (e.g. test samples) and the rows of Y (training samples), on Backend.
+template <class Real = double, class Backend = cpu>
 [[nodiscard]] Eigen::MatrixXd fidelity_kernel(const circuit& feature_map, const Eigen::Ref<const Eigen::MatrixXd>& x,
                                               const Eigen::Ref<const Eigen::MatrixXd>& y,
                                               std::span<const double> theta = {}, const kernel_options& opt = {}) {
-  const auto sx = batched_states<Real>(feature_map, x, theta, opt.threads);
-  const auto sy = batched_states<Real>(feature_map, y, theta, opt.threads);
-  return fidelity_kernel<Real>(sx, sy, opt);
+  return detail::fidelity_kernel_on<Real, Backend>(feature_map, x, &y, theta, opt);
 }
 
 /// Streams the fidelity kernel rows(X) × rows(Y) (Y = X when `y` is empty) to a float64 .npy file one row block

@@ -2,6 +2,7 @@
 // Running circuits for shots: final measurements are sampled from one simulated state; circuits with
 // mid-circuit measurement or reset are simulated shot by shot.
 
+#include <hqml/backends/cuda.hpp>
 #include <hqml/circuit.hpp>
 #include <hqml/final_measurements.hpp>
 #include <hqml/rng.hpp>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -32,11 +34,19 @@ struct shot_options {
   std::size_t shots_per_block = std::size_t{1} << 20;
 };
 
-/// Counts of classical-bit strings over `shots` runs. A circuit without measurements is measured on
-/// every qubit (qubit i into bit i). Reproducible for a seed whatever the thread count.
-template <class Real = double, class Backend = cpu>
-[[nodiscard]] std::map<std::string, std::size_t> sample_counts(const circuit& c, std::size_t shots,
-                                                               const shot_options& opt = {}) {
+namespace detail {
+
+/// The CUDA backend's sample_counts for host code: declared here, defined in <hqml/cuda/shots.cuh> (which
+/// <hqml/cuda.cuh> includes) and compiled for float and double into hqml::cuda.
+template <class Real>
+struct cuda_sample_counts {
+  static std::map<std::string, std::size_t> run(const circuit& c, std::size_t shots, const shot_options& opt);
+};
+
+/// sample_counts written once over the backends whose state_vector this unit can instantiate.
+template <class Real, class Backend>
+[[nodiscard]] std::map<std::string, std::size_t> sample_counts_on(const circuit& c, std::size_t shots,
+                                                                  const shot_options& opt) {
   const bool measures =
       std::any_of(c.operations().begin(), c.operations().end(), [](const operation& o) { return o.kind == gate_kind::measure; });
   circuit measured = c;
@@ -75,6 +85,20 @@ template <class Real = double, class Backend = cpu>
     ++counts[bitstring(sv.clbits())];
   }
   return counts;
+}
+
+}  // namespace detail
+
+/// Counts of classical-bit strings over `shots` runs on Backend. A circuit without measurements is measured on
+/// every qubit (qubit i into bit i). Reproducible for a seed whatever the thread count, and the same counts on
+/// every backend up to rounding of the probabilities. hqml::cuda from host code needs hqml::cuda linked.
+template <class Real = double, class Backend = cpu>
+[[nodiscard]] std::map<std::string, std::size_t> sample_counts(const circuit& c, std::size_t shots,
+                                                               const shot_options& opt = {}) {
+  if constexpr (std::is_same_v<Backend, cuda>)
+    return detail::cuda_sample_counts<Real>::run(c, shots, opt);
+  else
+    return detail::sample_counts_on<Real, Backend>(c, shots, opt);
 }
 
 }  // namespace hqml

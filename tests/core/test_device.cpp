@@ -1,6 +1,7 @@
-// The runtime device choice: one table of names, and with_backend dispatching to the backend tag. In this
-// host-compiled unit the GPU is refused without instantiating the function for hqml::cuda (which would not
-// compile here); tests/cuda/test_core.cu runs the GPU branch where a device is present.
+// The runtime device choice: one table of names, and with_backend dispatching to the backend tag. This
+// host-compiled unit does not link hqml::cuda, so the GPU is refused without instantiating the function for
+// hqml::cuda (which would not link here); tests/cuda/test_core.cu (nvcc) and tests/cuda/test_backend_api.cpp
+// (host compiler, hqml::cuda) run the GPU branch where a device is present.
 #include <hqml/device.hpp>
 #include <hqml/state_vector.hpp>
 
@@ -48,13 +49,20 @@ TEST_CASE("with_backend runs the function with the device's backend tag", "[devi
   CHECK(zz == Approx(1.0).margin(1e-12));
   CHECK(device_available(device::cpu));
 
-#if !defined(HQML_HAS_CUDA_BACKEND)
+  CHECK(device_unavailable_reason(device::cpu).empty());
+  CHECK(device_description(device::cpu) == "cpu");
+
+#if !defined(HQML_HAS_CUDA_BACKEND) && !defined(HQML_CUDA_LIBRARY)
   CHECK_FALSE(device_available(device::gpu));
+  const std::string why = device_unavailable_reason(device::gpu);
+  CHECK(why.find("built without CUDA") != std::string::npos);
+  CHECK(why.find("hqml::cuda") != std::string::npos);
+  CHECK_THROWS_WITH(device_description(device::gpu), why);
   try {
     (void)with_backend(device::gpu, bell_zz);
     FAIL("with_backend(gpu) ran in a unit compiled without the CUDA backend");
   } catch (const std::invalid_argument& e) {
-    CHECK(std::string(e.what()).find("without the CUDA backend") != std::string::npos);
+    CHECK(std::string(e.what()) == "hqml::with_backend: " + why);
   }
 #else
   if (device_available(device::gpu)) {

@@ -59,4 +59,8 @@ if [ "$mode" = add_subdirectory ]; then
   check_prefix no
 fi
 "$work/consumer/consumer"
+if [ "$mode" = install ] && grep -q "^HQML_ENABLE_CUDA:BOOL=ON" "$build/CMakeCache.txt"; then
+  [ -x "$work/consumer/consumer_cuda" ] || fail "hqml::cuda is missing from a package built with CUDA"
+fi
+if [ -x "$work/consumer/consumer_cuda" ]; then "$work/consumer/consumer_cuda"; fi
 "$work/consumer/consumer_app"

@@ -19,6 +19,8 @@
 #include <hqml/anneal/rng.hpp>
 #include <hqml/anneal/sample_set.hpp>
 #include <hqml/anneal/spin_kernel.hpp>
+#include <hqml/backends/cpu.hpp>
+#include <hqml/backends/cuda.hpp>
 
 namespace hqml::anneal {
 
@@ -121,6 +123,38 @@ sample_set anneal_prepared(const ising_model& m, const spin_problem<Value>& p, c
 /// Simulated annealing on a QUBO (solved in Ising form); samples are bits, energies the QUBO's.
 [[nodiscard]] inline sample_set simulated_annealing(const qubo_model& q, const sa_options& opt = {}) {
   return to_binary(simulated_annealing(to_ising(q), opt), &q);
+}
+
+namespace detail {
+
+/// The CUDA backend's simulated annealing for host code: declared here, defined in <hqml/cuda/anneal.cuh> and
+/// compiled into hqml::cuda. (A template only so that every nvcc unit of a header-only user may define it.)
+template <class = void>
+struct cuda_simulated_annealing {
+  static sample_set run(const ising_model& m, const sa_options& opt);
+};
+
+}  // namespace detail
+
+/// Simulated annealing on Backend. hqml::cpu is simulated_annealing(m, opt) above. hqml::cuda (host code links
+/// hqml::cuda) anneals one GPU replica per read, every sweep of each (hqml::gpu::simulated_annealing): it needs
+/// num_reads > 0 and runs the Metropolis rule in sequential order without greedy post-processing, no time limit
+/// or target energy; other options are refused with std::invalid_argument, never ignored. on_improvement and
+/// on_progress are called once, when all replicas have finished.
+template <class Backend>
+[[nodiscard]] sample_set simulated_annealing(const ising_model& m, const sa_options& opt = {}) {
+  if constexpr (std::is_same_v<Backend, cuda>) {
+    return detail::cuda_simulated_annealing<>::run(m, opt);
+  } else {
+    static_assert(std::is_same_v<Backend, cpu>, "simulated_annealing: the backend is hqml::cpu or hqml::cuda");
+    return simulated_annealing(m, opt);
+  }
+}
+
+/// The same on a QUBO (solved in Ising form); samples are bits, energies the QUBO's.
+template <class Backend>
+[[nodiscard]] sample_set simulated_annealing(const qubo_model& q, const sa_options& opt = {}) {
+  return to_binary(simulated_annealing<Backend>(to_ising(q), opt), &q);
 }
 
 }  // namespace hqml::anneal

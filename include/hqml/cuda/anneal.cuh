@@ -16,6 +16,7 @@
 
 #include <hqml/anneal/model.hpp>
 #include <hqml/anneal/simulated_annealing.hpp>
+#include <hqml/backends/cuda/anneal_kernels.cuh>
 #include <hqml/backends/cuda/error.cuh>
 #include <hqml/backends/cuda/handles.cuh>
 #include <hqml/backends/cuda/memory.cuh>
@@ -63,79 +64,21 @@ struct anneal_result {
 
 namespace detail {
 
-/// CSR Ising model in colour order (variable v of the model is row perm_inv[v]), on the device.
-struct colored_model_ref {
-  const std::uint32_t* row_offsets;
-  const std::uint32_t* columns;
-  const float* values;
-  const float* linear;
-  const std::uint32_t* color_offsets;  // rows of colour c: [color_offsets[c], color_offsets[c + 1])
-  std::uint32_t num_colors;
-  std::uint32_t n;
-};
-
-// Host and device: tests replay the device's random numbers on the host.
-__host__ __device__ __forceinline__ std::uint64_t mix64(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-/// Uniform in [0, 1) from (seed, replica, sweep, variable).
-__host__ __device__ __forceinline__ float uniform01(std::uint64_t seed, std::uint64_t replica, std::uint64_t sweep,
-                                                    std::uint32_t v) {
-  const std::uint64_t h = mix64(seed ^ mix64(replica ^ mix64(sweep * 0x100000001b3ull + v)));
-  return static_cast<float>(h >> 40) * 0x1.0p-24f;
-}
-
-inline constexpr unsigned anneal_block = 256;
-
-/// Σ of e over a block of at most anneal_block threads (a multiple of 32), in a fixed order, so energies
-/// are deterministic; the sum is returned to thread 0.
-__device__ __forceinline__ double block_sum(double e) {
-  __shared__ double partial[anneal_block / 32];
-  for (int off = 16; off > 0; off /= 2) e += __shfl_down_sync(0xffffffffu, e, off);
-  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = e;
-  __syncthreads();
-  double t = 0.0;
-  if (threadIdx.x == 0)
-    for (unsigned w = 0; w < blockDim.x / 32; ++w) t += partial[w];
-  return t;
-}
-
-__global__ void __launch_bounds__(anneal_block)
-    anneal_kernel(colored_model_ref m, const float* __restrict__ betas, std::uint32_t num_sweeps, std::uint64_t seed,
-                  std::int8_t* __restrict__ spins_out, double* __restrict__ energy_out) {
-  extern __shared__ std::int8_t s[];  // this replica's spins in colour order
-  const std::uint64_t r = blockIdx.x;
-  for (std::uint32_t i = threadIdx.x; i < m.n; i += blockDim.x)
-    s[i] = uniform01(seed, r, ~0ull, i) < 0.5f ? std::int8_t{-1} : std::int8_t{1};
-  __syncthreads();
-  for (std::uint32_t sweep = 0; sweep < num_sweeps; ++sweep) {
-    const float beta = betas[sweep];
-    for (std::uint32_t c = 0; c < m.num_colors; ++c) {
-      const std::uint32_t end = m.color_offsets[c + 1];
-      for (std::uint32_t i = m.color_offsets[c] + threadIdx.x; i < end; i += blockDim.x) {
-        float field = m.linear[i];
-        for (std::uint32_t k = m.row_offsets[i]; k < m.row_offsets[i + 1]; ++k) field += m.values[k] * s[m.columns[k]];
-        const float de = -2.0f * s[i] * field;  // energy change of flipping s_i
-        if (de <= 0.0f || uniform01(seed, r, sweep, i) < __expf(-beta * de)) s[i] = static_cast<std::int8_t>(-s[i]);
-      }
-      __syncthreads();  // the next colour reads these spins
-    }
-  }
-  // Energy Σ h_i s_i + ½ Σ_i s_i Σ_k J_ik s_k in double, block-reduced; spins back in colour order.
-  double e = 0.0;
-  for (std::uint32_t i = threadIdx.x; i < m.n; i += blockDim.x) {
-    double f = 0.0;
-    for (std::uint32_t k = m.row_offsets[i]; k < m.row_offsets[i + 1]; ++k)
-      f += static_cast<double>(m.values[k]) * s[m.columns[k]];
-    e += s[i] * (static_cast<double>(m.linear[i]) + 0.5 * f);
-    spins_out[r * m.n + i] = s[i];
-  }
-  const double total = block_sum(e);
-  if (threadIdx.x == 0) energy_out[r] = total;
-}
+// The device code is the backend's (<hqml/backends/cuda/anneal_kernels.cuh>); the host drivers are here.
+using cuda_detail::anneal_block;
+using cuda_detail::anneal_kernel;
+using cuda_detail::block_sum;
+using cuda_detail::colored_model_ref;
+using cuda_detail::dense_block;
+using cuda_detail::dense_energy_kernel;
+using cuda_detail::dense_fill_fields_kernel;
+using cuda_detail::dense_init_spins_kernel;
+using cuda_detail::dense_lane_slots;
+using cuda_detail::dense_sweep_kernel;
+using cuda_detail::dense_threads;
+using cuda_detail::dense_to_double_kernel;
+using cuda_detail::dense_warps;
+using cuda_detail::uniform01;
 
 /// Opt-in shared memory of one block on the current device (the sparse kernel holds n int8 spins there).
 inline std::size_t max_shared_per_block() {
@@ -260,121 +203,6 @@ inline anneal_result sparse_annealing(const anneal::ising_model& model, const an
 // r + R·i): cuBLAS's layout as they are. The sweep kernel's warps in a CUDA block take consecutive replicas,
 // so their reads and writes of one variable share 32-byte sectors.
 
-inline constexpr unsigned dense_block = 64;  // variables per block of a sweep (b): the k of its SGEMM
-inline constexpr unsigned dense_warps = 8;   // replicas (one warp each) per CUDA block of dense_sweep_kernel
-inline constexpr unsigned dense_threads = 32 * dense_warps;
-inline constexpr unsigned dense_lane_slots = dense_block / 32;  // a block's variables per lane of a warp
-static_assert(dense_block % 32 == 0, "dense_sweep_kernel gives each lane whole slots of a block");
-
-/// S(r, i) = the initial spin, the sparse kernel's rule indexed by the model's variable.
-__global__ void dense_init_spins_kernel(float* __restrict__ s, std::size_t num_replicas, std::size_t n,
-                                        std::uint64_t seed) {
-  const std::size_t total = num_replicas * n;
-  for (std::size_t k = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; k < total;
-       k += std::size_t{gridDim.x} * blockDim.x) {
-    const std::size_t r = k % num_replicas, i = k / num_replicas;
-    s[k] = uniform01(seed, r, ~0ull, static_cast<std::uint32_t>(i)) < 0.5f ? -1.0f : 1.0f;
-  }
-}
-
-/// F(r, i) = h_i, the start of F = h·1ᵀ + S·J.
-__global__ void dense_fill_fields_kernel(float* __restrict__ f, const float* __restrict__ h, std::size_t num_replicas,
-                                         std::size_t n) {
-  const std::size_t total = num_replicas * n;
-  for (std::size_t k = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; k < total;
-       k += std::size_t{gridDim.x} * blockDim.x)
-    f[k] = h[k / num_replicas];
-}
-
-/// Metropolis over variables k0 … k0 + bb − 1 in order, one warp per replica (the CUDA block's warps take
-/// consecutive replicas). Lane l holds the fields, spins and random numbers of the block's variables l and
-/// l + 32 in registers; the block's couplings are in shared memory. For each variable in turn its lane
-/// decides, the flip's delta is broadcast, and every lane adds delta · J to the fields it holds (those of
-/// variables already decided too, which are not read again). The rest of F is brought up to date
-/// afterwards from the flips recorded in D (D(r, a) = −2·s_old on a flip of variable k0 + a, else 0).
-/// Each field sees the same float additions in the same order as a sequential sweep.
-__global__ void __launch_bounds__(dense_threads)
-    dense_sweep_kernel(const float* __restrict__ j, std::size_t n, std::size_t num_replicas, std::size_t k0,
-                       unsigned bb, float* __restrict__ s, const float* __restrict__ f, float* __restrict__ d,
-                       float beta, std::uint64_t seed, std::uint64_t sweep) {
-  __shared__ float jb[dense_block * dense_block];  // jb[a · dense_block + c] = J(k0 + a, k0 + c); 0 outside bb × bb
-  for (unsigned k = threadIdx.x; k < dense_block * dense_block; k += blockDim.x) {
-    const unsigned a = k / dense_block, c = k % dense_block;  // consecutive threads read down a column of J
-    jb[k] = a < bb && c < bb ? j[(k0 + c) + n * (k0 + a)] : 0.0f;
-  }
-  const unsigned lane = threadIdx.x % 32;
-  const std::size_t r = blockIdx.x * std::size_t{blockDim.x / 32} + threadIdx.x / 32;
-  const bool active = r < num_replicas;  // the same for a whole warp: the last CUDA block may have idle warps
-  // Slot q of lane l: variable k0 + l + 32·q. Slots past bb keep field 0 and spin 1 and are never stored.
-  float lf[dense_lane_slots], sp[dense_lane_slots], u[dense_lane_slots], dl[dense_lane_slots];
-#pragma unroll
-  for (unsigned q = 0; q < dense_lane_slots; ++q) {
-    const unsigned a = lane + 32 * q;
-    lf[q] = 0.0f;
-    sp[q] = 1.0f;
-    u[q] = 0.0f;
-    dl[q] = 0.0f;
-    if (active && a < bb) {
-      const std::size_t at = r + num_replicas * (k0 + a);
-      lf[q] = f[at];
-      sp[q] = s[at];
-      u[q] = uniform01(seed, r, sweep, static_cast<std::uint32_t>(k0 + a));  // state-independent: drawn ahead
-    }
-  }
-  __syncthreads();  // jb is complete; the only barrier, so idle warps may leave now
-  if (!active) return;
-#pragma unroll
-  for (unsigned q = 0; q < dense_lane_slots; ++q) {
-    // bb is the same for every lane, so all 32 lanes run every iteration (and every shuffle).
-    for (unsigned l = 0; l < 32 && 32 * q + l < bb; ++l) {
-      // Every lane evaluates its own slot q; lane l's result is the decision for variable k0 + 32·q + l.
-      const float de = -2.0f * sp[q] * lf[q];  // energy change of flipping s_i
-      // expf, not __expf: a host replay with std::exp agrees to within rounding.
-      const bool flip = de <= 0.0f || u[q] < expf(-beta * de);
-      const float delta = __shfl_sync(0xffffffffu, flip ? -2.0f * sp[q] : 0.0f, static_cast<int>(l));
-      if (lane == l) {
-        dl[q] = delta;
-        if (flip) sp[q] = -sp[q];
-      }
-      if (delta != 0.0f) {  // the same for the whole warp
-        const float* row = jb + (32 * q + l) * dense_block;
-#pragma unroll
-        for (unsigned p = 0; p < dense_lane_slots; ++p) lf[p] += delta * row[lane + 32 * p];
-      }
-    }
-  }
-#pragma unroll
-  for (unsigned q = 0; q < dense_lane_slots; ++q) {
-    const unsigned a = lane + 32 * q;
-    if (a < bb) {
-      d[r + num_replicas * a] = dl[q];
-      if (dl[q] != 0.0f) s[r + num_replicas * (k0 + a)] = sp[q];
-    }
-  }
-}
-
-/// out(r, i) = S(r, i) in double, for the energy GEMM.
-__global__ void dense_to_double_kernel(const float* __restrict__ in, double* __restrict__ out, std::size_t count) {
-  for (std::size_t k = blockIdx.x * std::size_t{blockDim.x} + threadIdx.x; k < count;
-       k += std::size_t{gridDim.x} * blockDim.x)
-    out[k] = in[k];
-}
-
-/// energy_out[r] = Σ_i s_i (h_i + ½ G(r, i)) with G = S·J in double; one CUDA block per replica, reduced in a
-/// fixed order (deterministic).
-__global__ void __launch_bounds__(anneal_block)
-    dense_energy_kernel(const float* __restrict__ s, const double* __restrict__ g, const double* __restrict__ h,
-                        std::size_t num_replicas, std::size_t n, double* __restrict__ energy_out) {
-  const std::size_t r = blockIdx.x;
-  double e = 0.0;
-  for (std::size_t i = threadIdx.x; i < n; i += blockDim.x) {
-    const std::size_t at = r + num_replicas * i;
-    e += static_cast<double>(s[at]) * (h[i] + 0.5 * g[at]);
-  }
-  const double total = block_sum(e);
-  if (threadIdx.x == 0) energy_out[r] = total;
-}
-
 /// The dense path (see the top of this file) with a resolved schedule of one beta per sweep.
 inline anneal_result dense_annealing(const anneal::ising_model& model, const anneal_options& opt,
                                      const std::vector<double>& betas) {
@@ -423,10 +251,10 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
 
   cuda_detail::stream st;
   cuda_detail::cublas_handle blas;
-  HQML_CUDA_CHECK(cublasSetStream(blas.get(), st.get()));
+  HQML_CUDA_CHECK(cuda_detail::cublas().set_stream(blas.get(), st.get()));
   // Exact FP32 products: no TF32 (or other reduced-precision) tensor-core math, so fields of integer and
   // half-integer problems stay exact and a seed's result does not depend on the card's math defaults.
-  HQML_CUDA_CHECK(cublasSetMathMode(blas.get(), CUBLAS_DEFAULT_MATH));
+  HQML_CUDA_CHECK(cuda_detail::cublas().set_math_mode(blas.get(), CUBLAS_DEFAULT_MATH));
   const float one = 1.0f;
   const unsigned elementwise_threads = 256;
   const unsigned elementwise_blocks = cuda_detail::grid_for(nr * n, elementwise_threads);
@@ -435,8 +263,8 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
   auto compute_fields = [&] {
     dense_fill_fields_kernel<<<elementwise_blocks, elementwise_threads, 0, st.get()>>>(d_f.data(), d_h.data(), nr, n);
     HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_fill_fields_kernel");
-    HQML_CUDA_CHECK(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, ni, &one, d_s.data(), ri, d_j.data(), ni,
-                                &one, d_f.data(), ri));
+    HQML_CUDA_CHECK(cuda_detail::cublas().sgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, ni, &one, d_s.data(), ri,
+                                                d_j.data(), ni, &one, d_f.data(), ri));
   };
 
   const cuda_detail::event start(cudaEventDefault), stop(cudaEventDefault);
@@ -454,8 +282,8 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
       HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_sweep_kernel");
       // F += D · J[k0 : k0 + bb, :]  (R × n = R × bb · bb × n): rows k0… of J start at J + k0 with leading
       // dimension n; the diagonal block's zero diagonal leaves each flipped variable's own field alone.
-      HQML_CUDA_CHECK(cublasSgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, static_cast<int>(bb), &one, d_d.data(),
-                                  ri, d_j.data() + k0, ni, &one, d_f.data(), ri));
+      HQML_CUDA_CHECK(cuda_detail::cublas().sgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, static_cast<int>(bb),
+                                                  &one, d_d.data(), ri, d_j.data() + k0, ni, &one, d_f.data(), ri));
     }
   }
   HQML_CUDA_CHECK(cudaEventRecord(stop.get(), st.get()));
@@ -464,8 +292,8 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
   dense_to_double_kernel<<<elementwise_blocks, elementwise_threads, 0, st.get()>>>(d_s.data(), d_sd.data(), nr * n);
   HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_to_double_kernel");
   const double one_d = 1.0, zero_d = 0.0;
-  HQML_CUDA_CHECK(cublasDgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, ni, &one_d, d_sd.data(), ri, d_jd.data(),
-                              ni, &zero_d, d_g.data(), ri));
+  HQML_CUDA_CHECK(cuda_detail::cublas().dgemm(blas.get(), CUBLAS_OP_N, CUBLAS_OP_N, ri, ni, ni, &one_d, d_sd.data(), ri,
+                                              d_jd.data(), ni, &zero_d, d_g.data(), ri));
   dense_energy_kernel<<<static_cast<unsigned>(nr), anneal_block, 0, st.get()>>>(d_s.data(), d_g.data(), d_hd.data(), nr,
                                                                                 n, d_energy.data());
   HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_energy_kernel");
@@ -517,3 +345,43 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
 }
 
 }  // namespace hqml::gpu
+
+namespace hqml::anneal {
+
+// hqml::anneal::simulated_annealing<hqml::cuda>'s entry point (simulated_annealing.hpp): the CPU solver's
+// options checked and translated to the GPU annealer's, its replicas returned as the CPU's sample_set.
+template <class T>
+sample_set detail::cuda_simulated_annealing<T>::run(const ising_model& m, const sa_options& opt) {
+  const std::string who = "hqml::anneal::simulated_annealing<hqml::cuda>: ";
+  if (opt.num_reads == 0) throw std::invalid_argument(who + "num_reads must be positive (one GPU replica per read)");
+  if (opt.time_limit_s > 0.0 || opt.target_energy)
+    throw std::invalid_argument(who + "the GPU runs every sweep of every read: no time_limit_s or target_energy");
+  if (opt.rule != acceptance_rule::metropolis)
+    throw std::invalid_argument(who + "the GPU runs the Metropolis acceptance rule only");
+  if (opt.order != update_order::sequential)
+    throw std::invalid_argument(who + "the GPU sweeps in sequential order only");
+  if (opt.greedy_postprocess) throw std::invalid_argument(who + "the GPU has no greedy post-processing");
+  const std::size_t n = m.num_variables();
+  // The GPU takes one β per sweep: the CPU's schedule, each value repeated sweeps_per_beta times.
+  const std::vector<double> per_beta = resolve_beta_schedule(m, opt);
+  gpu::anneal_options o;
+  o.num_replicas = opt.num_reads;
+  o.seed = opt.seed;
+  o.beta_schedule.reserve(per_beta.size() * opt.sweeps_per_beta);
+  for (double b : per_beta) o.beta_schedule.insert(o.beta_schedule.end(), opt.sweeps_per_beta, b);
+  o.num_sweeps = o.beta_schedule.size();
+  const gpu::anneal_result r = gpu::simulated_annealing(m, o);
+  sample_set s(n, vartype::spin, opt.limits);
+  for (std::size_t k = 0; k < opt.num_reads; ++k)
+    s.add(std::span<const std::int8_t>(r.spins.data() + k * n, n), r.energies[k]);
+  s.aggregate();
+  s.num_reads = opt.num_reads;
+  s.num_sweeps = o.num_sweeps;
+  s.spin_updates = n * o.num_sweeps * opt.num_reads;
+  s.time_s = s.time_to_best_s = r.kernel_seconds;  // every replica finishes together
+  if (opt.on_improvement) opt.on_improvement(r.best_energy(), r.kernel_seconds);
+  if (opt.on_progress) (void)opt.on_progress(progress{opt.num_reads, r.best_energy(), r.kernel_seconds});
+  return s;
+}
+
+}  // namespace hqml::anneal

@@ -10,11 +10,14 @@
 // No Eigen here (nvcc + Eigen needs EIGEN_NO_CUDA): features come in as a strided host matrix view and
 // kernels go out column-major, the layout of Eigen::MatrixXd.
 
+#include <hqml/backends/cuda/batched_kernels.cuh>
 #include <hqml/backends/cuda/error.cuh>
 #include <hqml/backends/cuda/handles.cuh>
 #include <hqml/backends/cuda/memory.cuh>
 #include <hqml/batch_compile.hpp>
 #include <hqml/circuit.hpp>
+#include <hqml/detail/cuda_kernel_entry.hpp>
+#include <hqml/feature_matrix.hpp>
 #include <hqml/kernels/batch_program.hpp>
 
 #include <cublas_v2.h>
@@ -34,25 +37,11 @@ namespace hqml::gpu {
 
 using kernels::index_t;
 
-/// A host matrix of features: element (i, j) at data[i · row_stride + j · col_stride].
-struct feature_matrix {
-  const double* data = nullptr;
-  std::size_t rows = 0, cols = 0;
-  std::size_t row_stride = 0, col_stride = 1;
+using hqml::feature_matrix;  // samples come in as a strided host view (<hqml/feature_matrix.hpp>)
 
-  static feature_matrix row_major(const double* d, std::size_t r, std::size_t c) { return {d, r, c, c, 1}; }
-  /// Column-major, as Eigen::MatrixXd: feature_matrix::col_major(X.data(), X.rows(), X.cols()).
-  static feature_matrix col_major(const double* d, std::size_t r, std::size_t c) { return {d, r, c, 1, r}; }
-  [[nodiscard]] double operator()(std::size_t i, std::size_t j) const { return data[i * row_stride + j * col_stride]; }
-};
-
-/// Non-owning view of device states, passed to kernels: rows × 2^n amplitudes, row-major.
+/// Non-owning view of device states, passed to kernels (<hqml/backends/cuda/batched_kernels.cuh>).
 template <class Real>
-struct device_states_ref {
-  std::complex<Real>* data;
-  index_t rows;
-  unsigned num_qubits;
-};
+using device_states_ref = cuda_detail::states_ref<Real>;
 
 /// States of many samples on the device, one row of 2^n amplitudes per sample.
 template <class Real>
@@ -120,37 +109,7 @@ class device_batch_program {
   kernels::batch_program_ref ref_{};
 };
 
-/// One block per sample (grid-stride over samples). InShared: the state lives in dynamic shared memory
-/// and is written to `out` at the end; otherwise it is built in place in its row of `out`. Each step's
-/// matrices are evaluated once per block into shared memory (entries in parallel), then applied by all
-/// threads; barriers separate the steps.
-template <class Real, bool InShared>
-__global__ void __launch_bounds__(512) batched_states_kernel(kernels::batch_program_ref prog, const double* __restrict__ x,
-                                      std::size_t features, const double* __restrict__ theta,
-                                      device_states_ref<Real> out) {
-  extern __shared__ double hqml_batch_smem[];  // double: aligned for either Real
-  __shared__ Real mat[2 * kernels::batch_step_entries];
-  const unsigned n = out.num_qubits;
-  const index_t dim = index_t{1} << n;
-  for (index_t s = blockIdx.x; s < out.rows; s += gridDim.x) {
-    Real* row = reinterpret_cast<Real*>(out.data) + 2 * dim * s;
-    Real* a = InShared ? reinterpret_cast<Real*>(hqml_batch_smem) : row;
-    const double* xs = x + features * s;
-    for (index_t i = threadIdx.x; i < 2 * dim; i += blockDim.x)
-      a[i] = prog.initial ? Real(prog.initial[i]) : Real(i == 0 ? 1 : 0);
-    for (std::uint32_t t = 0; t < prog.num_steps; ++t) {
-      const kernels::batch_step st = prog.steps[t];
-      __syncthreads();  // the previous step is done with `mat` and with the amplitudes
-      kernels::batch_step_matrices(prog, st, xs, theta, mat, threadIdx.x, blockDim.x);
-      __syncthreads();
-      kernels::batch_step_apply(prog, st, mat, a, n, threadIdx.x, blockDim.x);
-    }
-    __syncthreads();
-    if constexpr (InShared)
-      for (index_t i = threadIdx.x; i < 2 * dim; i += blockDim.x) row[i] = a[i];
-    __syncthreads();  // the next sample reuses the shared state
-  }
-}
+using cuda_detail::batched_states_kernel;  // the device code is the backend's
 
 inline int device_attribute(cudaDeviceAttr attr) {
   int dev = 0, v = 0;
@@ -232,22 +191,7 @@ namespace detail {
 template <class Real>
 using cublas_complex = std::conditional_t<std::is_same_v<Real, float>, cuComplex, cuDoubleComplex>;
 
-/// K(i, j) = |G(i, j)|² for a tile (column-major, ld = rows). Diagonal tiles of the symmetric case hold
-/// only the upper triangle (HERK): read G(min, max). With `mirror`, also writes Kᵀ into `kt`.
-template <class Real>
-__global__ void abs2_kernel(const Real* __restrict__ g, std::size_t rows, std::size_t cols, bool upper_only,
-                            double* __restrict__ k, double* __restrict__ kt) {
-  const index_t count = static_cast<index_t>(rows) * cols;
-  const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
-  for (index_t t = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < count; t += stride) {
-    const index_t i = t % rows, j = t / rows;
-    const index_t src = upper_only && i > j ? i * rows + j : t;
-    const double re = g[2 * src], im = g[2 * src + 1];
-    const double v = re * re + im * im;
-    k[t] = v;
-    if (kt) kt[j + i * cols] = v;
-  }
-}
+using cuda_detail::abs2_kernel;
 
 template <class Real>
 void gram_tile(cublasHandle_t h, const std::complex<Real>* a, std::size_t na, const std::complex<Real>* b,
@@ -261,18 +205,22 @@ void gram_tile(cublasHandle_t h, const std::complex<Real>* a, std::size_t na, co
   if constexpr (std::is_same_v<Real, double>) {
     if (herk) {
       const double one = 1.0, zero = 0.0;
-      HQML_CUDA_CHECK(cublasZherk(h, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_C, m, kk, &one, A, kk, &zero, G, m));
+      HQML_CUDA_CHECK(
+          cuda_detail::cublas().zherk(h, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_C, m, kk, &one, A, kk, &zero, G, m));
     } else {
       const C one{1.0, 0.0}, zero{0.0, 0.0};
-      HQML_CUDA_CHECK(cublasZgemm(h, CUBLAS_OP_C, CUBLAS_OP_N, m, nn, kk, &one, A, kk, B, kk, &zero, G, m));
+      HQML_CUDA_CHECK(
+          cuda_detail::cublas().zgemm(h, CUBLAS_OP_C, CUBLAS_OP_N, m, nn, kk, &one, A, kk, B, kk, &zero, G, m));
     }
   } else {
     if (herk) {
       const float one = 1.0f, zero = 0.0f;
-      HQML_CUDA_CHECK(cublasCherk(h, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_C, m, kk, &one, A, kk, &zero, G, m));
+      HQML_CUDA_CHECK(
+          cuda_detail::cublas().cherk(h, CUBLAS_FILL_MODE_UPPER, CUBLAS_OP_C, m, kk, &one, A, kk, &zero, G, m));
     } else {
       const C one{1.0f, 0.0f}, zero{0.0f, 0.0f};
-      HQML_CUDA_CHECK(cublasCgemm(h, CUBLAS_OP_C, CUBLAS_OP_N, m, nn, kk, &one, A, kk, B, kk, &zero, G, m));
+      HQML_CUDA_CHECK(
+          cuda_detail::cublas().cgemm(h, CUBLAS_OP_C, CUBLAS_OP_N, m, nn, kk, &one, A, kk, B, kk, &zero, G, m));
     }
   }
 }
@@ -304,7 +252,7 @@ void fidelity_kernel_into(const device_states<Real>& a, const device_states<Real
   const std::size_t tile = pick_tile(opt.tile, std::max(na, nb), sizeof(std::complex<Real>));
   cuda_detail::cublas_handle handle;
   cuda_detail::stream compute, copy;
-  HQML_CUDA_CHECK(cublasSetStream(handle.get(), compute.get()));
+  HQML_CUDA_CHECK(cuda_detail::cublas().set_stream(handle.get(), compute.get()));
   cuda_detail::device_buffer<std::complex<Real>> g[2];
   cuda_detail::device_buffer<double> k[2], kt[2];
   cuda_detail::event computed[2], copied[2];
@@ -385,3 +333,22 @@ template <class Real = double>
 }
 
 }  // namespace hqml::gpu
+
+namespace hqml {
+
+// hqml::fidelity_kernel<Real, hqml::cuda>'s entry point (<hqml/detail/cuda_kernel_entry.hpp>).
+template <class Real>
+void detail::cuda_fidelity_kernel<Real>::run(const circuit& feature_map, const feature_matrix& a,
+                                             const feature_matrix* b, std::span<const double> theta, std::size_t tile,
+                                             double* out, std::size_t ld) {
+  const gpu::gram_options go{tile};
+  const auto sa = gpu::batched_states<Real>(feature_map, a, theta);
+  if (b == nullptr) {
+    gpu::fidelity_kernel_into(sa, out, ld, go);
+  } else {
+    const auto sb = gpu::batched_states<Real>(feature_map, *b, theta);
+    gpu::fidelity_kernel_into(sa, sb, out, ld, go);
+  }
+}
+
+}  // namespace hqml

@@ -2,6 +2,8 @@
 // Checked CUDA and cuBLAS calls: every failure becomes an hqml::cuda_error naming the call, the
 // place it was made and the runtime's own description of the error.
 
+#include <hqml/backends/cuda/cublas.cuh>
+
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -27,7 +29,8 @@ namespace cuda_detail {
 
 inline std::string describe(cudaError_t e) { return std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e); }
 inline std::string describe(cublasStatus_t s) {
-  return std::string(cublasGetStatusName(s)) + ": " + cublasGetStatusString(s);
+  // A status comes from a loaded cuBLAS (cublas.cuh), which names it.
+  return std::string(cublas().status_name(s)) + ": " + cublas().status_string(s);
 }
 
 [[noreturn]] inline void throw_error(const char* call, const char* file, int line, cudaError_t e) {

@@ -2,6 +2,7 @@
 // RAII owners of the CUDA runtime's and cuBLAS's handles that hqml's GPU code creates per call: a cuBLAS
 // handle, a non-blocking stream and an event (timing off unless asked for: it costs a synchronization).
 
+#include <hqml/backends/cuda/cublas.cuh>
 #include <hqml/backends/cuda/error.cuh>
 
 #include <cublas_v2.h>
@@ -11,10 +12,10 @@ namespace hqml::cuda_detail {
 
 class cublas_handle {
  public:
-  cublas_handle() { HQML_CUDA_CHECK(cublasCreate(&h_)); }
+  cublas_handle() { HQML_CUDA_CHECK(cublas().create(&h_)); }
   cublas_handle(const cublas_handle&) = delete;
   cublas_handle& operator=(const cublas_handle&) = delete;
-  ~cublas_handle() { (void)cublasDestroy(h_); }
+  ~cublas_handle() { (void)cublas().destroy(h_); }
   [[nodiscard]] cublasHandle_t get() const noexcept { return h_; }
 
  private:

@@ -35,14 +35,24 @@
 
 namespace hqml {
 
-inline bool backend_traits<cuda>::available() noexcept {
+template <class T>
+std::string cuda_detail::runtime<T>::unavailable_reason() {
   int count = 0;
   const cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess) {
-    (void)cudaGetLastError();
-    return false;
+    (void)cudaGetLastError();  // clear it: later calls must not report it again
+    return std::string("no usable CUDA device (cudaGetDeviceCount: ") + cudaGetErrorString(e) + ")";
   }
-  return count > 0;
+  return count > 0 ? std::string() : std::string("no CUDA device is present");
+}
+
+template <class T>
+std::string cuda_detail::runtime<T>::device_name() {
+  int dev = 0;
+  HQML_CUDA_CHECK(cudaGetDevice(&dev));
+  cudaDeviceProp p{};
+  HQML_CUDA_CHECK(cudaGetDeviceProperties(&p, dev));
+  return p.name;
 }
 
 namespace cuda_detail {
