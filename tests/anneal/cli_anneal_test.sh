@@ -79,39 +79,27 @@ JSON
     cd "$work"
     printf '3 3\n1 2 1\n2 3 1\n3 1 1\n' >ring.txt
     ls >before
-    refused() {  # refused PATTERN ARGS...: exit 2, PATTERN on the one line of stderr, no output, no new file
-      local pattern=$1
-      shift
-      set +e
-      timeout 60 "$hqml" anneal ring.txt --format gset "$@" >out 2>err
-      rc=$?
-      set -e
-      [ $rc -eq 2 ] || fail "$*: exit code $rc, expected 2: $(head -c 300 err)"
-      [ "$(wc -l <err)" -eq 1 ] || fail "$*: stderr is not one line: $(cat err)"
-      head -1 err | grep -qF -- "$pattern" || fail "$*: '$pattern' not in: $(cat err)"
-      [ ! -s out ] || fail "$*: wrote to stdout: $(head -c 300 out)"
-      ls | grep -vx -e out -e err | cmp -s - before || fail "$*: wrote files: $(ls)"
-    }
+    refused_here() { refused 2 "$1" "$hqml" anneal ring.txt --format gset "${@:2}"; }  # refused_here PATTERN ARGS...
     # 2^40 reads or sweeps: refused for the work (was: every read kept until memory ran out, or an 8 TiB
     # schedule allocated: std::bad_alloc).
-    refused "hqml: --reads 1099511627776 x --sweeps 1000 on 3 variables: 3.3e+15 single-spin updates" \
+    refused_here "hqml: --reads 1099511627776 x --sweeps 1000 on 3 variables: 3.3e+15 single-spin updates" \
       --reads 1099511627776
-    refused "--reads 10 x --sweeps 1099511627776 on 3 variables" --sweeps 1099511627776
-    refused "--sweeps 1099511627776 x --replicas 16 on 3 variables" --solver pt --sweeps 1099511627776
-    refused "restarts x 1099511627776 moves (--sweeps)" --solver tabu --sweeps 1099511627776
-    refused "--reads 1099511627776: 1.1e+12 QAOA samples of 3 variables needs about" --solver qaoa --reads 1099511627776
+    refused_here "--reads 10 x --sweeps 1099511627776 on 3 variables" --sweeps 1099511627776
+    refused_here "--sweeps 1099511627776 x --replicas 16 on 3 variables" --solver pt --sweeps 1099511627776
+    refused_here "restarts x 1099511627776 moves (--sweeps)" --solver tabu --sweeps 1099511627776
+    refused_here "--reads 1099511627776: 1.1e+12 QAOA samples of 3 variables needs about" --solver qaoa --reads 1099511627776
     # Values that are no numbers, or no counts, are refused as CLI11 parses them.
-    refused "--time-limit: 'nan' is not a finite number >= 0" --time-limit nan --reads 0
-    refused "--time-limit: 'inf' is not a finite number >= 0" --time-limit inf
-    refused "--time-limit: '-1' is not a finite number >= 0" --time-limit -1
-    refused "--target: 'nan' is not a finite number" --target nan
-    refused "--target: '-inf' is not a finite number" --target -inf
-    refused "--seed: '-1' is not a non-negative integer" --seed -1
-    refused "--seed: '99999999999999999999' is larger than 2^64 - 1" --seed 99999999999999999999
-    refused "--replicas: Value 0 not in range 1 to 65534" --solver pt --replicas 0
-    refused "--replicas: Value 65535 not in range 1 to 65534" --solver pt --replicas 65535
-    refused "--layers: Value 0 not in range 1 to 1000" --solver qaoa --layers 0
-    refused "--reads 0 (as many as fit) needs --time-limit or --target" --reads 0
+    refused_here "--time-limit: 'nan' is not a finite number >= 0" --time-limit nan --reads 0
+    refused_here "--time-limit: 'inf' is not a finite number >= 0" --time-limit inf
+    refused_here "--time-limit: '-1' is not a finite number >= 0" --time-limit -1
+    refused_here "--target: 'nan' is not a finite number" --target nan
+    refused_here "--target: '-inf' is not a finite number" --target -inf
+    refused_here "--seed: '-1' is not a non-negative integer" --seed -1
+    refused_here "--seed: '99999999999999999999' is larger than 2^64 - 1" --seed 99999999999999999999
+    refused_here "--replicas: Value 0 not in range 1 to 65534" --solver pt --replicas 0
+    refused_here "--replicas: Value 65535 not in range 1 to 65534" --solver pt --replicas 65535
+    refused_here "--layers: Value 0 not in range 1 to 1000" --solver qaoa --layers 0
+    refused_here "--reads 0 (as many as fit) needs --time-limit or --target" --reads 0
     # 2^40 sweeps within a time limit run: the schedule is computed as the sweeps go, never stored.
     (ulimit -v 4000000 && timeout 60 "$hqml" anneal ring.txt --format gset --reads 1 --sweeps 1099511627776 \
       --time-limit 0.5 --json >out) || fail "2^40 sweeps with --time-limit failed: $(cat out)"

@@ -115,52 +115,40 @@ vqe_hostile)
   cd "$work"
   printf '0.5 ZZ\n-1 XI\n-1 IX\n' >h.txt
   ls >before
-  refused() {  # refused PATTERN ARGS...: exit 2, PATTERN on the one line of stderr, no output, no new file
-    local pattern=$1
-    shift
-    set +e
-    timeout 60 "$hqml" vqe "$@" >out 2>err
-    rc=$?
-    set -e
-    [ $rc -eq 2 ] || fail "$*: exit code $rc, expected 2: $(head -c 300 err)"
-    [ "$(wc -l <err)" -eq 1 ] || fail "$*: stderr is not one line: $(cat err)"
-    head -1 err | grep -qF -- "$pattern" || fail "$*: '$pattern' not in: $(cat err)"
-    [ ! -s out ] || fail "$*: wrote to stdout: $(head -c 300 out)"
-    ls | grep -vx -e out -e err | cmp -s - before || fail "$*: wrote files: $(ls)"
-  }
+  refused_here() { refused 2 "$1" "$hqml" vqe "${@:2}"; }  # refused_here PATTERN ARGS...
   # 10000 reps on 2 qubits: 20002 parameters, whose BFGS inverse Hessian took 5 GB and minutes an iteration.
-  refused "hqml: --reps 10000: 20002 parameters; --optimizer bfgs keeps a dense 20002 x 20002 inverse Hessian (about 11.9 GiB" \
+  refused_here "hqml: --reps 10000: 20002 parameters; --optimizer bfgs keeps a dense 20002 x 20002 inverse Hessian (about 11.9 GiB" \
     --sites 2 --reps 10000 --output o.json --save-circuit c.qasm
-  refused "at most 4096 parameters (--reps 2047 here)" h.txt --reps 10000 --optimizer bfgs
+  refused_here "at most 4096 parameters (--reps 2047 here)" h.txt --reps 10000 --optimizer bfgs
   # The energy history grows with the iterations, each start's energy with the starts: beyond memory, refused.
-  refused "--iterations 1099511627776: the energy history" --sites 2 --iterations 1099511627776 --optimizer adam
-  refused "--starts 1099511627776: the energy of each start" --sites 2 --starts 1099511627776 --output o.json
+  refused_here "--iterations 1099511627776: the energy history" --sites 2 --iterations 1099511627776 --optimizer adam
+  refused_here "--starts 1099511627776: the energy of each start" --sites 2 --starts 1099511627776 --output o.json
   # An output that can never be written fails at once (the job would take minutes), naming the path.
-  refused "'/nonexistent/dir/x.json': the folder of this output does not exist" \
+  refused_here "'/nonexistent/dir/x.json': the folder of this output does not exist" \
     --sites 14 --reps 40 --iterations 100000 --output /nonexistent/dir/x.json
-  refused "'/nonexistent/dir/c.qasm'" --sites 14 --reps 40 --iterations 100000 --save-circuit /nonexistent/dir/c.qasm
-  refused "'.': is a directory" --sites 14 --reps 40 --iterations 100000 --output .
+  refused_here "'/nonexistent/dir/c.qasm'" --sites 14 --reps 40 --iterations 100000 --save-circuit /nonexistent/dir/c.qasm
+  refused_here "'.': is a directory" --sites 14 --reps 40 --iterations 100000 --output .
   # Numbers that are no numbers, counts that are no counts.
-  refused "--coupling: 'nan' is not a finite number" --coupling nan
-  refused "--field: 'inf' is not a finite number" --field inf
-  refused "--offset: '-inf' is not a finite number" --offset=-inf
-  refused "--learning-rate: '0' is not a finite number > 0" --optimizer adam --learning-rate 0
-  refused "--learning-rate: 'nan' is not a finite number > 0" --optimizer adam --learning-rate nan
-  refused "--seed: '-1' is not a non-negative integer" --seed -1
-  refused "--seed: '99999999999999999999' is larger than 2^64 - 1" --seed 99999999999999999999
-  refused "--iterations: '1e3' is not a non-negative integer" --iterations 1e3
-  refused "--sites 0: a chain has 2 to 62 sites" --sites 0
-  refused "--sites 1: a chain has 2 to 62 sites" --sites 1 --model heisenberg
+  refused_here "--coupling: 'nan' is not a finite number" --coupling nan
+  refused_here "--field: 'inf' is not a finite number" --field inf
+  refused_here "--offset: '-inf' is not a finite number" --offset=-inf
+  refused_here "--learning-rate: '0' is not a finite number > 0" --optimizer adam --learning-rate 0
+  refused_here "--learning-rate: 'nan' is not a finite number > 0" --optimizer adam --learning-rate nan
+  refused_here "--seed: '-1' is not a non-negative integer" --seed -1
+  refused_here "--seed: '99999999999999999999' is larger than 2^64 - 1" --seed 99999999999999999999
+  refused_here "--iterations: '1e3' is not a non-negative integer" --iterations 1e3
+  refused_here "--sites 0: a chain has 2 to 62 sites" --sites 0
+  refused_here "--sites 1: a chain has 2 to 62 sites" --sites 1 --model heisenberg
   # --initial-point: inline JSON or a file, with the position of what is wrong.
-  refused "--initial-point:1:7: expected a number, found a string" --sites 2 --reps 1 --initial-point '[0.1, "a"]'
-  refused "--initial-point:1:1: 2 values; the ansatz has 4 parameters" --sites 2 --reps 1 --initial-point '[0.1,0.2]'
-  refused "--initial-point:1:2: malformed number '1e999'" --sites 2 --reps 1 --initial-point '[1e999, 0, 0, 0]'
-  refused "--initial-point:1:2: " --sites 2 --reps 1 --initial-point '[NaN, 0, 0, 0]'
-  refused "--initial-point:1:12: expected ',' or ']' in an array, found end of input" --sites 2 --reps 1 --initial-point '[0, 0, 0, 0'
+  refused_here "--initial-point:1:7: expected a number, found a string" --sites 2 --reps 1 --initial-point '[0.1, "a"]'
+  refused_here "--initial-point:1:1: 2 values; the ansatz has 4 parameters" --sites 2 --reps 1 --initial-point '[0.1,0.2]'
+  refused_here "--initial-point:1:2: malformed number '1e999'" --sites 2 --reps 1 --initial-point '[1e999, 0, 0, 0]'
+  refused_here "--initial-point:1:2: " --sites 2 --reps 1 --initial-point '[NaN, 0, 0, 0]'
+  refused_here "--initial-point:1:12: expected ',' or ']' in an array, found end of input" --sites 2 --reps 1 --initial-point '[0, 0, 0, 0'
   printf '[0.1,\n 0.2, 0.3, null]\n' >theta.json
   ls | grep -vx -e out -e err >before
-  refused "theta.json:2:12: expected a number, found null" --sites 2 --reps 1 --initial-point theta.json
-  refused "'missing.json': cannot open" --sites 2 --reps 1 --initial-point missing.json
+  refused_here "theta.json:2:12: expected a number, found null" --sites 2 --reps 1 --initial-point theta.json
+  refused_here "'missing.json': cannot open" --sites 2 --reps 1 --initial-point missing.json
   # Both spellings give the first start; a byte-order mark before the file's array is skipped.
   printf '\xef\xbb\xbf[0.3, 0.3, 0.3, 0.3]' >theta.json
   "$hqml" vqe --sites 2 --reps 1 --initial-point theta.json --iterations 1 --json >file.json
