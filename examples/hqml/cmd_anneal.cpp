@@ -28,8 +28,7 @@ constexpr std::string_view qaoa_solver = "qaoa";
 
 /// --solver's values: the library's CPU solvers (anneal::solver_names), then qaoa.
 std::vector<std::string> solver_choices() {
-  std::vector<std::string> names;
-  for (const auto& [s, name] : anneal::solver_names) names.emplace_back(name);
+  std::vector<std::string> names = names_in(anneal::solver_names);
   names.emplace_back(qaoa_solver);
   return names;
 }
@@ -47,9 +46,13 @@ struct anneal_args {
   int threads = 0;
   double time_limit = 0.0;
   std::optional<double> target;
-  std::string schedule = "geometric";
-  std::string rule = "metropolis";
-  std::string order = "sequential";
+  // --schedule, --rule, --order: one of the library's names each, parsed once the options are read.
+  std::string schedule{anneal::to_string(anneal::schedule_kind::geometric)};
+  std::string rule{anneal::to_string(anneal::acceptance_rule::metropolis)};
+  std::string order{anneal::to_string(anneal::update_order::sequential)};
+  anneal::schedule_kind schedule_kind = anneal::schedule_kind::geometric;
+  anneal::acceptance_rule rule_kind = anneal::acceptance_rule::metropolis;
+  anneal::update_order order_kind = anneal::update_order::sequential;
   std::size_t replicas = 16;
   std::size_t layers = 1;
   bool greedy = false;
@@ -138,18 +141,17 @@ anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model&
   if (a.reads == 0) throw usage_error("--device gpu needs --reads > 0 (one GPU replica per read)");
   if (a.time_limit > 0.0 || a.target)
     throw usage_error("--device gpu runs every sweep: drop --time-limit and --target");
-  if (a.rule != "metropolis") throw usage_error("--device gpu uses the Metropolis rule only, not '" + a.rule + "'");
-  if (a.order != "sequential") throw usage_error("--device gpu sweeps in a fixed order: drop --order " + a.order);
+  if (a.rule_kind != anneal::acceptance_rule::metropolis)
+    throw usage_error("--device gpu uses the Metropolis rule only, not '" + a.rule + "'");
+  if (a.order_kind != anneal::update_order::sequential)
+    throw usage_error("--device gpu sweeps in a fixed order: drop --order " + a.order);
   if (a.greedy) throw usage_error("--device gpu has no greedy post-processing: drop --greedy");
   anneal::sa_options so;
   so.num_sweeps = a.sweeps;
   so.num_reads = a.reads;
   so.seed = a.seed;
   so.limits = anneal_kept;
-  if (a.schedule == "linear")
-    so.schedule = anneal::schedule_kind::linear;
-  else if (a.schedule != "geometric")
-    throw usage_error("--schedule must be geometric or linear, not '" + a.schedule + "'");
+  so.schedule = a.schedule_kind;
   where = a.device.check();
   const std::size_t n = m.num_variables();
   // The GPU takes its schedule as an array of one value per sweep and returns every replica's spins.
@@ -165,9 +167,6 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
                          std::string& where) {
   where = "cpu";
   if (a.device.gpu()) return solve_on_gpu(a, m, where);
-  if (a.rule != "metropolis" && a.rule != "gibbs")
-    throw usage_error("--rule must be metropolis or gibbs, not '" + a.rule + "'");
-  const auto rule = a.rule == "gibbs" ? anneal::acceptance_rule::gibbs : anneal::acceptance_rule::metropolis;
   if (!a.cpu_solver) {
     if (a.reads == 0) throw usage_error("--solver qaoa needs --reads > 0: the samples drawn from the optimized state");
     qaoa_options o;
@@ -190,15 +189,9 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
     case anneal::solver::sa:
       static_cast<anneal::run_options&>(o.sa) = base;
       o.sa.num_sweeps = a.sweeps;
-      if (a.schedule == "linear")
-        o.sa.schedule = anneal::schedule_kind::linear;
-      else if (a.schedule != "geometric")
-        throw usage_error("--schedule must be geometric or linear, not '" + a.schedule + "'");
-      o.sa.rule = rule;
-      if (a.order == "random")
-        o.sa.order = anneal::update_order::random;
-      else if (a.order != "sequential")
-        throw usage_error("--order must be sequential or random, not '" + a.order + "'");
+      o.sa.schedule = a.schedule_kind;
+      o.sa.rule = a.rule_kind;
+      o.sa.order = a.order_kind;
       o.sa.greedy_postprocess = a.greedy;
       break;
     case anneal::solver::pt:
@@ -206,7 +199,7 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
       o.pt.num_sweeps = a.sweeps;
       o.pt.num_replicas = a.replicas;
       o.pt.greedy_postprocess = a.greedy;
-      o.pt.rule = rule;
+      o.pt.rule = a.rule_kind;
       break;
     case anneal::solver::tabu:
       static_cast<anneal::run_options&>(o.tabu) = base;
@@ -331,9 +324,15 @@ void register_anneal(CLI::App& app, action& run) {
       ->check(finite_non_negative)
       ->capture_default_str();
   cmd->add_option("--target", args->target, "Stop once a read reaches this energy")->check(finite);
-  cmd->add_option("--schedule", args->schedule, "SA beta schedule: geometric|linear")->capture_default_str();
-  cmd->add_option("--rule", args->rule, "Acceptance: metropolis|gibbs")->capture_default_str();
-  cmd->add_option("--order", args->order, "SA update order: sequential|random")->capture_default_str();
+  cmd->add_option("--schedule", args->schedule, "SA beta schedule")
+      ->check(CLI::IsMember(names_in(anneal::schedule_kind_names)))
+      ->capture_default_str();
+  cmd->add_option("--rule", args->rule, "Acceptance rule")
+      ->check(CLI::IsMember(names_in(anneal::acceptance_rule_names)))
+      ->capture_default_str();
+  cmd->add_option("--order", args->order, "SA update order")
+      ->check(CLI::IsMember(names_in(anneal::update_order_names)))
+      ->capture_default_str();
   cmd->add_option("--replicas", args->replicas, "Parallel tempering replicas")
       ->check(unsigned_integer)
       ->check(CLI::Range(std::size_t{1}, std::size_t{65534}))
@@ -350,6 +349,9 @@ void register_anneal(CLI::App& app, action& run) {
     args->sweeps_given = sweeps->count() > 0;
     args->cpu_solver.reset();
     if (args->solver != qaoa_solver) args->cpu_solver = anneal::parse_solver(args->solver);
+    args->schedule_kind = anneal::parse_schedule_kind(args->schedule);
+    args->rule_kind = anneal::parse_acceptance_rule(args->rule);
+    args->order_kind = anneal::parse_update_order(args->order);
     run = [args] { return run_anneal(*args); };
   });
 }

@@ -33,12 +33,12 @@ namespace {
 
 struct vqe_args {
   std::string file;
-  std::string model = "tfim";
+  std::string model{to_string(chain_model::tfim)};
   std::size_t sites = 8;
   double coupling = 1.0;
-  std::optional<double> field;  // default: 1 for tfim, 0 for heisenberg
+  std::optional<double> field;  // default: the model's (default_field)
   bool periodic = false;
-  std::string ansatz = "real_amplitudes";
+  std::string ansatz{to_string(ansatz_kind::real_amplitudes)};
   std::size_t reps = 3;
   std::string entanglement = "reverse_linear";
   std::string initial_state;
@@ -80,16 +80,9 @@ problem load(const vqe_args& a) {
     throw usage_error("--sites " + std::to_string(a.sites) + ": a chain has 2 to " +
                       std::to_string(circuit::max_qubits) + " sites (for one spin, give a Pauli-sum file)");
   p.n = a.sites;
-  double field = 0;
-  if (a.model == "tfim") {
-    field = a.field.value_or(1.0);
-    p.h = transverse_field_ising(a.sites, a.coupling, field, a.periodic);
-  } else if (a.model == "heisenberg") {
-    field = a.field.value_or(0.0);
-    p.h = heisenberg(a.sites, a.coupling, a.coupling, a.coupling, field, a.periodic);
-  } else {
-    throw usage_error("--model must be tfim or heisenberg, not '" + a.model + "'");
-  }
+  const chain_model model = parse_chain_model(a.model);  // one of chain_model_names (--model's IsMember)
+  const double field = a.field.value_or(default_field(model));
+  p.h = chain_hamiltonian(model, a.sites, a.coupling, field, a.periodic);
   std::ostringstream s;
   s << a.model << " chain, " << a.sites << " sites, J = " << a.coupling << ", h = " << field
     << (a.periodic ? ", periodic" : ", open");
@@ -100,17 +93,8 @@ problem load(const vqe_args& a) {
 circuit build_ansatz(const vqe_args& a, std::size_t n) {
   two_local_options o;
   o.reps = a.reps;
-  const std::string& e = a.entanglement;
-  if (e != "linear" && e != "reverse_linear" && e != "circular" && e != "full" && e != "pairwise")
-    throw usage_error("--entanglement must be linear, reverse_linear, circular, full or pairwise, not '" + e + "'");
-  o.pairs = e;
-  circuit body;
-  if (a.ansatz == "real_amplitudes")
-    body = real_amplitudes(n, o);
-  else if (a.ansatz == "efficient_su2")
-    body = efficient_su2(n, o);
-  else
-    throw usage_error("--ansatz must be real_amplitudes or efficient_su2, not '" + a.ansatz + "'");
+  o.pairs = a.entanglement;  // one of entanglement_patterns (--entanglement's IsMember)
+  const circuit body = hardware_efficient(parse_ansatz_kind(a.ansatz), n, o);
   circuit c(n);
   if (!a.initial_state.empty()) {
     // A bit string as Qiskit prints basis states: the rightmost character is qubit 0.
@@ -353,7 +337,9 @@ void register_vqe(CLI::App& app, action& run) {
   cmd->add_option("file", a->file,
                   "Hamiltonian: lines 'coefficient PAULI' (Qiskit labels, X0 Z3, or OpenFermion [X0 Z3]) or "
                   "JSON [[label, coefficient], ...]; without it, the --model chain");
-  cmd->add_option("--model", a->model, "Built-in chain when no file is given: tfim|heisenberg")->capture_default_str();
+  cmd->add_option("--model", a->model, "Built-in chain when no file is given")
+      ->check(CLI::IsMember(names_in(chain_model_names)))
+      ->capture_default_str();
   // Counts and seeds: unsigned_integer refuses "-1", which CLI11 alone would wrap to 2^64 − 1.
   const auto count = CLI::Range(std::size_t{0}, std::size_t{1} << 40);
   cmd->add_option("--sites", a->sites, "Sites of the built-in chain (2 or more)")
@@ -365,12 +351,15 @@ void register_vqe(CLI::App& app, action& run) {
       ->capture_default_str();
   cmd->add_option("--field", a->field, "h (tfim: -h X, default 1; heisenberg: h Z, default 0)")->check(finite);
   cmd->add_flag("--periodic", a->periodic, "Close the chain into a ring");
-  cmd->add_option("--ansatz", a->ansatz, "real_amplitudes|efficient_su2")->capture_default_str();
+  cmd->add_option("--ansatz", a->ansatz, "Hardware-efficient form (Qiskit's)")
+      ->check(CLI::IsMember(names_in(ansatz_kind_names)))
+      ->capture_default_str();
   cmd->add_option("--reps", a->reps, "Rotation-and-entangler layers (bfgs: at most 4096 parameters)")
       ->check(unsigned_integer)
       ->check(CLI::Range(std::size_t{0}, std::size_t{10000}))
       ->capture_default_str();
-  cmd->add_option("--entanglement", a->entanglement, "linear|reverse_linear|circular|full|pairwise")
+  cmd->add_option("--entanglement", a->entanglement, "Entangling pairs (Qiskit's patterns)")
+      ->check(CLI::IsMember(entanglement_choices()))
       ->capture_default_str();
   cmd->add_option("--initial-state", a->initial_state,
                   "Basis state before the ansatz, qubit 0 rightmost (e.g. 0101: Hartree-Fock for H2)");

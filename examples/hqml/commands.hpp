@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <hqml/entanglement.hpp>
 #include <hqml/error.hpp>
 
 #include <charconv>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace hqml::cli {
 
@@ -75,6 +77,11 @@ inline CLI::Validator number_check(std::string name, std::string what, bool (*ok
 }  // namespace detail
 
 /// Any finite number.
+/// --entanglement's choices: the library's named patterns (hqml::entanglement_patterns).
+inline std::vector<std::string> entanglement_choices() {
+  return {entanglement_patterns.begin(), entanglement_patterns.end()};
+}
+
 inline const CLI::Validator finite = detail::number_check("FINITE", "a finite number", [](double) { return true; });
 /// A finite number > 0.
 inline const CLI::Validator finite_positive =

@@ -20,9 +20,7 @@ struct device_option {
 
   /// `what`: the option's help text, saying what runs on the GPU.
   void add_to(CLI::App* sub, const std::string& what) {
-    std::vector<std::string> names;
-    for (const auto& [value, name] : device_names) names.emplace_back(name);
-    sub->add_option("--device", device, what)->check(CLI::IsMember(names))->capture_default_str();
+    sub->add_option("--device", device, what)->check(CLI::IsMember(names_in(device_names)))->capture_default_str();
   }
   [[nodiscard]] hqml::device value() const { return parse_device(device); }
   [[nodiscard]] bool gpu() const { return value() == hqml::device::gpu; }

@@ -27,8 +27,8 @@ struct map_options {
     sub->add_option("--qubits", qubits, "Qubits (0: one per feature, at most 8)")->check(CLI::Range(0, 24));
     sub->add_option("--reps", reps, "Feature-map repetitions (ladder depth for angle_ladder)")
         ->check(CLI::Range(1, 64));
-    sub->add_option("--entanglement", entanglement, "full, linear, reverse_linear, circular or pairwise")
-        ->check(CLI::IsMember({"full", "linear", "reverse_linear", "circular", "pairwise"}));
+    sub->add_option("--entanglement", entanglement, "Entangling pattern (Qiskit's)")
+        ->check(CLI::IsMember(entanglement_choices()));
     sub->add_option("--alpha", alpha, "Pauli feature-map scale alpha")->check(finite);
     sub->add_option("--paulis", paulis, "Pauli strings of the pauli map, e.g. --paulis Z ZZ");
   }

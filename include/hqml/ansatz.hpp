@@ -10,11 +10,13 @@
 #include <hqml/circuit.hpp>
 #include <hqml/entanglement.hpp>
 #include <hqml/gate.hpp>
+#include <hqml/name_table.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hqml {
@@ -77,6 +79,36 @@ struct two_local_options {
 /// RY then RZ rotations and CX entanglers (Qiskit's efficient_su2). 2n(reps + 1) parameters.
 [[nodiscard]] inline circuit efficient_su2(std::size_t num_qubits, const two_local_options& opt = {}) {
   return two_local(num_qubits, {gate_kind::ry, gate_kind::rz}, gate_kind::cx, opt);
+}
+
+/// The hardware-efficient forms a program names.
+enum class ansatz_kind : std::uint8_t { real_amplitudes, efficient_su2 };
+
+/// Every ansatz kind and its name (a program's --ansatz choices).
+inline constexpr name_table<ansatz_kind, 2> ansatz_kind_names{{
+    {ansatz_kind::real_amplitudes, "real_amplitudes"},
+    {ansatz_kind::efficient_su2, "efficient_su2"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(ansatz_kind k) {
+  return name_in(ansatz_kind_names, k, "hqml::to_string", "ansatz");
+}
+/// The ansatz called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline ansatz_kind parse_ansatz_kind(std::string_view name) {
+  return parse_in(ansatz_kind_names, name, "hqml::parse_ansatz_kind", "ansatz");
+}
+
+/// real_amplitudes or efficient_su2, as `kind` says.
+[[nodiscard]] inline circuit hardware_efficient(ansatz_kind kind, std::size_t num_qubits,
+                                                const two_local_options& opt = {}) {
+  switch (kind) {
+    case ansatz_kind::real_amplitudes:
+      return real_amplitudes(num_qubits, opt);
+    case ansatz_kind::efficient_su2:
+      return efficient_su2(num_qubits, opt);
+  }
+  throw std::invalid_argument("hqml::hardware_efficient: ansatz value " + std::to_string(static_cast<int>(kind)) +
+                              " is none of ansatz_kind_names");
 }
 
 }  // namespace hqml

@@ -5,6 +5,7 @@
 
 #include <hqml/backends/cpu.hpp>
 #include <hqml/backends/cuda.hpp>
+#include <hqml/name_table.hpp>
 
 #include <array>
 #include <cstdint>
@@ -27,25 +28,18 @@ enum class device : std::uint8_t { cpu, gpu };
 #endif
 
 /// Every device and its name, in the order a program lists them.
-inline constexpr std::array<std::pair<device, std::string_view>, 2> device_names{{
+inline constexpr name_table<device, 2> device_names{{
     {device::cpu, "cpu"},
     {device::gpu, "gpu"},
 }};
 
 [[nodiscard]] constexpr std::string_view to_string(device d) {
-  for (const auto& [value, name] : device_names)
-    if (value == d) return name;
-  throw std::invalid_argument("hqml::to_string: device value " + std::to_string(static_cast<int>(d)) + " has no name");
+  return name_in(device_names, d, "hqml::to_string", "device");
 }
 
 /// The device called `name`; an unknown name is refused with the list of valid ones.
 [[nodiscard]] inline device parse_device(std::string_view name) {
-  std::string valid;
-  for (const auto& [value, known] : device_names) {
-    if (known == name) return value;
-    valid += (valid.empty() ? "" : ", ") + std::string(known);
-  }
-  throw std::invalid_argument("hqml::parse_device: unknown device '" + std::string(name) + "'; valid names: " + valid);
+  return parse_in(device_names, name, "hqml::parse_device", "device");
 }
 
 // A unit reaches the CUDA backend when it links hqml::cuda, the compiled entry points (HQML_CUDA_LIBRARY, set by

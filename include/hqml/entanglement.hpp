@@ -3,14 +3,21 @@
 // library's `entanglement` argument): shared by the feature maps and the variational ansätze.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace hqml {
+
+/// The named patterns, in the order a program lists them (Qiskit's names); "explicit" is not one: it is what
+/// an entanglement built from index lists says.
+inline constexpr std::array<std::string_view, 5> entanglement_patterns{"full", "linear", "reverse_linear", "circular",
+                                                                       "pairwise"};
 
 /// Which qubit sets the k-qubit blocks act on: a named pattern or explicit index lists.
 struct entanglement {
@@ -71,8 +78,10 @@ struct entanglement {
       }
       if (k == 1 && out.empty()) return blocks_linear1(n);
     } else {
-      throw std::invalid_argument("hqml::entanglement: unknown pattern '" + pattern +
-                                  "' (full, linear, reverse_linear, circular, pairwise or explicit lists)");
+      std::string valid;
+      for (std::string_view p : entanglement_patterns) valid += std::string(p) + ", ";
+      throw std::invalid_argument("hqml::entanglement: unknown pattern '" + pattern + "' (" + valid +
+                                  "or explicit lists)");
     }
     return out;
   }

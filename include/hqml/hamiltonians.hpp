@@ -2,12 +2,15 @@
 // Spin-chain Hamiltonians, the standard test beds of variational eigensolvers, as Pauli sums. A periodic
 // chain adds the bond (n−1, 0) when n > 2 (with two sites it would repeat the bond (0, 1)).
 
+#include <hqml/name_table.hpp>
 #include <hqml/pauli.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +53,41 @@ inline std::vector<std::pair<std::uint32_t, std::uint32_t>> chain_bonds(std::siz
   if (field != 0)
     for (std::uint32_t i = 0; i < n; ++i) h.add(field, pauli_string::from_ops({{i, 'Z'}}));
   return h;
+}
+
+/// The built-in chains a program names: tfim (transverse_field_ising) and heisenberg (the XXX chain in a field).
+enum class chain_model : std::uint8_t { tfim, heisenberg };
+
+/// Every chain model and its name (a program's --model choices).
+inline constexpr name_table<chain_model, 2> chain_model_names{{
+    {chain_model::tfim, "tfim"},
+    {chain_model::heisenberg, "heisenberg"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(chain_model m) {
+  return name_in(chain_model_names, m, "hqml::to_string", "chain model");
+}
+/// The chain model called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline chain_model parse_chain_model(std::string_view name) {
+  return parse_in(chain_model_names, name, "hqml::parse_chain_model", "chain model");
+}
+
+/// The field a chain model has when none is given: h = 1 for tfim (the critical point at J = 1), 0 for heisenberg.
+[[nodiscard]] constexpr double default_field(chain_model m) { return m == chain_model::tfim ? 1.0 : 0.0; }
+
+/// The chain `m` on n sites with coupling J and field h (default_field(m) when absent): tfim is
+/// transverse_field_ising(n, J, h), heisenberg is heisenberg(n, J, J, J, h).
+[[nodiscard]] inline pauli_sum chain_hamiltonian(chain_model m, std::size_t n, double coupling = 1.0,
+                                                 std::optional<double> field = std::nullopt, bool periodic = false) {
+  const double h = field.value_or(default_field(m));
+  switch (m) {
+    case chain_model::tfim:
+      return transverse_field_ising(n, coupling, h, periodic);
+    case chain_model::heisenberg:
+      return heisenberg(n, coupling, coupling, coupling, h, periodic);
+  }
+  throw std::invalid_argument("hqml::chain_hamiltonian: chain model value " + std::to_string(static_cast<int>(m)) +
+                              " is none of chain_model_names");
 }
 
 }  // namespace hqml

@@ -24,10 +24,26 @@
 #include <vector>
 
 #include <hqml/anneal/model.hpp>
+#include <hqml/name_table.hpp>
 
 namespace hqml::anneal {
 
 enum class schedule_kind : std::uint8_t { geometric, linear };
+
+/// Every schedule kind and its name (a program's --schedule choices).
+inline constexpr name_table<schedule_kind, 2> schedule_kind_names{{
+    {schedule_kind::geometric, "geometric"},
+    {schedule_kind::linear, "linear"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(schedule_kind k) {
+  return name_in(schedule_kind_names, k, "hqml::anneal::to_string", "schedule kind");
+}
+
+/// The schedule kind called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline schedule_kind parse_schedule_kind(std::string_view name) {
+  return parse_in(schedule_kind_names, name, "hqml::anneal::parse_schedule_kind", "schedule kind");
+}
 
 struct beta_range {
   double hot = 0.1;   // first (smallest) beta

@@ -68,7 +68,7 @@ namespace detail {
 
 template <acceptance_rule Rule, class Value>
 read_result tempering_read(const ising_model& m, const spin_problem<Value>& p, const pt_options& opt, beta_range range,
-                           int inner_threads, read_control& control) {
+                           [[maybe_unused]] int inner_threads, read_control& control) {  // unused without OpenMP
   const std::size_t R = opt.num_replicas;
   const std::size_t n = p.n;
   const std::uint64_t base = static_cast<std::uint64_t>(control.read()) << 16;

@@ -15,34 +15,26 @@
 #include <hqml/anneal/sample_set.hpp>
 #include <hqml/anneal/simulated_annealing.hpp>
 #include <hqml/anneal/tabu.hpp>
+#include <hqml/name_table.hpp>
 
 namespace hqml::anneal {
 
 enum class solver : std::uint8_t { sa, pt, tabu };
 
 /// Every solver and its name, in the order a program lists them.
-inline constexpr std::array<std::pair<solver, std::string_view>, 3> solver_names{{
+inline constexpr name_table<solver, 3> solver_names{{
     {solver::sa, "sa"},
     {solver::pt, "pt"},
     {solver::tabu, "tabu"},
 }};
 
 [[nodiscard]] constexpr std::string_view to_string(solver s) {
-  for (const auto& [value, name] : solver_names)
-    if (value == s) return name;
-  throw std::invalid_argument("hqml::anneal::to_string: solver value " + std::to_string(static_cast<int>(s)) +
-                              " has no name");
+  return name_in(solver_names, s, "hqml::anneal::to_string", "solver");
 }
 
 /// The solver called `name`; an unknown name is refused with the list of valid ones.
 [[nodiscard]] inline solver parse_solver(std::string_view name) {
-  std::string valid;
-  for (const auto& [value, known] : solver_names) {
-    if (known == name) return value;
-    valid += (valid.empty() ? "" : ", ") + std::string(known);
-  }
-  throw std::invalid_argument("hqml::anneal::parse_solver: unknown solver '" + std::string(name) +
-                              "'; valid names: " + valid);
+  return parse_in(solver_names, name, "hqml::anneal::parse_solver", "solver");
 }
 
 /// Each solver's options; solve() reads only those of the solver it runs.

@@ -25,11 +25,37 @@
 #include <hqml/anneal/model.hpp>
 #include <hqml/anneal/rng.hpp>
 #include <hqml/config.hpp>
+#include <hqml/name_table.hpp>
 
 namespace hqml::anneal {
 
 enum class acceptance_rule : std::uint8_t { metropolis, gibbs };
 enum class update_order : std::uint8_t { sequential, random };
+
+/// Every acceptance rule and its name (a program's --rule choices).
+inline constexpr name_table<acceptance_rule, 2> acceptance_rule_names{{
+    {acceptance_rule::metropolis, "metropolis"},
+    {acceptance_rule::gibbs, "gibbs"},
+}};
+/// Every update order and its name (a program's --order choices).
+inline constexpr name_table<update_order, 2> update_order_names{{
+    {update_order::sequential, "sequential"},
+    {update_order::random, "random"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(acceptance_rule r) {
+  return name_in(acceptance_rule_names, r, "hqml::anneal::to_string", "acceptance rule");
+}
+[[nodiscard]] constexpr std::string_view to_string(update_order o) {
+  return name_in(update_order_names, o, "hqml::anneal::to_string", "update order");
+}
+/// The rule (order) called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline acceptance_rule parse_acceptance_rule(std::string_view name) {
+  return parse_in(acceptance_rule_names, name, "hqml::anneal::parse_acceptance_rule", "acceptance rule");
+}
+[[nodiscard]] inline update_order parse_update_order(std::string_view name) {
+  return parse_in(update_order_names, name, "hqml::anneal::parse_update_order", "update order");
+}
 
 /// A flip is skipped when beta * dE exceeds this: exp(-44.3614) < 2^-64, the resolution of a
 /// 64-bit random word, so such a flip could never be accepted anyway.
