@@ -1,7 +1,7 @@
 // hqml::cuda, the CUDA backend's compiled mode (as Lightning compiles its kernels): the entry points that the
-// API headers declare for hqml::cuda (fidelity_kernel, sample_counts, final_state, anneal::simulated_annealing,
-// the runtime queries) instantiated once, for float and double, so that units the host compiler builds run
-// them by linking this library. Header-only use from .cu files keeps working without it.
+// API headers declare for hqml::cuda (batched_states, fidelity_kernel, sample_counts, final_state,
+// anneal::simulated_annealing, the runtime queries) instantiated once, for float and double, so that units the host
+// compiler builds run them by linking this library. Header-only use from .cu files keeps working without it.
 #include <hqml/cuda.cuh>
 #include <hqml/cuda/anneal.cuh>
 #include <hqml/cuda/final_state.cuh>
@@ -11,6 +11,8 @@
 namespace hqml {
 
 template struct cuda_detail::runtime<void>;
+template struct detail::cuda_batched_states<float>;
+template struct detail::cuda_batched_states<double>;
 template struct detail::cuda_fidelity_kernel<float>;
 template struct detail::cuda_fidelity_kernel<double>;
 template struct detail::cuda_sample_counts<float>;

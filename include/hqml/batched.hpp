@@ -3,7 +3,10 @@
 // samples, each sample's small state simulated by one thread without allocating per gate.
 
 #include <hqml/backends/cpu.hpp>
+#include <hqml/backends/cuda.hpp>
 #include <hqml/circuit.hpp>
+#include <hqml/detail/cuda_kernel_entry.hpp>
+#include <hqml/feature_matrix.hpp>
 #include <hqml/rng.hpp>
 #include <hqml/state_vector.hpp>
 
@@ -19,6 +22,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace hqml {
@@ -83,16 +87,34 @@ void for_each_sample_state(const circuit& c, const Eigen::Ref<const Eigen::Matri
 
 }  // namespace detail
 
-/// States |ψ(x_i, θ)⟩ for every row x_i of X, as the rows of an N × 2^n matrix.
-template <class Real = double>
+namespace detail {
+
+/// The strided view of an Eigen matrix that the compiled backends take (no copy).
+[[nodiscard]] inline feature_matrix features_of(const Eigen::Ref<const Eigen::MatrixXd>& x) {
+  return {x.data(), static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols()),
+          static_cast<std::size_t>(x.innerStride()), static_cast<std::size_t>(x.outerStride())};
+}
+
+}  // namespace detail
+
+/// States |ψ(x_i, θ)⟩ for every row x_i of X, as the rows of an N × 2^n host matrix, computed on Backend:
+/// hqml::cpu (threads over samples), or hqml::cuda (one launch for the batch; `threads` does not apply) from a
+/// unit that links hqml::cuda or includes <hqml/cuda/quantum_kernel.cuh> under nvcc.
+template <class Real = double, class Backend = cpu>
 [[nodiscard]] state_matrix<Real> batched_states(const circuit& c, const Eigen::Ref<const Eigen::MatrixXd>& X,
                                                 std::span<const double> theta = {}, int threads = 0) {
+  static_assert(std::is_same_v<Real, float> || std::is_same_v<Real, double>, "batched_states: float or double");
   detail::check_batch_inputs(c, X.cols(), theta, "hqml::batched_states");
   state_matrix<Real> psi(X.rows(), Eigen::Index{1} << c.num_qubits());
-  detail::for_each_sample_state<Real>(c, X, theta, threads, [&](Eigen::Index i, const auto& sv) {
-    const auto amps = sv.data();
-    for (std::size_t k = 0; k < amps.size(); ++k) psi(i, static_cast<Eigen::Index>(k)) = amps[k];
-  });
+  if constexpr (std::is_same_v<Backend, cuda>) {
+    if (X.rows() > 0) detail::cuda_batched_states<Real>::run(c, detail::features_of(X), theta, psi.data());
+  } else {
+    static_assert(std::is_same_v<Backend, cpu>, "batched_states: the backend is hqml::cpu or hqml::cuda");
+    detail::for_each_sample_state<Real>(c, X, theta, threads, [&](Eigen::Index i, const auto& sv) {
+      const auto amps = sv.data();
+      for (std::size_t k = 0; k < amps.size(); ++k) psi(i, static_cast<Eigen::Index>(k)) = amps[k];
+    });
+  }
   return psi;
 }
 

@@ -154,12 +154,6 @@ template <class Real>
 
 namespace detail {
 
-/// The strided view of an Eigen matrix that the compiled backends take (no copy).
-[[nodiscard]] inline feature_matrix features_of(const Eigen::Ref<const Eigen::MatrixXd>& x) {
-  return {x.data(), static_cast<std::size_t>(x.rows()), static_cast<std::size_t>(x.cols()),
-          static_cast<std::size_t>(x.innerStride()), static_cast<std::size_t>(x.outerStride())};
-}
-
 /// K(x, y) (y null: the symmetric K(x, x)) on Backend: written once for every caller, each backend's states and
 /// Gram tiles where it keeps them.
 template <class Real, class Backend>

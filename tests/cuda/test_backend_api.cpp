@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <hqml/anneal/simulated_annealing.hpp>
+#include <hqml/batched.hpp>
 #include <hqml/device.hpp>
 #include <hqml/feature_map.hpp>
 #include <hqml/final_state.hpp>
@@ -104,6 +105,27 @@ TEMPLATE_TEST_CASE("fidelity_kernel<Real, Backend> equals the dense reference fo
   CHECK_THROWS_AS((fidelity_kernel<real_type, backend_type>(fm, narrow, theta, opt)), std::invalid_argument);
   CHECK_THROWS_WITH((fidelity_kernel<real_type, backend_type>(fm, b, theta, kernel_options{1, -1})),
                     Catch::Contains("tile size"));
+}
+
+TEMPLATE_TEST_CASE("batched_states<Real, Backend> holds each row's final state", "[cuda][batched]", cpu_float,
+                   cpu_double, cuda_float, cuda_double) {
+  using real_type = std::tuple_element_t<0, TestType>;
+  using backend_type = std::tuple_element_t<1, TestType>;
+  const circuit fm = with_trainable_layer(zz_feature_map(4, 2, "linear"));
+  const std::vector<double> theta{0.2, -0.4, 0.9, 1.3};
+  const Eigen::MatrixXd wide = features(9, 6, 3);
+  const Eigen::Ref<const Eigen::MatrixXd> x = wide.block(1, 2, 8, 4);  // strided rows
+  const state_matrix<real_type> psi = batched_states<real_type, backend_type>(fm, x, theta);
+  REQUIRE(psi.rows() == 8);
+  REQUIRE(psi.cols() == 16);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    const Eigen::VectorXd row = x.row(i).transpose();
+    const auto want = final_state<double>(fm, theta, std::span<const double>(row.data(), 4));
+    for (Eigen::Index k = 0; k < 16; ++k)
+      CHECK(std::abs(std::complex<double>(psi(i, k)) - want[static_cast<std::size_t>(k)]) < tolerance<real_type>);
+  }
+  CHECK(batched_states<real_type, backend_type>(fm, x.topRows(0), theta).rows() == 0);
+  CHECK_THROWS_AS((batched_states<real_type, backend_type>(fm, x.leftCols(2), theta)), std::invalid_argument);
 }
 
 TEMPLATE_TEST_CASE("final_state and sample_counts agree with the CPU reference on every backend", "[cuda][shots]",

@@ -351,4 +351,12 @@ void detail::cuda_fidelity_kernel<Real>::run(const circuit& feature_map, const f
   }
 }
 
+// hqml::batched_states<Real, hqml::cuda>'s entry point (<hqml/detail/cuda_kernel_entry.hpp>).
+template <class Real>
+void detail::cuda_batched_states<Real>::run(const circuit& c, const feature_matrix& a, std::span<const double> theta,
+                                            std::complex<Real>* out) {
+  const std::vector<std::complex<Real>> h = gpu::batched_states<Real>(c, a, theta).to_host();
+  std::copy(h.begin(), h.end(), out);
+}
+
 }  // namespace hqml
