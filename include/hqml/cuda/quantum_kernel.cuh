@@ -60,8 +60,15 @@ class device_states {
   /// The states on the host, row-major (row i holds sample i's 2^n amplitudes).
   [[nodiscard]] std::vector<std::complex<Real>> to_host() const {
     std::vector<std::complex<Real>> h(buf_.size());
-    buf_.download(h);
+    download(h);
     return h;
+  }
+  /// The same into caller-owned host memory of rows() · dim() amplitudes (no intermediate copy).
+  void download(std::span<std::complex<Real>> out) const {
+    if (out.size() != buf_.size())
+      throw std::invalid_argument("hqml::gpu::device_states::download: " + std::to_string(out.size()) +
+                                  " amplitudes of room for " + std::to_string(buf_.size()));
+    buf_.download(out);
   }
 
  private:
@@ -355,8 +362,8 @@ void detail::cuda_fidelity_kernel<Real>::run(const circuit& feature_map, const f
 template <class Real>
 void detail::cuda_batched_states<Real>::run(const circuit& c, const feature_matrix& a, std::span<const double> theta,
                                             std::complex<Real>* out) {
-  const std::vector<std::complex<Real>> h = gpu::batched_states<Real>(c, a, theta).to_host();
-  std::copy(h.begin(), h.end(), out);
+  const auto states = gpu::batched_states<Real>(c, a, theta);
+  states.download({out, states.rows() * states.dim()});  // straight into the caller's matrix
 }
 
 }  // namespace hqml
