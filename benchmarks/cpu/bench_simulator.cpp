@@ -236,6 +236,55 @@ std::vector<int> thread_counts() {
   return t;
 }
 
+// The state reductions (kernels/reductions.hpp over the CPU driver): one pass over one or two states,
+// reported as amplitudes read per second.
+enum class reduction { norm, pauli, overlap, rdm, probability_one, transition_2q };
+inline constexpr const char* reduction_names[] = {"norm", "pauli", "overlap", "rdm", "prob_one", "transition_2q"};
+
+template <class Real>
+void bm_reduce(benchmark::State& st, reduction what) {
+  const auto n = static_cast<std::size_t>(st.range(0));
+  state_vector<Real> a(n), b(n);
+  a.set_threads(static_cast<int>(st.range(1)));
+  std::mt19937_64 g(7);
+  std::normal_distribution<double> d;
+  for (auto* sv : {&a, &b}) {
+    std::vector<std::complex<Real>> v(std::size_t{1} << n);
+    for (auto& x : v) x = {Real(d(g)), Real(d(g))};
+    sv->set_amplitudes(v);
+  }
+  const auto p = pauli_string::from_label(std::string("XZYZXIZ").substr(0, std::min<std::size_t>(n, 7)));
+  const std::uint32_t qs[2] = {3, 9};
+  std::complex<double> t[16];
+  double sink = 0;
+  for (auto _ : st) {
+    switch (what) {
+      case reduction::norm:
+        sink += a.norm_squared();
+        break;
+      case reduction::pauli:
+        sink += a.expectation(p);
+        break;
+      case reduction::overlap:
+        sink += overlap(a, b).real();
+        break;
+      case reduction::rdm:
+        sink += a.reduced_density_matrix(5)[1].real();
+        break;
+      case reduction::probability_one:
+        sink += a.probability_one(5);
+        break;
+      case reduction::transition_2q:
+        reduced_transition_matrix(a, b, qs, t);
+        sink += t[1].real();
+        break;
+    }
+    benchmark::DoNotOptimize(sink);
+  }
+  const bool two = what == reduction::overlap || what == reduction::transition_2q;
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * (two ? 2 : 1)) << n);
+}
+
 void register_all() {
   const auto threads = thread_counts();
   const int max_threads = *std::max_element(threads.begin(), threads.end());
@@ -258,6 +307,21 @@ void register_all() {
       }
     }
   }
+  for (int n : {14, 20, 24})
+    for (int w = 0; w < 6; ++w)
+      for (int t : threads) {
+        const std::string name = std::string("reduce/") + reduction_names[w];
+        benchmark::RegisterBenchmark((name + "/double/" + std::to_string(n)).c_str(),
+                                     [w](benchmark::State& st) { bm_reduce<double>(st, reduction(w)); })
+            ->Args({n, t})
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark((name + "/float/" + std::to_string(n)).c_str(),
+                                     [w](benchmark::State& st) { bm_reduce<float>(st, reduction(w)); })
+            ->Args({n, t})
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
   for (int n : {16, 20, 22, 24}) {
     const auto add = [&](const std::string& what, unsigned k) {
       const std::string name = "fusion_cost/" + what + (k ? std::to_string(k) : "") + "/double/" + std::to_string(n);

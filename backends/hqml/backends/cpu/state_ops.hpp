@@ -13,6 +13,7 @@
 #include <hqml/kernels/avx2_transition.hpp>
 #include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
+#include <hqml/kernels/reductions.hpp>
 #include <hqml/rng.hpp>
 
 #include <algorithm>
@@ -135,13 +136,10 @@ struct state_ops<basic_cpu<Threads>, Real> {
   }
 
   static double norm_squared(const complex_type* a, std::size_t n, int threads) {
-    return cpu_detail::reduce<par>(index_t{1} << n, threads, 0.0, [a](index_t i) { return sq(a[i]); });
+    return cpu_detail::sum_terms<par>(index_t{1} << n, threads, kernels::norm_term<Real>{real(a)}).v[0];
   }
   static double probability_one(const complex_type* a, std::size_t n, std::uint32_t q, int threads) {
-    const unsigned fixed[1] = {q};
-    const index_t bit = index_t{1} << q;
-    return cpu_detail::reduce<par>(index_t{1} << (n - 1), threads, 0.0,
-                                   [=](index_t j) { return sq(a[kernels::insert_zeros(j, fixed, 1) | bit]); });
+    return cpu_detail::sum_terms<par>(index_t{1} << (n - 1), threads, kernels::prob_one_term<Real>{real(a), q}).v[0];
   }
   /// Keeps the half where qubit q reads `outcome`, zeroes the other, scales by `scale`.
   static void collapse(complex_type* a, std::size_t n, std::uint32_t q, int outcome, double scale, int threads) {
@@ -203,15 +201,9 @@ struct state_ops<basic_cpu<Threads>, Real> {
   static std::complex<double> pauli_matrix_element(const complex_type* a, const complex_type* b, std::size_t n,
                                                    std::uint64_t x_mask, std::uint64_t z_mask, unsigned num_y,
                                                    int threads) {
-    const Real* ra = reinterpret_cast<const Real*>(a);
-    const Real* rb = reinterpret_cast<const Real*>(b);
-    return i_power(num_y) * sum_complex(index_t{1} << n, threads, [=](index_t i, double& re, double& im) {
-             const index_t k = i ^ x_mask;
-             const double ar = ra[2 * k], ai = ra[2 * k + 1], br = rb[2 * i], bi = rb[2 * i + 1];
-             const double sign = kernels::parity(i & z_mask) ? -1.0 : 1.0;
-             re += sign * (ar * br + ai * bi);
-             im += sign * (ar * bi - ai * br);
-           });
+    const auto s = cpu_detail::sum_terms<par>(index_t{1} << n, threads,
+                                              kernels::pauli_term<Real>{real(a), real(b), x_mask, z_mask});
+    return i_power(num_y) * std::complex<double>(s.v[0], s.v[1]);
   }
   static double expectation(const complex_type* a, std::size_t n, std::uint64_t x_mask, std::uint64_t z_mask,
                             unsigned num_y, int threads) {
@@ -240,79 +232,28 @@ struct state_ops<basic_cpu<Threads>, Real> {
   static std::array<std::complex<double>, (1u << (2 * K))> transition_matrix(const complex_type* a,
                                                                              const complex_type* b, std::size_t n,
                                                                              const std::uint32_t* qs, int threads) {
-    constexpr unsigned dim = 1u << K, entries = 2 * dim * dim;
-    // Consecutive bases go to `lanes` separate partial sums, so the products do not wait on each other.
-    constexpr unsigned lanes = K == 1 ? 4 : 1;
-    struct acc {
-      std::array<double, lanes * entries> v{};  // lane l, entry e: re at l·entries + 2e, im one after
-      acc& operator+=(const acc& o) {
-        for (unsigned e = 0; e < lanes * entries; ++e) v[e] += o.v[e];
-        return *this;
-      }
-    };
-    std::array<unsigned, K> sorted{};
-    for (unsigned j = 0; j < K; ++j) sorted[j] = qs[j];
-    std::sort(sorted.begin(), sorted.end());
-    std::array<index_t, dim> offset{};
-    for (unsigned l = 0; l < dim; ++l)
-      for (unsigned j = 0; j < K; ++j)
-        if ((l >> j) & 1u) offset[l] |= index_t{1} << qs[j];
-    const Real* ra = reinterpret_cast<const Real*>(a);
-    const Real* rb = reinterpret_cast<const Real*>(b);
-    constexpr index_t run = 64;  // bases per call
+    constexpr unsigned dim = 1u << K;
 #if HQML_HAS_AVX2_KERNELS
     if constexpr (K == 1) {
+      // The SIMD kernel: both amplitudes of a pair in one vector (kernels/avx2_transition.hpp).
       if (n >= cpu_simd_min_qubits() && cpu_simd_in_use() == cpu_simd::avx2) {
-        struct sums {
-          std::array<double, 8> v{};
-          sums& operator+=(const sums& o) {
-            for (unsigned e = 0; e < 8; ++e) v[e] += o.v[e];
-            return *this;
-          }
-        };
+        using sums = kernels::sums<8>;
+        constexpr index_t run = 64;  // bases per call
         const index_t bases = index_t{1} << (n - 1);
         const unsigned q = qs[0];
-        const sums t = cpu_detail::reduce<par>((bases + run - 1) / run, threads, sums{}, [=](index_t r) {
-          double v[8] = {};
-          kernels::avx2::transition_1q(ra, rb, q, r * run, std::min(bases, (r + 1) * run), v);
-          sums out;
-          for (unsigned e = 0; e < 8; ++e) out.v[e] = v[e];
+        const Real* ra = real(a);
+        const Real* rb = real(b);
+        const sums t = cpu_detail::reduce<par>((bases + run - 1) / run, threads, sums::zero(), [=](index_t r) {
+          sums out = sums::zero();
+          kernels::avx2::transition_1q(ra, rb, q, r * run, std::min(bases, (r + 1) * run), out.v);
           return out;
         });
         return {{{t.v[0], t.v[1]}, {t.v[2], t.v[3]}, {t.v[4], t.v[5]}, {t.v[6], t.v[7]}}};
       }
     }
 #endif
-    const index_t count = index_t{1} << (n - K);
-    const acc sum = cpu_detail::reduce<par>((count + run - 1) / run, threads, acc{}, [=](index_t r) {
-      // Local sums (not the result's memory, which the compiler must assume the amplitudes may alias).
-      double v[lanes][entries] = {};
-      const index_t end = std::min(count, (r + 1) * run);
-      for (index_t j0 = r * run; j0 < end; j0 += lanes)
-        for (unsigned lane = 0; lane < lanes && j0 + lane < end; ++lane) {
-          const index_t base = kernels::insert_zeros(j0 + lane, sorted.data(), K);
-          double ar[dim], ai[dim], br[dim], bi[dim];
-          for (unsigned l = 0; l < dim; ++l) {
-            const index_t i = base | offset[l];
-            ar[l] = ra[2 * i];
-            ai[l] = ra[2 * i + 1];
-            br[l] = rb[2 * i];
-            bi[l] = rb[2 * i + 1];
-          }
-          for (unsigned row = 0; row < dim; ++row)
-            for (unsigned c = 0; c < dim; ++c) {  // b_row · conj(a_c)
-              v[lane][2 * (row * dim + c)] += br[row] * ar[c] + bi[row] * ai[c];
-              v[lane][2 * (row * dim + c) + 1] += bi[row] * ar[c] - br[row] * ai[c];
-            }
-        }
-      acc t;
-      for (unsigned lane = 0; lane < lanes; ++lane)
-        for (unsigned e = 0; e < entries; ++e) t.v[lane * entries + e] = v[lane][e];
-      return t;
-    });
-    acc s;
-    for (unsigned lane = 0; lane < lanes; ++lane)
-      for (unsigned e = 0; e < entries; ++e) s.v[e] += sum.v[lane * entries + e];
+    const auto s = cpu_detail::sum_terms<par>(index_t{1} << (n - K), threads,
+                                              kernels::make_transition_term<K>(real(a), real(b), qs));
     std::array<std::complex<double>, dim * dim> m{};
     for (unsigned e = 0; e < dim * dim; ++e) m[e] = {s.v[2 * e], s.v[2 * e + 1]};
     return m;
@@ -373,34 +314,14 @@ struct state_ops<basic_cpu<Threads>, Real> {
 
   static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
                                                                     std::uint32_t q, int threads) {
-    const unsigned fixed[1] = {q};
-    const index_t bit = index_t{1} << q;
-    struct acc {
-      double p0 = 0, p1 = 0;
-      std::complex<double> c01 = 0;
-      acc& operator+=(const acc& o) {
-        p0 += o.p0;
-        p1 += o.p1;
-        c01 += o.c01;
-        return *this;
-      }
-    };
-    const acc r = cpu_detail::reduce<par>(index_t{1} << (n - 1), threads, acc{}, [=](index_t j) {
-      const index_t i0 = kernels::insert_zeros(j, fixed, 1), i1 = i0 | bit;
-      const std::complex<double> v0(a[i0]), v1(a[i1]);
-      return acc{std::norm(v0), std::norm(v1), v0 * std::conj(v1)};
-    });
-    return {r.p0, r.c01, std::conj(r.c01), r.p1};
+    const auto s = cpu_detail::sum_terms<par>(index_t{1} << (n - 1), threads, kernels::rdm_term<Real>{real(a), q});
+    const std::complex<double> c01(s.v[2], s.v[3]);
+    return {s.v[0], c01, std::conj(c01), s.v[1]};
   }
 
   static std::complex<double> overlap(const complex_type* a, const complex_type* b, std::size_t n, int threads) {
-    const Real* ra = reinterpret_cast<const Real*>(a);
-    const Real* rb = reinterpret_cast<const Real*>(b);
-    return sum_complex(index_t{1} << n, threads, [=](index_t i, double& re, double& im) {
-      const double ar = ra[2 * i], ai = ra[2 * i + 1], br = rb[2 * i], bi = rb[2 * i + 1];
-      re += ar * br + ai * bi;
-      im += ar * bi - ai * br;
-    });
+    const auto s = cpu_detail::sum_terms<par>(index_t{1} << n, threads, kernels::overlap_term<Real>{real(a), real(b)});
+    return {s.v[0], s.v[1]};
   }
 
  private:
@@ -522,39 +443,7 @@ struct state_ops<basic_cpu<Threads>, Real> {
   [[noreturn]] static HQML_NOINLINE void out_of_memory_error(std::size_t n, std::size_t bytes, std::size_t phys) {
     throw out_of_memory("a state vector of " + std::to_string(n) + " qubits", bytes, phys);
   }
-  /// Σ_{i < count} of the complex terms f(i, re, im) adds, in double, on real and imaginary parts: std::complex
-  /// products check every result for infinities and NaN, which made these sums several times slower than a
-  /// gate. Eight interleaved partial sums keep the additions from waiting on each other; the order is fixed,
-  /// so the result does not depend on the thread count.
-  template <class F>
-  static std::complex<double> sum_complex(index_t count, int threads, const F& f) {
-    constexpr index_t lanes = 8;
-    struct acc {
-      std::array<double, lanes> re{}, im{};
-      acc& operator+=(const acc& o) {
-        for (index_t l = 0; l < lanes; ++l) {
-          re[l] += o.re[l];
-          im[l] += o.im[l];
-        }
-        return *this;
-      }
-    };
-    const index_t groups = (count + lanes - 1) / lanes;
-    constexpr index_t run = 16;  // groups per call, so each call's loop keeps its partial sums in registers
-    const acc s = cpu_detail::reduce<par>((groups + run - 1) / run, threads, acc{}, [=](index_t r) {
-      acc t;
-      const index_t end = std::min(count, (r + 1) * run * lanes);
-      for (index_t i0 = r * run * lanes; i0 < end; i0 += lanes)
-        for (index_t l = 0; l < lanes && i0 + l < end; ++l) f(i0 + l, t.re[l], t.im[l]);
-      return t;
-    });
-    double re = 0, im = 0;
-    for (index_t l = 0; l < lanes; ++l) {
-      re += s.re[l];
-      im += s.im[l];
-    }
-    return {re, im};
-  }
+  static const Real* real(const complex_type* a) { return reinterpret_cast<const Real*>(a); }
   static double sq(complex_type v) {
     const double r = v.real(), i = v.imag();
     return r * r + i * i;

@@ -13,6 +13,7 @@
 #include <hqml/fusion_costs.hpp>
 #include <hqml/kernels/gate_kernels.hpp>
 #include <hqml/kernels/index.hpp>
+#include <hqml/kernels/reductions.hpp>
 #include <hqml/rng.hpp>
 
 #include <thrust/binary_search.h>
@@ -114,43 +115,6 @@ __global__ void __launch_bounds__(gate_block) dense1_low_kernel(kernels::dense1_
   }
 }
 
-template <class Real>
-__device__ __forceinline__ double amp_norm(const Real* r, index_t i) {
-  const kernels::amp<Real> v = kernels::load_amp(r, i);
-  const double x = v.re, y = v.im;
-  return x * x + y * y;
-}
-
-template <class Real>
-struct norm_term {
-  const Real* r;
-  __device__ dsum<1> operator()(index_t i) const { return {{amp_norm(r, i)}}; }
-};
-
-template <class Real>
-struct prob_one_term {
-  const Real* r;
-  unsigned q;
-  __device__ dsum<1> operator()(index_t j) const {
-    return {{amp_norm(r, kernels::insert_zero(j, q) | (index_t{1} << q))}};
-  }
-};
-
-template <class Real>
-struct pauli_term {
-  const Real* a;
-  const Real* b;
-  index_t x_mask, z_mask;
-  __device__ dsum<2> operator()(index_t i) const {
-    // conj(a[i ^ x]) · b[i], negated when i has odd parity on the Z mask.
-    const index_t k = i ^ x_mask;
-    const kernels::amp<Real> va = kernels::load_amp(a, k), vb = kernels::load_amp(b, i);
-    const double ar = va.re, ai = -double(va.im), br = vb.re, bi = vb.im;
-    const double sign = kernels::parity(i & z_mask) ? -1.0 : 1.0;
-    return {{sign * (ar * br - ai * bi), sign * (ar * bi + ai * br)}};
-  }
-};
-
 /// out[i ^ x] = (out[i ^ x] if accumulating) + w·(−1)^{|i ∧ z|}·in[i].
 template <class Real>
 __global__ void add_pauli_kernel(Real* out, const Real* in, index_t size, index_t x_mask, index_t z_mask, Real wr,
@@ -170,57 +134,6 @@ __global__ void add_pauli_kernel(Real* out, const Real* in, index_t size, index_
   }
 }
 
-/// Tr over the other qubits of |b⟩⟨a| on K qubits: entry (r, c) as doubles 2(r·2^K + c) and +1.
-template <class Real, unsigned K>
-struct transition_term {
-  static constexpr unsigned dim = 1u << K;
-  const Real* a;
-  const Real* b;
-  unsigned sorted[K];
-  index_t offset[dim];
-  __device__ dsum<2 * dim * dim> operator()(index_t j) const {
-    const index_t base = kernels::insert_zeros(j, sorted, K);
-    double ar[dim], ai[dim], br[dim], bi[dim];
-    for (unsigned l = 0; l < dim; ++l) {
-      const index_t i = base | offset[l];
-      ar[l] = a[2 * i];
-      ai[l] = -double(a[2 * i + 1]);
-      br[l] = b[2 * i];
-      bi[l] = b[2 * i + 1];
-    }
-    dsum<2 * dim * dim> t;
-    for (unsigned r = 0; r < dim; ++r)
-      for (unsigned c = 0; c < dim; ++c) {
-        t.v[2 * (r * dim + c)] = br[r] * ar[c] - bi[r] * ai[c];
-        t.v[2 * (r * dim + c) + 1] = br[r] * ai[c] + bi[r] * ar[c];
-      }
-    return t;
-  }
-};
-
-template <class Real>
-struct rdm_term {
-  const Real* r;
-  unsigned q;
-  __device__ dsum<4> operator()(index_t j) const {
-    const index_t i0 = kernels::insert_zero(j, q), i1 = i0 | (index_t{1} << q);
-    const double ar = r[2 * i0], ai = r[2 * i0 + 1], br = r[2 * i1], bi = r[2 * i1 + 1];
-    // ρ00, ρ11, and ρ01 = a0 · conj(a1).
-    return {{ar * ar + ai * ai, br * br + bi * bi, ar * br + ai * bi, ai * br - ar * bi}};
-  }
-};
-
-template <class Real>
-struct overlap_term {
-  const Real* a;
-  const Real* b;
-  __device__ dsum<2> operator()(index_t i) const {
-    const kernels::amp<Real> va = kernels::load_amp(a, i), vb = kernels::load_amp(b, i);
-    const double ar = va.re, ai = -double(va.im), br = vb.re, bi = vb.im;
-    return {{ar * br - ai * bi, ar * bi + ai * br}};
-  }
-};
-
 template <class Real>
 __global__ void collapse_kernel(Real* r, index_t size, index_t bit, int outcome, Real scale) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
@@ -235,7 +148,7 @@ template <class Real>
 __global__ void probabilities_kernel(double* p, const Real* r, index_t size) {
   const index_t stride = static_cast<index_t>(gridDim.x) * blockDim.x;
   for (index_t i = static_cast<index_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < size; i += stride)
-    p[i] = amp_norm(r, i);
+    p[i] = kernels::amp_norm(r, i);
 }
 
 }  // namespace cuda_detail
@@ -317,10 +230,10 @@ struct state_ops<cuda, Real> {
   }
 
   static double norm_squared(const complex_type* a, std::size_t n, int /*threads*/) {
-    return cuda_detail::reduce<1>(index_t{1} << n, cuda_detail::norm_term<Real>{real(a)})[0];
+    return cuda_detail::reduce(index_t{1} << n, kernels::norm_term<Real>{real(a)}).v[0];
   }
   static double probability_one(const complex_type* a, std::size_t n, std::uint32_t q, int /*threads*/) {
-    return cuda_detail::reduce<1>(index_t{1} << (n - 1), cuda_detail::prob_one_term<Real>{real(a), q})[0];
+    return cuda_detail::reduce(index_t{1} << (n - 1), kernels::prob_one_term<Real>{real(a), q}).v[0];
   }
   /// Keeps the half where qubit q reads `outcome`, zeroes the other, scales by `scale`.
   static void collapse(complex_type* a, std::size_t n, std::uint32_t q, int outcome, double scale, int /*threads*/) {
@@ -380,9 +293,8 @@ struct state_ops<cuda, Real> {
   static std::complex<double> pauli_matrix_element(const complex_type* a, const complex_type* b, std::size_t n,
                                                    std::uint64_t x_mask, std::uint64_t z_mask, unsigned num_y,
                                                    int /*threads*/) {
-    const auto s =
-        cuda_detail::reduce<2>(index_t{1} << n, cuda_detail::pauli_term<Real>{real(a), real(b), x_mask, z_mask});
-    return i_power(num_y) * std::complex<double>(s[0], s[1]);
+    const auto s = cuda_detail::reduce(index_t{1} << n, kernels::pauli_term<Real>{real(a), real(b), x_mask, z_mask});
+    return i_power(num_y) * std::complex<double>(s.v[0], s.v[1]);
   }
   static double expectation(const complex_type* a, std::size_t n, std::uint64_t x_mask, std::uint64_t z_mask,
                             unsigned num_y, int threads) {
@@ -405,30 +317,22 @@ struct state_ops<cuda, Real> {
                                                                              const complex_type* b, std::size_t n,
                                                                              const std::uint32_t* qs, int /*threads*/) {
     constexpr unsigned dim = 1u << K;
-    cuda_detail::transition_term<Real, K> term{real(a), real(b), {}, {}};
-    for (unsigned j = 0; j < K; ++j) term.sorted[j] = qs[j];
-    std::sort(term.sorted, term.sorted + K);
-    for (unsigned l = 0; l < dim; ++l) {
-      term.offset[l] = 0;
-      for (unsigned j = 0; j < K; ++j)
-        if ((l >> j) & 1u) term.offset[l] |= index_t{1} << qs[j];
-    }
-    const auto s = cuda_detail::reduce<2 * dim * dim>(index_t{1} << (n - K), term);
+    const auto s = cuda_detail::reduce(index_t{1} << (n - K), kernels::make_transition_term<K>(real(a), real(b), qs));
     std::array<std::complex<double>, dim * dim> m{};
-    for (unsigned e = 0; e < dim * dim; ++e) m[e] = {s[2 * e], s[2 * e + 1]};
+    for (unsigned e = 0; e < dim * dim; ++e) m[e] = {s.v[2 * e], s.v[2 * e + 1]};
     return m;
   }
 
   static std::array<std::complex<double>, 4> reduced_density_matrix(const complex_type* a, std::size_t n,
                                                                     std::uint32_t q, int /*threads*/) {
-    const auto s = cuda_detail::reduce<4>(index_t{1} << (n - 1), cuda_detail::rdm_term<Real>{real(a), q});
-    const std::complex<double> c01(s[2], s[3]);
-    return {s[0], c01, std::conj(c01), s[1]};
+    const auto s = cuda_detail::reduce(index_t{1} << (n - 1), kernels::rdm_term<Real>{real(a), q});
+    const std::complex<double> c01(s.v[2], s.v[3]);
+    return {s.v[0], c01, std::conj(c01), s.v[1]};
   }
 
   static std::complex<double> overlap(const complex_type* a, const complex_type* b, std::size_t n, int /*threads*/) {
-    const auto s = cuda_detail::reduce<2>(index_t{1} << n, cuda_detail::overlap_term<Real>{real(a), real(b)});
-    return {s[0], s[1]};
+    const auto s = cuda_detail::reduce(index_t{1} << n, kernels::overlap_term<Real>{real(a), real(b)});
+    return {s.v[0], s.v[1]};
   }
 
  private:
