@@ -3,14 +3,13 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
-#include <hqml/anneal/hyperparameter_search.hpp>
+#include <hqml/app/kernel_tuning.hpp>
 #include <hqml/app/pipeline.hpp>
 
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <tuple>
+#include <utility>
 
 namespace hqml::cli {
 namespace {
@@ -23,8 +22,6 @@ struct tune_cli {
   std::uint64_t seed = 0;
   bool json = false;
 };
-
-const std::vector<std::string> entanglements = {"linear", "full", "circular"};
 
 int tune_main(const tune_cli& o) {
   // Training data: the built-in ad hoc set, or a CSV preprocessed as hqml run does.
@@ -53,56 +50,28 @@ int tune_main(const tune_cli& o) {
                           printable(o.data) + " has only " + std::to_string(count[c]) +
                           " rows; lower --folds or add data");
   }
-  const anneal::search_space space({{"C", {0.1, 1.0, 10.0, 100.0}},
-                                    {"feature_scale", {0.25, 0.5, 1.0, 2.0}},
-                                    {"reps", {1, 2, 3}},
-                                    {"entanglement", {0, 1, 2}}});
-  // Kernels depend on everything but C: compute each once.
-  std::map<std::tuple<double, double, double>, Eigen::MatrixXd> kernels;
-  const auto folds = learn::stratified_k_fold(y, o.folds, o.seed);
-  std::size_t evaluations = 0;
-  auto objective = [&](const std::vector<double>& v) {
-    ++evaluations;
-    const auto key = std::make_tuple(v[1], v[2], v[3]);
-    auto it = kernels.find(key);
-    if (it == kernels.end()) {
-      feature_map_spec spec;
-      spec.num_qubits = qubits;
-      spec.reps = static_cast<std::size_t>(v[2]);
-      spec.entanglement = entanglements[static_cast<std::size_t>(v[3])];
-      it = kernels.emplace(key, fidelity_kernel<double>(spec.build(), v[1] * x, {}, kernel_options{o.threads, 256}))
-               .first;
-    }
-    learn::svc_params sp;
-    sp.C = v[0];
-    return learn::cross_validate_svc(it->second, y, sp, folds, learn::score_metric::accuracy).mean;
-  };
-  anneal::tune_options topt;
-  topt.budget = o.budget;
-  topt.seed = o.seed;
-  topt.num_threads = o.threads > 0 ? o.threads : 1;
-  const auto fmqa = anneal::tune(space, objective, topt);
-  const auto random = anneal::random_search(space, objective, o.budget, o.seed);
-  const auto grid = anneal::grid_search(space, objective, o.budget);
+  app::kernel_svm_tuning problem(std::move(x), std::move(y), qubits, o.folds, o.seed, o.threads);
+  const auto result = app::tune_kernel_svm(problem, o.budget, o.seed, o.threads);
+  const auto& [fmqa, random, grid] = result;
 
   auto describe = [&](const anneal::search_result& r) {
-    const auto v = space.values(r.best_config);
-    return nlohmann::json{{"best_score", r.best_score},
-                          {"best",
-                           {{"C", v[0]},
-                            {"feature_scale", v[1]},
-                            {"reps", v[2]},
-                            {"entanglement", entanglements[static_cast<std::size_t>(v[3])]}}},
-                          {"best_so_far", r.best_so_far}};
+    const app::kernel_svm_config c = app::kernel_svm_tuning::decode(r.best_config);
+    return nlohmann::json{
+        {"best_score", r.best_score},
+        {"best",
+         {{"C", c.C}, {"feature_scale", c.feature_scale}, {"reps", double(c.reps)}, {"entanglement", c.entanglement}}},
+        {"best_so_far", r.best_so_far}};
   };
-  const nlohmann::json j = {{"budget", o.budget},     {"space_size", 4 * 4 * 3 * 3}, {"folds", o.folds},
-                            {"fmqa", describe(fmqa)}, {"random", describe(random)},  {"grid", describe(grid)}};
+  const nlohmann::json j = {
+      {"budget", o.budget},         {"space_size", app::kernel_svm_tuning::space().num_configurations()},
+      {"folds", o.folds},           {"fmqa", describe(fmqa)},
+      {"random", describe(random)}, {"grid", describe(grid)}};
   if (o.json) {
     std::cout << j.dump() << "\n";
     return 0;
   }
-  std::printf("search space: C x feature scale x reps x entanglement = 144 configurations; budget %zu each\n",
-              o.budget);
+  std::printf("search space: C x feature scale x reps x entanglement = %zu configurations; budget %zu each\n",
+              app::kernel_svm_tuning::space().num_configurations(), o.budget);
   std::printf("%-8s %-10s %s\n", "method", "best CV", "best configuration");
   for (const char* m : {"fmqa", "random", "grid"}) {
     const auto& b = j[m]["best"];
