@@ -141,8 +141,6 @@ anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model&
   if (a.reads == 0) throw usage_error("--device gpu needs --reads > 0 (one GPU replica per read)");
   if (a.time_limit > 0.0 || a.target)
     throw usage_error("--device gpu runs every sweep: drop --time-limit and --target");
-  if (a.rule_kind != anneal::acceptance_rule::metropolis)
-    throw usage_error("--device gpu uses the Metropolis rule only, not '" + a.rule + "'");
   if (a.order_kind != anneal::update_order::sequential)
     throw usage_error("--device gpu sweeps in a fixed order: drop --order " + a.order);
   if (a.greedy) throw usage_error("--device gpu has no greedy post-processing: drop --greedy");
@@ -152,6 +150,7 @@ anneal::sample_set solve_on_gpu(const anneal_args& a, const anneal::ising_model&
   so.seed = a.seed;
   so.limits = anneal_kept;
   so.schedule = a.schedule_kind;
+  so.rule = a.rule_kind;
   where = a.device.check();
   const std::size_t n = m.num_variables();
   // The GPU takes its schedule as an array of one value per sweep and returns every replica's spins.

@@ -8,6 +8,7 @@
 #include "common/skip.hpp"
 
 #include <hqml/anneal/formats.hpp>
+#include <hqml/kernels/anneal_step.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -55,10 +56,12 @@ anneal::ising_model sk_model(std::size_t n, std::uint64_t seed) {
   return anneal::ising_model(n, {}, c);
 }
 
-/// The dense path's algorithm on the host in float: sequential Metropolis in variable order with the
-/// device's counter-based random numbers. Returns the final spins, replica-major.
+/// The dense path's algorithm on the host in float: sequential flips in variable order, decided by the shared
+/// annealing step under `rule` with the device's counter-based random numbers. Returns the final spins,
+/// replica-major.
 std::vector<std::int8_t> host_dense_anneal(const anneal::ising_model& m, std::size_t replicas,
-                                           const std::vector<double>& betas, std::uint64_t seed) {
+                                           const std::vector<double>& betas, std::uint64_t seed,
+                                           anneal::acceptance_rule rule = anneal::acceptance_rule::metropolis) {
   const std::size_t n = m.num_variables();
   std::vector<float> jm(n * n, 0.0f), h(n);
   for (const auto& c : m.couplings()) jm[c.i * n + c.j] = jm[c.j * n + c.i] = static_cast<float>(c.value);
@@ -75,7 +78,11 @@ std::vector<std::int8_t> host_dense_anneal(const anneal::ising_model& m, std::si
       const auto beta = static_cast<float>(betas[sweep]);
       for (std::uint32_t i = 0; i < n; ++i) {
         const float de = -2.0f * s[i] * f[i];
-        if (de <= 0.0f || gpu::detail::uniform01(seed, r, sweep, i) < std::exp(-beta * de)) {
+        auto draw = [&] { return gpu::detail::uniform01(seed, r, sweep, i); };
+        const bool flip = rule == anneal::acceptance_rule::gibbs
+                              ? kernels::accept_flip<kernels::flip_rule::gibbs>(de, beta, draw)
+                              : kernels::accept_flip<kernels::flip_rule::metropolis>(de, beta, draw);
+        if (flip) {
           const float d = -2.0f * s[i];
           s[i] = -s[i];
           for (std::size_t k = 0; k < n; ++k) f[k] += d * jm[i * n + k];
@@ -133,11 +140,13 @@ TEST_CASE("GPU annealing energies equal the CPU energy of the returned states an
   require_sound_run(random_model(700, 2100, 1), opt, 500);
 }
 
-TEST_CASE("GPU annealing finds the ground state of a small model", "[cuda][anneal]") {
+TEST_CASE("GPU annealing finds the ground state of a small model, either rule", "[cuda][anneal]") {
   const auto m = random_model(14, 40, 3);
   gpu::anneal_options opt;
   opt.num_replicas = 64;
   opt.num_sweeps = 500;
+  opt.rule = GENERATE(anneal::acceptance_rule::metropolis, anneal::acceptance_rule::gibbs);
+  INFO("rule " << anneal::to_string(opt.rule));
   REQUIRE(gpu::simulated_annealing(m, opt).best_energy() == Approx(brute_force_ground_energy(m)).margin(1e-9));
 }
 
@@ -173,8 +182,10 @@ TEST_CASE("GPU annealing refuses what it cannot run", "[cuda][anneal]") {
   }
 }
 
-TEST_CASE("GPU dense annealing equals a host sequential Metropolis sweep with the same random numbers",
+TEST_CASE("GPU dense annealing equals a host sequential sweep with the same random numbers, either rule",
           "[cuda][anneal][dense]") {
+  const auto rule = GENERATE(anneal::acceptance_rule::metropolis, anneal::acceptance_rule::gibbs);
+  INFO("rule " << anneal::to_string(rule));
   // n = 150: blocks of 64, 64 and a short 22; R = 8 replicas, one warp each, in one CUDA block.
   const auto m = random_dense_model(150, 11);
   gpu::anneal_options opt;
@@ -183,11 +194,13 @@ TEST_CASE("GPU dense annealing equals a host sequential Metropolis sweep with th
   opt.num_sweeps = 40;
   opt.refresh_interval = 7;
   opt.seed = 21;
+  opt.rule = rule;
   const auto r = gpu::simulated_annealing(m, opt);
   REQUIRE(r.path == "dense");
   anneal::sa_options so;
   so.num_sweeps = opt.num_sweeps;
-  const auto expected = host_dense_anneal(m, opt.num_replicas, anneal::resolve_beta_schedule(m, so), opt.seed);
+  const auto expected =
+      host_dense_anneal(m, opt.num_replicas, anneal::resolve_beta_schedule(m, so), opt.seed, opt.rule);
   REQUIRE(r.spins.size() == expected.size());
   for (std::size_t k = 0; k < opt.num_replicas; ++k) {
     const std::span<const std::int8_t> s(r.spins.data() + k * 150, 150);

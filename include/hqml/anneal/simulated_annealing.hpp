@@ -138,9 +138,10 @@ struct cuda_simulated_annealing {
 
 /// Simulated annealing on Backend. hqml::cpu is simulated_annealing(m, opt) above. hqml::cuda (host code links
 /// hqml::cuda) anneals one GPU replica per read, every sweep of each (hqml::gpu::simulated_annealing): it needs
-/// num_reads > 0 and runs the Metropolis rule in sequential order without greedy post-processing, no time limit
-/// or target energy; other options are refused with std::invalid_argument, never ignored. on_improvement and
-/// on_progress are called once, when all replicas have finished.
+/// num_reads > 0 and runs either acceptance rule (the CPU's flip decision, <hqml/kernels/anneal_step.hpp>) in
+/// sequential order without greedy post-processing, no time limit or target energy; other options are refused
+/// with std::invalid_argument, never ignored. on_improvement and on_progress are called once, when all replicas
+/// have finished.
 template <class Backend>
 [[nodiscard]] sample_set simulated_annealing(const ising_model& m, const sa_options& opt = {}) {
   if constexpr (std::is_same_v<Backend, cuda>) {

@@ -8,7 +8,9 @@
 // Gibbs acceptance probability of every possible m is tabulated once per beta as a 64-bit
 // threshold compared with one raw random word, so the inner loop has no exp() at all. Otherwise
 // fields are doubles and the acceptance test calls exp(). Either way a flip whose probability is
-// below 2^-64 is skipped without drawing a random number (dwave-samplers does the same).
+// below 2^-64 is skipped without drawing a random number (dwave-samplers does the same). The
+// probabilities, the skip bound and the flip decision are the kernels' (<hqml/kernels/anneal_step.hpp>),
+// which the GPU annealer's kernels use too.
 //
 // The problem view is a handful of plain pointers so a device backend can take the same arrays.
 
@@ -25,6 +27,7 @@
 #include <hqml/anneal/model.hpp>
 #include <hqml/anneal/rng.hpp>
 #include <hqml/config.hpp>
+#include <hqml/kernels/anneal_step.hpp>
 #include <hqml/name_table.hpp>
 
 namespace hqml::anneal {
@@ -57,9 +60,13 @@ inline constexpr name_table<update_order, 2> update_order_names{{
   return parse_in(update_order_names, name, "hqml::anneal::parse_update_order", "update order");
 }
 
-/// A flip is skipped when beta * dE exceeds this: exp(-44.3614) < 2^-64, the resolution of a
-/// 64-bit random word, so such a flip could never be accepted anyway.
-inline constexpr double skip_exponent = 44.3614195558365;
+/// The kernels' rule for an acceptance rule.
+[[nodiscard]] constexpr kernels::flip_rule to_flip_rule(acceptance_rule r) noexcept {
+  return r == acceptance_rule::metropolis ? kernels::flip_rule::metropolis : kernels::flip_rule::gibbs;
+}
+
+/// A flip is skipped when beta * dE exceeds this (kernels::flip_skip_exponent: e^-this < 2^-64).
+inline constexpr double skip_exponent = kernels::flip_skip_exponent;
 
 /// Non-owning view of an Ising model in solver form. Value is std::int32_t (exact lattice, energies
 /// in multiples of `unit`) or double (unit = 1).
@@ -224,15 +231,15 @@ class acceptor<Rule, std::int32_t> {
     // Only gaps up to the skip bound need entries; the rest are never looked up.
     const double reach = beta > 0.0 ? skip_exponent / (2.0 * beta * unit_) : static_cast<double>(m_);
     cut_ = static_cast<std::int32_t>(std::min<double>(m_, std::floor(reach)));
-    for (std::int32_t k = -cut_; k <= m_; ++k) {
+    // From the first k whose flip is accepted without a draw (Metropolis: dE = -2 unit k <= 0, so k >= 0)
+    // on, every entry is the largest word, filled without an exp() each.
+    constexpr kernels::flip_rule rule = to_flip_rule(Rule);
+    std::int32_t k = -cut_;
+    for (; k <= m_ && !kernels::flip_certain<rule>(-2.0 * unit_ * static_cast<double>(k)); ++k) {
       const double x = 2.0 * beta * unit_ * static_cast<double>(k);  // -beta * dE
-      double p;
-      if constexpr (Rule == acceptance_rule::metropolis)
-        p = k >= 0 ? 1.0 : std::exp(x);
-      else
-        p = 1.0 / (1.0 + std::exp(-x));
-      table_[static_cast<std::size_t>(k + m_)] = threshold(p);
+      table_[static_cast<std::size_t>(k + m_)] = threshold(kernels::flip_probability<rule>(x));
     }
+    std::fill(table_.begin() + (k + m_), table_.end(), std::numeric_limits<std::uint64_t>::max());
   }
 
   /// The test itself, small and trivially copyable so that a sweep can hold it in registers.
@@ -261,7 +268,7 @@ class acceptor<Rule, std::int32_t> {
   std::vector<std::uint64_t> table_;
 };
 
-/// Real-valued form: exp() per uphill proposal.
+/// Real-valued form: the kernels' flip decision, exp() per uphill proposal.
 template <acceptance_rule Rule>
 class acceptor<Rule, double> {
  public:
@@ -272,15 +279,10 @@ class acceptor<Rule, double> {
     double two_beta;
     template <class Rng>
     HQML_FORCE_INLINE bool operator()(double k, Rng& rng) const {
-      const double x = two_beta * k;  // -beta * dE
-      if constexpr (Rule == acceptance_rule::metropolis) {
-        if (k >= 0.0) return true;
-        if (x < -skip_exponent) return false;
-        return rng.uniform() < std::exp(x);
-      } else {
-        if (x < -skip_exponent) return false;
-        return rng.uniform() * (1.0 + std::exp(-x)) < 1.0;
-      }
+      // The energy change in units of 2 (dE / 2 = -k) at inverse temperature 2 beta: the same beta * dE,
+      // and the compiler folds -(2 beta)(-k) to (2 beta) k and -k <= 0 to k >= 0, so the sweep does no
+      // arithmetic beyond the decision's own.
+      return kernels::accept_flip<to_flip_rule(Rule)>(-k, two_beta, [&rng] { return rng.uniform(); });
     }
   };
   [[nodiscard]] test view() const noexcept { return {two_beta_}; }

@@ -1,7 +1,8 @@
 #pragma once
-// Simulated annealing on the GPU: many replicas in parallel, an exact sequential Metropolis sweep in
-// each, counter-based random numbers (a hash of seed, replica, sweep and variable), so a seed gives the
-// same result whatever the launch shape. Two paths:
+// Simulated annealing on the GPU: many replicas in parallel, an exact sequential Metropolis or Gibbs sweep
+// in each (the flip decision is the CPU annealer's, <hqml/kernels/anneal_step.hpp>), counter-based random
+// numbers (a hash of seed, replica, sweep and variable), so a seed gives the same result whatever the launch
+// shape. Two paths:
 //  - sparse: one CUDA block per replica with its spins in shared memory. The variables are greedily
 //    coloured on the host so that no two variables of one colour interact; a sweep visits the colours in
 //    turn and updates each colour's variables in parallel (no two simultaneous flips see each other).
@@ -45,6 +46,8 @@ struct anneal_options {
   /// (anneal::resolve_beta_schedule).
   std::vector<double> beta_schedule;
   anneal_path path = anneal_path::automatic;
+  /// The acceptance rule of every flip, as the CPU solver's (anneal::sa_options::rule).
+  anneal::acceptance_rule rule = anneal::acceptance_rule::metropolis;
   /// Dense path: sweeps between recomputing the local fields from scratch, which bounds the float drift
   /// of their incremental updates on non-integer weights; 0: never.
   std::size_t refresh_interval = 16;
@@ -145,6 +148,8 @@ inline anneal_result sparse_annealing(const anneal::ising_model& model, const an
   }
 
   std::vector<float> betas_f(betas.begin(), betas.end());
+  const auto kernel = opt.rule == anneal::acceptance_rule::gibbs ? &anneal_kernel<kernels::flip_rule::gibbs>
+                                                                 : &anneal_kernel<kernels::flip_rule::metropolis>;
 
   using cuda_detail::device_buffer;
   device_buffer<std::uint32_t> d_rows(row_offsets.size(), "annealing model"), d_cols(columns.size(), "annealing model"),
@@ -167,11 +172,10 @@ inline anneal_result sparse_annealing(const anneal::ising_model& model, const an
                                       num_colors,
                                       static_cast<std::uint32_t>(n)};
   if (n > (48u << 10))
-    HQML_CUDA_CHECK(
-        cudaFuncSetAttribute(detail::anneal_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(n)));
+    HQML_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(n)));
   const cuda_detail::event start(cudaEventDefault), stop(cudaEventDefault);
   HQML_CUDA_CHECK(cudaEventRecord(start.get()));
-  detail::anneal_kernel<<<static_cast<unsigned>(opt.num_replicas), detail::anneal_block, n>>>(
+  kernel<<<static_cast<unsigned>(opt.num_replicas), detail::anneal_block, n>>>(
       ref, d_betas.data(), static_cast<std::uint32_t>(betas_f.size()), opt.seed, d_spins.data(), d_energy.data());
   const cudaError_t launch = cudaGetLastError();
   HQML_CUDA_CHECK(cudaEventRecord(stop.get()));
@@ -273,12 +277,15 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
   compute_fields();
   HQML_CUDA_CHECK(cudaEventRecord(start.get(), st.get()));
   const auto sweep_blocks = static_cast<unsigned>((nr + dense_warps - 1) / dense_warps);
+  const auto sweep_kernel = opt.rule == anneal::acceptance_rule::gibbs
+                                ? &dense_sweep_kernel<kernels::flip_rule::gibbs>
+                                : &dense_sweep_kernel<kernels::flip_rule::metropolis>;
   for (std::size_t sweep = 0; sweep < betas_f.size(); ++sweep) {
     if (opt.refresh_interval != 0 && sweep != 0 && sweep % opt.refresh_interval == 0) compute_fields();
     for (std::size_t k0 = 0; k0 < n; k0 += dense_block) {
       const auto bb = static_cast<unsigned>(std::min<std::size_t>(dense_block, n - k0));
-      dense_sweep_kernel<<<sweep_blocks, dense_threads, 0, st.get()>>>(
-          d_j.data(), n, nr, k0, bb, d_s.data(), d_f.data(), d_d.data(), betas_f[sweep], opt.seed, sweep);
+      sweep_kernel<<<sweep_blocks, dense_threads, 0, st.get()>>>(d_j.data(), n, nr, k0, bb, d_s.data(), d_f.data(),
+                                                                 d_d.data(), betas_f[sweep], opt.seed, sweep);
       HQML_CUDA_CHECK_LAUNCH("hqml::gpu::detail::dense_sweep_kernel");
       // F += D · J[k0 : k0 + bb, :]  (R × n = R × bb · bb × n): rows k0… of J start at J + k0 with leading
       // dimension n; the diagonal block's zero diagonal leaves each flipped variable's own field alone.
@@ -330,6 +337,8 @@ inline anneal_result dense_annealing(const anneal::ising_model& model, const ann
   if (n == 0) throw std::invalid_argument("hqml::gpu::simulated_annealing: empty model (no variables)");
   if (opt.num_replicas == 0)
     throw std::invalid_argument("hqml::gpu::simulated_annealing: num_replicas must be positive");
+  if (opt.rule != anneal::acceptance_rule::metropolis && opt.rule != anneal::acceptance_rule::gibbs)
+    throw std::invalid_argument("hqml::gpu::simulated_annealing: unknown acceptance rule");
   if (!opt.beta_schedule.empty() && opt.beta_schedule.size() != opt.num_sweeps)
     throw std::invalid_argument("hqml::gpu::simulated_annealing: beta_schedule has " +
                                 std::to_string(opt.beta_schedule.size()) +
@@ -356,8 +365,6 @@ sample_set detail::cuda_simulated_annealing<T>::run(const ising_model& m, const 
   if (opt.num_reads == 0) throw std::invalid_argument(who + "num_reads must be positive (one GPU replica per read)");
   if (opt.time_limit_s > 0.0 || opt.target_energy)
     throw std::invalid_argument(who + "the GPU runs every sweep of every read: no time_limit_s or target_energy");
-  if (opt.rule != acceptance_rule::metropolis)
-    throw std::invalid_argument(who + "the GPU runs the Metropolis acceptance rule only");
   if (opt.order != update_order::sequential)
     throw std::invalid_argument(who + "the GPU sweeps in sequential order only");
   if (opt.greedy_postprocess) throw std::invalid_argument(who + "the GPU has no greedy post-processing");
@@ -367,6 +374,7 @@ sample_set detail::cuda_simulated_annealing<T>::run(const ising_model& m, const 
   gpu::anneal_options o;
   o.num_replicas = opt.num_reads;
   o.seed = opt.seed;
+  o.rule = opt.rule;
   o.beta_schedule.reserve(per_beta.size() * opt.sweeps_per_beta);
   for (double b : per_beta) o.beta_schedule.insert(o.beta_schedule.end(), opt.sweeps_per_beta, b);
   o.num_sweeps = o.beta_schedule.size();

@@ -2,8 +2,11 @@
 // The GPU annealer's device code: the sparse path's kernel (one block per replica, spins in shared memory, a
 // graph colouring's colours in turn) and the dense path's kernels (one warp per replica over blocks of 64
 // variables, fields brought up to date by SGEMM), with the counter-based random numbers both draw. The host
-// drivers, which colour the model, choose the path and launch these, are in <hqml/cuda/anneal.cuh>.
+// drivers, which colour the model, choose the path and launch these, are in <hqml/cuda/anneal.cuh>. Each
+// flip is decided by the annealing step the CPU annealer uses too (<hqml/kernels/anneal_step.hpp>), under
+// the acceptance rule the kernels take as a template argument.
 
+#include <hqml/kernels/anneal_step.hpp>
 #include <hqml/rng.hpp>
 
 #include <cuda_runtime.h>
@@ -43,6 +46,7 @@ __device__ __forceinline__ double block_sum(double e) {
   return block_reduce(tmp).Sum(e);
 }
 
+template <kernels::flip_rule Rule>
 __global__ void __launch_bounds__(anneal_block)
     anneal_kernel(colored_model_ref m, const float* __restrict__ betas, std::uint32_t num_sweeps, std::uint64_t seed,
                   std::int8_t* __restrict__ spins_out, double* __restrict__ energy_out) {
@@ -59,7 +63,8 @@ __global__ void __launch_bounds__(anneal_block)
         float field = m.linear[i];
         for (std::uint32_t k = m.row_offsets[i]; k < m.row_offsets[i + 1]; ++k) field += m.values[k] * s[m.columns[k]];
         const float de = -2.0f * s[i] * field;  // energy change of flipping s_i
-        if (de <= 0.0f || uniform01(seed, r, sweep, i) < __expf(-beta * de)) s[i] = static_cast<std::int8_t>(-s[i]);
+        if (kernels::accept_flip<Rule>(de, beta, [&] { return uniform01(seed, r, sweep, i); }))
+          s[i] = static_cast<std::int8_t>(-s[i]);
       }
       __syncthreads();  // the next colour reads these spins
     }
@@ -107,13 +112,14 @@ __global__ void dense_fill_fields_kernel(float* __restrict__ f, const float* __r
     f[k] = h[k / num_replicas];
 }
 
-/// Metropolis over variables k0 … k0 + bb − 1 in order, one warp per replica (the CUDA block's warps take
+/// Rule's flips over variables k0 … k0 + bb − 1 in order, one warp per replica (the CUDA block's warps take
 /// consecutive replicas). Lane l holds the fields, spins and random numbers of the block's variables l and
 /// l + 32 in registers; the block's couplings are in shared memory. For each variable in turn its lane
 /// decides, the flip's delta is broadcast, and every lane adds delta · J to the fields it holds (those of
 /// variables already decided too, which are not read again). The rest of F is brought up to date
 /// afterwards from the flips recorded in D (D(r, a) = −2·s_old on a flip of variable k0 + a, else 0).
 /// Each field sees the same float additions in the same order as a sequential sweep.
+template <kernels::flip_rule Rule>
 __global__ void __launch_bounds__(dense_threads)
     dense_sweep_kernel(const float* __restrict__ j, std::size_t n, std::size_t num_replicas, std::size_t k0,
                        unsigned bb, float* __restrict__ s, const float* __restrict__ f, float* __restrict__ d,
@@ -150,8 +156,7 @@ __global__ void __launch_bounds__(dense_threads)
     for (unsigned l = 0; l < 32 && 32 * q + l < bb; ++l) {
       // Every lane evaluates its own slot q; lane l's result is the decision for variable k0 + 32·q + l.
       const float de = -2.0f * sp[q] * lf[q];  // energy change of flipping s_i
-      // expf, not __expf: a host replay with std::exp agrees to within rounding.
-      const bool flip = de <= 0.0f || u[q] < expf(-beta * de);
+      const bool flip = kernels::accept_flip<Rule>(de, beta, [&] { return u[q]; });
       const float delta = __shfl_sync(0xffffffffu, flip ? -2.0f * sp[q] : 0.0f, static_cast<int>(l));
       if (lane == l) {
         dl[q] = delta;
