@@ -488,6 +488,20 @@ dense_runner<Real> two_term_runner(dense_plan<Real>& plan) {
   return nullptr;
 }
 
+// The entry points through which the CPU backend instantiates every kernel shape above (run, run_two_term),
+// named once for both uses: `extern` declares them (units linking hqml::cpu_kernels, which defines
+// HQML_CPU_KERNELS_LIBRARY), empty instantiates them (backends/compiled/cpu_avx2.cpp, for float and double).
+#define HQML_AVX2_GATES_INSTANTIATION(prefix, Real)                                                       \
+  prefix template dense_runner<Real> runner_for<matrix_kind::dense, Real>(const dense_plan<Real>&);       \
+  prefix template dense_runner<Real> runner_for<matrix_kind::permutation, Real>(const dense_plan<Real>&); \
+  prefix template dense_runner<Real> runner_for<matrix_kind::diagonal, Real>(const dense_plan<Real>&);    \
+  prefix template dense_runner<Real> two_term_runner<Real>(dense_plan<Real>&)
+
+#if defined(HQML_CPU_KERNELS_LIBRARY)
+HQML_AVX2_GATES_INSTANTIATION(extern, float);
+HQML_AVX2_GATES_INSTANTIATION(extern, double);
+#endif
+
 #endif  // HQML_HAS_AVX2_KERNELS
 
 }  // namespace hqml::kernels::avx2

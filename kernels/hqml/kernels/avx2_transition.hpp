@@ -146,6 +146,18 @@ HQML_TARGET_AVX2 void adjoint_run_1q(Real* psi, Real* lam, unsigned q, index_t b
     }
 }
 
+// As HQML_AVX2_GATES_INSTANTIATION (avx2_gates.hpp): declared extern under HQML_CPU_KERNELS_LIBRARY, defined by
+// hqml::cpu_kernels.
+#define HQML_AVX2_TRANSITION_INSTANTIATION(prefix, Real)                                                          \
+  prefix template void transition_1q<Real>(const Real*, const Real*, unsigned, index_t, index_t, double(&)[8]);   \
+  prefix template void adjoint_run_1q<Real>(Real*, Real*, unsigned, index_t, index_t, const double*, const bool*, \
+                                            unsigned, double*)
+
+#if defined(HQML_CPU_KERNELS_LIBRARY)
+HQML_AVX2_TRANSITION_INSTANTIATION(extern, float);
+HQML_AVX2_TRANSITION_INSTANTIATION(extern, double);
+#endif
+
 }  // namespace hqml::kernels::avx2
 
 #endif
