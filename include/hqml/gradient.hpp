@@ -395,14 +395,25 @@ template <class Real = double, class Backend = cpu>
   return adjoint_jacobian<Real, Backend>(c, std::vector<pauli_sum>{h}, theta, x, opt);
 }
 
-/// adjoint_jacobian for every row x_i of X, threads over samples (each sample's states on one thread): the
-/// variational-classifier form, where a loss over N samples needs N values and gradients.
-template <class Real = double>
+/// adjoint_jacobian for every row x_i of X: the variational-classifier form, where a loss over N samples needs N
+/// values and gradients. On a host backend (hqml::cpu, basic_cpu<T>) threads over samples, each sample's states on
+/// one thread (`threads`: 0 for OpenMP's default); on a device backend (hqml::cuda, from an nvcc unit that includes
+/// <hqml/cuda.cuh>) the samples one after another, each on a state_vector<Real, Backend> that the device runs in
+/// parallel, with opt.forward as given: such a backend has no thread team over samples, so `threads` above 1 is
+/// refused there with std::invalid_argument.
+template <class Real = double, class Backend = cpu>
 [[nodiscard]] batch_expectation_jacobian adjoint_jacobian_batch(const circuit& c, std::vector<pauli_sum> observables,
                                                                 std::span<const double> theta,
                                                                 const Eigen::Ref<const Eigen::MatrixXd>& X,
                                                                 const adjoint_options& opt = {}, int threads = 0) {
+  static_assert(backend<Backend>, "adjoint_jacobian_batch: Backend must be a backend tag (backends/traits.hpp)");
   static constexpr const char* where = "hqml::adjoint_jacobian_batch";
+  constexpr bool host = backend_traits<Backend>::host_accessible;
+  if (!host && threads > 1)
+    throw std::invalid_argument(std::string(where) + ": threads = " + std::to_string(threads) + ": the " +
+                                Backend::name +
+                                " backend runs the samples one after another, each state in parallel on the "
+                                "device; pass 0 or 1");
   const detail::adjoint_tape tape(c, std::move(observables), opt.wrt, where);
   detail::check_batch_inputs(c, X.cols(), theta, where);
   const auto rows = X.rows();
@@ -421,30 +432,46 @@ template <class Real = double>
   batch_expectation_jacobian r;
   r.values.resize(rows, static_cast<Eigen::Index>(no));
   r.jacobian.assign(no, Eigen::MatrixXd(rows, static_cast<Eigen::Index>(nv)));
-  apply_options forward = opt.forward;
-  forward.fusion = false;  // per-sample states are small; fusing per sample costs more than it saves
   const std::size_t n = c.num_qubits();
-  using state = state_vector<Real, basic_cpu<sequential_threads>>;
-  struct thread_state {
-    state psi;
-    std::vector<state> lambda;
-    std::vector<double> x, values, jac;
+  auto store = [&](std::ptrdiff_t i, const std::vector<double>& values, const std::vector<double>& jac) {
+    for (std::size_t o = 0; o < no; ++o) {
+      r.values(i, static_cast<Eigen::Index>(o)) = values[o];
+      for (std::size_t k = 0; k < nv; ++k) r.jacobian[o](i, static_cast<Eigen::Index>(k)) = jac[o * nv + k];
+    }
   };
-  cpu_detail::for_each_with_state(
-      rows, threads, true, 4,
-      [&] {
-        thread_state t{state(n), {}, std::vector<double>(d), std::vector<double>(no), std::vector<double>(no * nv)};
-        t.lambda.assign(no, t.psi);
-        return t;
-      },
-      [&](thread_state& t, std::ptrdiff_t i) {
-        for (std::size_t j = 0; j < d; ++j) t.x[j] = X(i, static_cast<Eigen::Index>(j));
-        tape.run(t.psi, t.lambda, theta, t.x, forward, t.values.data(), t.jac.data(), nv);
-        for (std::size_t o = 0; o < no; ++o) {
-          r.values(i, static_cast<Eigen::Index>(o)) = t.values[o];
-          for (std::size_t k = 0; k < nv; ++k) r.jacobian[o](i, static_cast<Eigen::Index>(k)) = t.jac[o * nv + k];
-        }
-      });
+  if constexpr (host) {
+    apply_options forward = opt.forward;
+    forward.fusion = false;  // per-sample states are small; fusing per sample costs more than it saves
+    using state = state_vector<Real, basic_cpu<sequential_threads>>;
+    struct thread_state {
+      state psi;
+      std::vector<state> lambda;
+      std::vector<double> x, values, jac;
+    };
+    cpu_detail::for_each_with_state(
+        rows, threads, true, 4,
+        [&] {
+          thread_state t{state(n), {}, std::vector<double>(d), std::vector<double>(no), std::vector<double>(no * nv)};
+          t.lambda.assign(no, t.psi);
+          return t;
+        },
+        [&](thread_state& t, std::ptrdiff_t i) {
+          for (std::size_t j = 0; j < d; ++j) t.x[j] = X(i, static_cast<Eigen::Index>(j));
+          tape.run(t.psi, t.lambda, theta, t.x, forward, t.values.data(), t.jac.data(), nv);
+          store(i, t.values, t.jac);
+        });
+  } else {
+    // One set of device states, reused sample after sample: the device parallelizes inside each state.
+    using state = state_vector<Real, Backend>;
+    state psi(n);
+    std::vector<state> lambda(no, psi);
+    std::vector<double> x(d), values(no), jac(no * nv);
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      for (std::size_t j = 0; j < d; ++j) x[j] = X(i, static_cast<Eigen::Index>(j));
+      tape.run(psi, lambda, theta, x, opt.forward, values.data(), jac.data(), nv);
+      store(i, values, jac);
+    }
+  }
   return r;
 }
 

@@ -1,7 +1,14 @@
 // Kernel training (include/hqml/kernel_training.hpp): parameter-shift kernel gradients against central finite
 // differences of the ordinary kernel, loss gradients against finite differences of the losses, loss values
 // against qiskit-machine-learning (tests/reference/kernel_training_reference.json, made by
-// tests/reference/kernel_training_reference.py), training on the ad hoc dataset, and bad input.
+// tests/reference/kernel_training_reference.py), training on the ad hoc dataset, and bad input; and the gradients
+// and the trainer on each backend. The GPU twin (test_cuda_kernel_training, tests/cuda/CMakeLists.txt) compiles this
+// file with nvcc and HQML_TEST_CUDA: then only the backend case runs, on hqml::cuda.
+#if defined(HQML_TEST_CUDA)
+#include <hqml/cuda.cuh>
+#include <hqml/cuda/quantum_kernel.cuh>
+#endif
+
 #include <catch2/catch.hpp>
 
 #include <hqml/datasets.hpp>
@@ -10,14 +17,17 @@
 #include <hqml/learn/alignment.hpp>
 #include <hqml/quantum_kernel.hpp>
 
+#if !defined(HQML_TEST_CUDA)
 #include "common/json_data.hpp"
 
 #include <nlohmann/json.hpp>
+#endif
 
 #include <cmath>
 #include <fstream>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace hqml;
@@ -82,13 +92,15 @@ circuit controlled_rotations() {
 // Largest |parameter-shift − finite difference| over all entries of all ∂K/∂θ_k: {central difference with
 // h = 1e-5, fourth-order difference with h = 1e-4}. The angles here have coefficients up to ~20, so the central
 // difference's truncation error h²/6·K''' is ~2e-7 (measured; it falls 100× per decade of h), while the
-// fourth-order stencil agrees to ~1e-9.
+// fourth-order stencil agrees to ~1e-9. The parameter-shift side runs on Backend, the differences on the CPU.
+template <class Backend = cpu>
 std::pair<double, double> worst_kernel_gradient_error(const circuit& c, const Eigen::MatrixXd& x,
                                                       const std::vector<double>& theta) {
   const parameter_shift_kernel pk(c);
-  const auto r = pk.kernel_and_gradient(x, theta, serial);
+  const auto r = pk.kernel_and_gradient<Backend>(x, theta, serial);
   REQUIRE(r.gradient.size() == theta.size());
-  REQUIRE((r.kernel - fidelity_kernel<double>(c, x, theta, serial)).cwiseAbs().maxCoeff() < 1e-12);
+  const double kernel_tol = backend_traits<Backend>::host_accessible ? 1e-12 : 1e-10;  // GPU: another summation order
+  REQUIRE((r.kernel - fidelity_kernel<double>(c, x, theta, serial)).cwiseAbs().maxCoeff() < kernel_tol);
   double central = 0, fourth = 0, largest = 0;
   for (std::size_t k = 0; k < theta.size(); ++k) {
     const auto at = [&](double s) {
@@ -108,6 +120,7 @@ std::pair<double, double> worst_kernel_gradient_error(const circuit& c, const Ei
   return {central, fourth};
 }
 
+#if !defined(HQML_TEST_CUDA)
 // The circuits of kernel_training_reference.py.
 circuit reference_map(const std::string& name, std::uint32_t n) {
   if (name == "ry_zz_n2") return with_trainable_layer(zz_feature_map(n, 2, "linear"));
@@ -121,9 +134,72 @@ circuit reference_map(const std::string& name, std::uint32_t n) {
   for (std::uint32_t q = 0; q < n; ++q) c.rx(q, feature(q));
   return c;
 }
+#endif
+
+// The backends of the parameter-shift case below: the CPU in both thread policies here, hqml::cuda in the GPU twin.
+#if defined(HQML_TEST_CUDA)
+using shift_backends = std::tuple<hqml::cuda>;
+#else
+using shift_backends = std::tuple<hqml::cpu, hqml::basic_cpu<hqml::sequential_threads>>;
+#endif
 
 }  // namespace
 
+TEMPLATE_LIST_TEST_CASE("Parameter-shift kernel gradients on each backend equal the CPU's and finite differences",
+                        "[kernel_training][backend]", shift_backends) {
+  using backend = TestType;
+  // A host backend runs the CPU's code path, so the numbers are the same; a device the same maths in another order.
+  const double same = backend_traits<backend>::host_accessible ? 0.0 : 1e-10;
+  std::mt19937 g(23);
+  for (const circuit& c : {trainable_zz(3), controlled_rotations()}) {  // two-term and four-term rules
+    const Eigen::MatrixXd x = uniform_angles(6, static_cast<Eigen::Index>(c.num_features()), g);
+    const std::vector<double> theta = random_theta(c.num_params(), g);
+    INFO(c.num_qubits() << " qubits, " << theta.size() << " parameters");
+    const parameter_shift_kernel pk(c);
+    const auto got = pk.kernel_and_gradient<backend>(x, theta, serial);
+    const auto ref = pk.kernel_and_gradient<cpu>(x, theta, serial);
+    REQUIRE((got.kernel - ref.kernel).cwiseAbs().maxCoeff() <= same);
+    REQUIRE(got.gradient.size() == theta.size());
+    for (std::size_t k = 0; k < theta.size(); ++k)
+      REQUIRE((got.gradient[k] - ref.gradient[k]).cwiseAbs().maxCoeff() <= same);
+    // Against central differences of the kernel itself (fidelity_kernel on the CPU), not of the shift rule.
+    const auto [central, fourth] = worst_kernel_gradient_error<backend>(c, x, theta);
+    REQUIRE(central < 1e-6);
+    REQUIRE(fourth < 1e-8);
+    // The contraction with dL/dK, its shifted states on the backend, equals the full derivatives contracted.
+    Eigen::MatrixXd dl_dk = uniform_angles(x.rows(), x.rows(), g);
+    const Eigen::VectorXd dot = pk.gradient_dot<backend>(x, theta, pk.states<backend>(x, theta, serial), dl_dk, serial);
+    const Eigen::MatrixXd sym = 0.5 * (dl_dk + dl_dk.transpose());
+    for (std::size_t k = 0; k < theta.size(); ++k)
+      REQUIRE(std::abs(dot(static_cast<Eigen::Index>(k)) - sym.cwiseProduct(ref.gradient[k]).sum()) < 1e-11);
+  }
+  // The trainer on the backend: the loss, its gradient and a few Adam steps as on the CPU.
+  const circuit fm = with_trainable_layer(zz_feature_map(2, 1, "linear"));
+  const Eigen::MatrixXd x = uniform_angles(8, 2, g);
+  const std::vector<int> labels = {0, 1, 0, 1, 1, 0, 1, 0};
+  const std::vector<double> theta0 = {0.3, -0.4};
+  kernel_objective f(fm, x, labels, kernel_loss::alignment(), serial);
+  Eigen::VectorXd on_backend, on_cpu;
+  REQUIRE(std::abs(f.operator()<backend>(theta0, &on_backend) - f(theta0, &on_cpu)) <= same);
+  REQUIRE(on_cpu.norm() > 1e-3);
+  REQUIRE((on_backend - on_cpu).cwiseAbs().maxCoeff() <= same);
+  REQUIRE((f.kernel<backend>(theta0) - f.kernel(theta0)).cwiseAbs().maxCoeff() <= same);
+  kernel_training_options o;
+  o.optimizer = kernel_optimizer::adam;
+  o.max_iterations = 3;
+  o.gradient.learning_rate = 0.1;
+  o.kernel = serial;
+  const auto trained = train_kernel<backend>(fm, x, labels, theta0, o);
+  const auto expected = train_kernel(fm, x, labels, theta0, o);
+  const double steps = same == 0 ? 0.0 : 1e-8;  // three Adam steps may grow a device's rounding differences
+  REQUIRE(trained.loss_history.size() == 4);
+  REQUIRE(expected.theta != theta0);
+  for (std::size_t k = 0; k < 4; ++k) REQUIRE(std::abs(trained.loss_history[k] - expected.loss_history[k]) <= steps);
+  for (std::size_t k = 0; k < theta0.size(); ++k) REQUIRE(std::abs(trained.theta[k] - expected.theta[k]) <= steps);
+}
+
+// The remaining cases are the CPU's: the GPU twin runs only the backend case above.
+#if !defined(HQML_TEST_CUDA)
 TEST_CASE("Parameter-shift kernel gradients equal central finite differences", "[kernel_training]") {
   std::mt19937 g(11);
   SECTION("trainable ZZ-style map: shared theta, coefficients, products with features, every two-term gate") {
@@ -328,3 +404,4 @@ TEST_CASE("Kernel training rejects bad input with clear errors", "[kernel_traini
   REQUIRE_THROWS_WITH(train_kernel(fm, x, labels, theta, o), Contains("learning_rate and perturbation together"));
   REQUIRE_THROWS_WITH(kernel_loss::svc(0.0), Contains("C must be positive"));
 }
+#endif

@@ -7,11 +7,19 @@
 // where D_g(i, j) is the derivative of |⟨ψ_j|ψ_i⟩|² in the angle of occurrence g inside ψ_i only (ψ_j held
 // fixed). That is the derivative of the expectation of the projector |ψ_j⟩⟨ψ_j| in ψ_i, so a shift rule
 // gives it exactly: D_g(i, j) = Σ_t c_t |⟨ψ_j|ψ_i(a_g + s_t)⟩|². Per occurrence and shift, the shifted states
-// of all N samples are simulated once (threads over samples, the unshifted prefix shared by the shifts)
-// and compared with all unshifted states in one Gram product, so the cost is that of
-// (1 + Σ_g |rule_g|) kernel evaluations, never one circuit per pair.
+// of all N samples are simulated once (the unshifted prefix shared by the shifts) and compared with all
+// unshifted states in one Gram product, so the cost is that of (1 + Σ_g |rule_g|) kernel evaluations, never
+// one circuit per pair.
+//
+// The entry points take the backend that simulates the states as a template parameter: a host backend
+// (hqml::cpu, basic_cpu<T>) threads over samples, each sample on one thread's CPU state; a device backend
+// (hqml::cuda, from an nvcc unit that includes <hqml/cuda.cuh> and <hqml/cuda/quantum_kernel.cuh>) computes the
+// unshifted states in one batched launch and the shifted ones sample after sample, each state in parallel on the
+// device. The Gram products run on the host (kernel_options::threads) on every backend.
 
 #include <hqml/angle.hpp>
+#include <hqml/backends/cpu.hpp>
+#include <hqml/backends/traits.hpp>
 #include <hqml/batched.hpp>
 #include <hqml/circuit.hpp>
 #include <hqml/gate.hpp>
@@ -32,6 +40,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -146,17 +155,23 @@ class parameter_shift_kernel {
     if (x.rows() < 1) throw std::invalid_argument(std::string(where) + ": X has no rows");
   }
 
-  /// Unshifted states |ψ(x_i, θ)⟩, one row per sample.
-  template <class = void>  // instantiated only where called (README, "Compile times")
+  /// Unshifted states |ψ(x_i, θ)⟩, one row per sample, computed on Backend.
+  template <class Backend = cpu>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] state_matrix<double> states(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta,
                                             const kernel_options& opt = {}) const {
+    static_assert(backend<Backend>, "parameter_shift_kernel: Backend must be a backend tag (backends/traits.hpp)");
     check(x, theta, "hqml::parameter_shift_kernel::states");
-    return batched_states<double>(map_, x, theta, opt.threads);
+    // Every host backend runs the CPU's batch (threads over samples, one sequential state per thread).
+    if constexpr (backend_traits<Backend>::host_accessible)
+      return batched_states<double>(map_, x, theta, opt.threads);
+    else
+      return batched_states<double, Backend>(map_, x, theta, opt.threads);
   }
 
   /// Σ_ij G_ij ∂K_ij/∂θ_k for every k, given the unshifted states: what a loss L(K) needs for dL/dθ with
-  /// G = dL/dK, without forming N × N derivative matrices per parameter. G is symmetrized first.
-  template <class = void>  // instantiated only where called (README, "Compile times")
+  /// G = dL/dK, without forming N × N derivative matrices per parameter. G is symmetrized first. The shifted
+  /// states are simulated on Backend.
+  template <class Backend = cpu>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::VectorXd gradient_dot(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta,
                                              const state_matrix<double>& psi, const Eigen::MatrixXd& g,
                                              const kernel_options& opt = {}) const {
@@ -168,7 +183,7 @@ class parameter_shift_kernel {
     const Eigen::MatrixXd gs = 0.5 * (g + g.transpose());
     Eigen::VectorXd out = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(num_params_));
     // With G symmetric, Σ_ij G_ij [w_i D(i,j) + w_j D(j,i)] = 2 Σ_i w_i Σ_j G_ij D(i,j).
-    for_each_occurrence(
+    for_each_occurrence<Backend>(
         x, theta, psi, opt, [&](const occurrence& o, const Eigen::MatrixXd& d, const Eigen::MatrixXd& w) {
           const Eigen::VectorXd r = gs.cwiseProduct(d).rowwise().sum();
           for (std::size_t t = 0; t < o.derivatives.size(); ++t)
@@ -177,29 +192,30 @@ class parameter_shift_kernel {
     return out;
   }
 
-  /// K(θ) and every ∂K/∂θ_k as N × N matrices.
-  template <class = void>  // instantiated only where called (README, "Compile times")
+  /// K(θ) and every ∂K/∂θ_k as N × N matrices, the states simulated on Backend.
+  template <class Backend = cpu>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] kernel_gradient_result kernel_and_gradient(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                            std::span<const double> theta,
                                                            const kernel_options& opt = {}) const {
-    const state_matrix<double> psi = states(x, theta, opt);
+    const state_matrix<double> psi = states<Backend>(x, theta, opt);
     kernel_gradient_result r;
     r.kernel = fidelity_kernel<double>(psi, opt);
     const Eigen::Index n = x.rows();
     r.gradient.assign(num_params_, Eigen::MatrixXd::Zero(n, n));
-    for_each_occurrence(x, theta, psi, opt,
-                        [&](const occurrence& o, const Eigen::MatrixXd& d, const Eigen::MatrixXd& w) {
-                          for (std::size_t t = 0; t < o.derivatives.size(); ++t) {
-                            const Eigen::MatrixXd wd = w.col(static_cast<Eigen::Index>(t)).asDiagonal() * d;
-                            r.gradient[o.derivatives[t].first] += wd + wd.transpose();
-                          }
-                        });
+    for_each_occurrence<Backend>(x, theta, psi, opt,
+                                 [&](const occurrence& o, const Eigen::MatrixXd& d, const Eigen::MatrixXd& w) {
+                                   for (std::size_t t = 0; t < o.derivatives.size(); ++t) {
+                                     const Eigen::MatrixXd wd = w.col(static_cast<Eigen::Index>(t)).asDiagonal() * d;
+                                     r.gradient[o.derivatives[t].first] += wd + wd.transpose();
+                                   }
+                                 });
     return r;
   }
 
   /// Calls f(occurrence, D, W) for every occurrence g: D(i, j) the derivative of |⟨ψ_j|ψ_i⟩|² in g's angle inside
-  /// ψ_i, and W(i, t) = ∂a_g/∂θ_k(x_i) for the t-th entry k of occurrence.derivatives.
-  template <class F>
+  /// ψ_i, and W(i, t) = ∂a_g/∂θ_k(x_i) for the t-th entry k of occurrence.derivatives. The shifted states are
+  /// simulated on Backend.
+  template <class Backend = cpu, class F>
   void for_each_occurrence(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta,
                            const state_matrix<double>& psi, const kernel_options& opt, const F& f) const {
     if (psi.rows() != x.rows() || psi.cols() != (Eigen::Index{1} << map_.num_qubits()))
@@ -211,7 +227,7 @@ class parameter_shift_kernel {
       shifted.resize(o.rule.size());
       for (auto& s : shifted) s.resize(n, dim);
       Eigen::MatrixXd w(n, static_cast<Eigen::Index>(o.derivatives.size()));
-      simulate_shifted(x, theta, o, shifted, w, opt.threads);
+      simulate_shifted<Backend>(x, theta, o, shifted, w, opt.threads);
       Eigen::MatrixXd d = Eigen::MatrixXd::Zero(n, n);
       // fidelity_kernel(a, b)(i, j) = |⟨a_i|b_j⟩|² = |⟨ψ_j|ψ_i(a + s)⟩|² for a = shifted, b = psi.
       for (std::size_t t = 0; t < o.rule.size(); ++t)
@@ -222,57 +238,73 @@ class parameter_shift_kernel {
 
  private:
   // For every sample: the prefix before occurrence o once, then per shift the shifted gate and the suffix.
-  // Also fills W with the angle derivatives at each sample.
-  template <class = void>  // instantiated only where called (README, "Compile times")
+  // Also fills W with the angle derivatives at each sample. A host backend threads over samples, each on a
+  // sequential CPU state; a device backend runs the samples one after another on its own states.
+  template <class Backend>
   void simulate_shifted(const Eigen::Ref<const Eigen::MatrixXd>& x, std::span<const double> theta, const occurrence& o,
                         std::vector<state_matrix<double>>& out, Eigen::MatrixXd& w, int threads) const {
-    using sv_type = state_vector<double, basic_cpu<sequential_threads>>;
     const auto& ops = map_.operations();
     const Eigen::Index n = x.rows();
     const auto d = static_cast<std::size_t>(x.cols());
     auto bind = [&](const operation& op, std::span<const double> xi, double* prm) {
       for (std::size_t k = 0; k < op.params.size(); ++k) prm[k] = op.params[k].evaluate(theta, xi);
     };
-    auto apply_op = [&](const operation& op, std::span<const double> xi, sv_type& sv) {
+    auto apply_op = [&](const operation& op, std::span<const double> xi, auto& sv) {
       if (op.kind == gate_kind::unitary || op.kind == gate_kind::diagonal) return void(sv.apply(op));
       double prm[3] = {0, 0, 0};
       bind(op, xi, prm);
       sv.apply_gate(op.kind, op.qubits, prm);
     };
     const operation& shifted_op = ops[o.op];
-    // Small batches (a few qubits, tens of samples) finish faster than a thread team starts.
-    const bool parallel = static_cast<double>(n) * static_cast<double>(ops.size()) *
-                              std::ldexp(1.0, static_cast<int>(map_.num_qubits())) >=
-                          65536.0;
-    struct thread_state {
-      sv_type prefix, work;
-      std::vector<double> xi;
+    // Sample i on the states prefix and work (of any backend), its features read into xi.
+    auto sample = [&](auto& prefix, auto& work, std::vector<double>& xi, Eigen::Index i) {
+      using state_backend_type = typename std::decay_t<decltype(work)>::backend_type;
+      constexpr bool on_host = backend_traits<state_backend_type>::host_accessible;
+      for (std::size_t j = 0; j < d; ++j) xi[j] = x(i, static_cast<Eigen::Index>(j));
+      for (std::size_t t = 0; t < o.derivatives.size(); ++t)
+        w(i, static_cast<Eigen::Index>(t)) = o.derivatives[t].second.evaluate(theta, xi);
+      prefix.set_basis_state(0);
+      for (std::size_t p = 0; p < o.op; ++p) apply_op(ops[p], xi, prefix);
+      for (std::size_t t = 0; t < o.rule.size(); ++t) {
+        if constexpr (on_host)
+          std::copy(prefix.data().begin(), prefix.data().end(), work.data().begin());
+        else
+          detail::state_ops<state_backend_type, double>::copy(work.raw(), prefix.raw(), prefix.size());
+        double prm[3] = {0, 0, 0};
+        bind(shifted_op, xi, prm);
+        prm[o.slot] += o.rule[t].shift;
+        work.apply_gate(shifted_op.kind, shifted_op.qubits, prm);
+        for (std::size_t p = o.op + 1; p < ops.size(); ++p) apply_op(ops[p], xi, work);
+        if constexpr (on_host) {
+          const auto amps = work.data();
+          for (std::size_t k = 0; k < amps.size(); ++k) out[t](i, static_cast<Eigen::Index>(k)) = amps[k];
+        } else {  // row-major: row i is contiguous
+          detail::state_ops<state_backend_type, double>::download(out[t].row(i).data(), work.raw(), work.size());
+        }
+      }
     };
-    cpu_detail::for_each_with_state(
-        n, threads, parallel, 8,
-        [&] {
-          return thread_state{sv_type(map_.num_qubits()), sv_type(map_.num_qubits()), std::vector<double>(d)};
-        },
-        [&](thread_state& ts, std::ptrdiff_t i) {
-          sv_type& prefix = ts.prefix;
-          sv_type& work = ts.work;
-          std::vector<double>& xi = ts.xi;
-          for (std::size_t j = 0; j < d; ++j) xi[j] = x(i, static_cast<Eigen::Index>(j));
-          for (std::size_t t = 0; t < o.derivatives.size(); ++t)
-            w(i, static_cast<Eigen::Index>(t)) = o.derivatives[t].second.evaluate(theta, xi);
-          prefix.set_basis_state(0);
-          for (std::size_t p = 0; p < o.op; ++p) apply_op(ops[p], xi, prefix);
-          for (std::size_t t = 0; t < o.rule.size(); ++t) {
-            std::copy(prefix.data().begin(), prefix.data().end(), work.data().begin());
-            double prm[3] = {0, 0, 0};
-            bind(shifted_op, xi, prm);
-            prm[o.slot] += o.rule[t].shift;
-            work.apply_gate(shifted_op.kind, shifted_op.qubits, prm);
-            for (std::size_t p = o.op + 1; p < ops.size(); ++p) apply_op(ops[p], xi, work);
-            const auto amps = work.data();
-            for (std::size_t k = 0; k < amps.size(); ++k) out[t](i, static_cast<Eigen::Index>(k)) = amps[k];
-          }
-        });
+    if constexpr (backend_traits<Backend>::host_accessible) {
+      using sv_type = state_vector<double, basic_cpu<sequential_threads>>;
+      // Small batches (a few qubits, tens of samples) finish faster than a thread team starts.
+      const bool parallel = static_cast<double>(n) * static_cast<double>(ops.size()) *
+                                std::ldexp(1.0, static_cast<int>(map_.num_qubits())) >=
+                            65536.0;
+      struct thread_state {
+        sv_type prefix, work;
+        std::vector<double> xi;
+      };
+      cpu_detail::for_each_with_state(
+          n, threads, parallel, 8,
+          [&] {
+            return thread_state{sv_type(map_.num_qubits()), sv_type(map_.num_qubits()), std::vector<double>(d)};
+          },
+          [&](thread_state& ts, std::ptrdiff_t i) { sample(ts.prefix, ts.work, ts.xi, i); });
+    } else {
+      (void)threads;  // the Gram products' (kernel_options::threads), not the device's
+      state_vector<double, Backend> prefix(map_.num_qubits()), work(map_.num_qubits());
+      std::vector<double> xi(d);
+      for (Eigen::Index i = 0; i < n; ++i) sample(prefix, work, xi, i);
+    }
   }
 
   circuit map_;

@@ -1,7 +1,8 @@
 #pragma once
 // Training the parameters θ of a quantum feature map for a kernel method (as qiskit-machine-learning's
 // QuantumKernelTrainer): a kernel loss of the training Gram matrix K(θ) (losses.hpp) minimized by SPSA or by
-// gradient descent / Adam on the exact parameter-shift gradient (parameter_shift.hpp, optimizers.hpp).
+// gradient descent / Adam on the exact parameter-shift gradient (parameter_shift.hpp, optimizers.hpp). The states
+// are simulated on the Backend the evaluations take (hqml::cpu by default; see parameter_shift.hpp).
 
 #include <hqml/kernel_training/losses.hpp>
 #include <hqml/kernel_training/optimizers.hpp>
@@ -44,24 +45,24 @@ class kernel_objective {
   [[nodiscard]] const parameter_shift_kernel& kernel_model() const noexcept { return kernel_; }
   [[nodiscard]] const Eigen::VectorXd& targets() const noexcept { return y_; }
 
-  /// The training kernel K(θ).
-  template <class = void>  // instantiated only where called (README, "Compile times")
+  /// The training kernel K(θ), its states simulated on Backend.
+  template <class Backend = cpu>  // instantiated only where called (README, "Compile times")
   [[nodiscard]] Eigen::MatrixXd kernel(std::span<const double> theta) {
-    const auto psi = kernel_.states(x_, theta, opt_);
+    const auto psi = kernel_.states<Backend>(x_, theta, opt_);
     count_kernel();
     return fidelity_kernel<double>(psi, opt_);
   }
 
-  /// L(θ); with `gradient`, also dL/dθ by the parameter-shift rule.
-  template <class = void>  // instantiated only where called (README, "Compile times")
+  /// L(θ); with `gradient`, also dL/dθ by the parameter-shift rule; the states simulated on Backend.
+  template <class Backend = cpu>  // instantiated only where called (README, "Compile times")
   double operator()(std::span<const double> theta, Eigen::VectorXd* gradient = nullptr) {
-    const auto psi = kernel_.states(x_, theta, opt_);
+    const auto psi = kernel_.states<Backend>(x_, theta, opt_);
     count_kernel();
     const Eigen::MatrixXd k = fidelity_kernel<double>(psi, opt_);
     if (!gradient) return loss_(k, y_);
     Eigen::MatrixXd dl_dk;
     const double value = loss_(k, y_, &dl_dk);
-    *gradient = kernel_.gradient_dot(x_, theta, psi, dl_dk, opt_);
+    *gradient = kernel_.gradient_dot<Backend>(x_, theta, psi, dl_dk, opt_);
     ++gradient_evaluations_;
     circuit_runs_ += static_cast<std::size_t>(x_.rows()) * kernel_.shifted_circuits_per_sample();
     return value;
@@ -112,8 +113,8 @@ struct kernel_training_result {
 };
 
 /// Trains θ of `feature_map` on the rows of x with binary labels (−1/+1 or 0/1) from theta0 (one value per θ the
-/// map uses), minimizing options.loss.
-template <class = void>  // instantiated only where called (README, "Compile times")
+/// map uses), minimizing options.loss; the states simulated on Backend.
+template <class Backend = cpu>  // instantiated only where called (README, "Compile times")
 [[nodiscard]] inline kernel_training_result train_kernel(const circuit& feature_map,
                                                          const Eigen::Ref<const Eigen::MatrixXd>& x,
                                                          std::span<const int> labels, std::span<const double> theta0,
@@ -126,12 +127,14 @@ template <class = void>  // instantiated only where called (README, "Compile tim
   const minimize_options mo{options.max_iterations, options.tolerance, options.callback};
   minimize_result m;
   if (options.optimizer == kernel_optimizer::spsa) {
-    m = spsa_minimize([&](std::span<const double> t) { return objective(t); }, theta0, options.spsa, mo);
+    m = spsa_minimize([&](std::span<const double> t) { return objective.operator()<Backend>(t); }, theta0, options.spsa,
+                      mo);
   } else {
     gradient_options g = options.gradient;
     g.adam = options.optimizer == kernel_optimizer::adam;
-    m = gradient_minimize([&](std::span<const double> t, Eigen::VectorXd* grad) { return objective(t, grad); }, theta0,
-                          g, mo);
+    m = gradient_minimize(
+        [&](std::span<const double> t, Eigen::VectorXd* grad) { return objective.operator()<Backend>(t, grad); },
+        theta0, g, mo);
   }
   kernel_training_result r;
   r.theta = std::move(m.x);
