@@ -164,11 +164,12 @@ inline void for_each_base(unsigned n, std::span<const unsigned> fixed, int threa
   for (index_t c = 0; c < nchunks; ++c) body(c);
 }
 
-/// Parallel sum over [0, count) of g(i) in double precision, summed in fixed blocks so the result
-/// does not depend on the thread count.
+/// Parallel sum over [0, count) of g(i) in double precision, summed in fixed blocks of `block` steps so the
+/// result does not depend on the thread count; parallel from `parallel_from` steps (a caller whose steps are
+/// each many indices lowers both).
 template <bool Parallel, class T, class G>
-inline T reduce(index_t count, int threads, T zero, const G& g) {
-  constexpr index_t block = index_t{1} << 12;
+inline T reduce(index_t count, int threads, T zero, const G& g, index_t block = index_t{1} << 12,
+                index_t parallel_from = parallel_threshold) {
   const index_t nblocks = (count + block - 1) / block;
   auto block_sum = [&](index_t b) {
     T s = zero;
@@ -179,7 +180,7 @@ inline T reduce(index_t count, int threads, T zero, const G& g) {
   if (nblocks == 1) return block_sum(0);
   std::vector<T> partial(nblocks, zero);
 #if defined(_OPENMP)
-  if (Parallel && count >= parallel_threshold && threads != 1) {
+  if (Parallel && count >= parallel_from && threads != 1) {
 #pragma omp parallel for schedule(static) num_threads(resolve_threads(threads))
     for (index_t b = 0; b < nblocks; ++b) partial[b] = block_sum(b);
   } else
@@ -193,36 +194,49 @@ inline T reduce(index_t count, int threads, T zero, const G& g) {
   return s;
 }
 
-/// Σ_{i < count} term(i) for a reduction term of kernels/reductions.hpp (a value with +=, zero()): consecutive
-/// indices go to `Lanes` separate partial sums, so the additions do not wait on each other (2-3x on the
-/// complex sums, whose terms are a few multiplies), and calls of `per_call` indices are summed by `reduce`.
-/// The order is fixed, so the result does not depend on the thread count. Fewer lanes where a term is
-/// wide: the partial sums must stay in registers.
+/// Σ_{i < count} term(i) for a reduction term of kernels/reductions.hpp (a value with M doubles): consecutive
+/// indices go to `lanes` separate partial sums, so the additions do not wait on each other, kept component by
+/// component (v[c][lane]) so that the compiler adds one component's lanes as a vector; calls of `per_call`
+/// indices are summed by `reduce` in blocks of 512K indices, parallel from 8K. A first version (lane-major
+/// sums, calls of 128 indices) ran 1.2-1.8x slower in double than the hand-written sums it replaced on states
+/// beyond the L2 cache; this one runs at 0.4-0.8x of them (BENCHMARKS.md, "State reductions"). The order is
+/// fixed, so the result does not depend on the thread count. Fewer lanes where a term is wide: the partial sums
+/// must stay in registers.
 template <bool Parallel, class Term>
 inline auto sum_terms(index_t count, int threads, const Term& term) {
   using value = std::invoke_result_t<const Term&, index_t>;
-  constexpr index_t lanes = value::size <= 2 ? 8 : value::size <= 8 ? 4 : 1;
-  constexpr index_t per_call = 128;
+  constexpr int m = value::size;
+  constexpr index_t lanes = m <= 2 ? 8 : m <= 8 ? 4 : 1;
+  constexpr index_t per_call = 1024;
   struct acc {
-    value l[lanes];
+    double v[m][lanes];
     acc& operator+=(const acc& o) {
-      for (index_t k = 0; k < lanes; ++k) l[k] += o.l[k];
+      for (int c = 0; c < m; ++c)
+        for (index_t k = 0; k < lanes; ++k) v[c][k] += o.v[c][k];
       return *this;
     }
   };
-  acc zero;
-  for (auto& v : zero.l) v = value::zero();
-  const acc s = reduce<Parallel>((count + per_call - 1) / per_call, threads, zero, [&](index_t r) {
-    acc t = zero;
+  const acc zero{};
+  const auto call = [&](index_t r) {
+    acc t{};
     const index_t begin = r * per_call, end = std::min(count, begin + per_call);
     index_t i = begin;
     for (; i + lanes <= end; i += lanes)
-      for (index_t k = 0; k < lanes; ++k) t.l[k] += term(i + k);
-    for (; i < end; ++i) t.l[(i - begin) % lanes] += term(i);
+      for (index_t k = 0; k < lanes; ++k) {
+        const value x = term(i + k);
+        for (int c = 0; c < m; ++c) t.v[c][k] += x.v[c];
+      }
+    for (; i < end; ++i) {
+      const value x = term(i);
+      for (int c = 0; c < m; ++c) t.v[c][(i - begin) % lanes] += x.v[c];
+    }
     return t;
-  });
-  value total = s.l[0];
-  for (index_t k = 1; k < lanes; ++k) total += s.l[k];
+  };
+  const acc s = reduce<Parallel>((count + per_call - 1) / per_call, threads, zero, call, (index_t{1} << 19) / per_call,
+                                 parallel_threshold / per_call);
+  value total = value::zero();
+  for (int c = 0; c < m; ++c)
+    for (index_t k = 0; k < lanes; ++k) total.v[c] += s.v[c][k];
   return total;
 }
 
