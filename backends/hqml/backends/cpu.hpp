@@ -169,7 +169,7 @@ inline void for_each_base(unsigned n, std::span<const unsigned> fixed, int threa
 /// each many indices lowers both).
 template <bool Parallel, class T, class G>
 inline T reduce(index_t count, int threads, T zero, const G& g, index_t block = index_t{1} << 12,
-                index_t parallel_from = parallel_threshold) {
+                [[maybe_unused]] index_t parallel_from = parallel_threshold) {
   const index_t nblocks = (count + block - 1) / block;
   auto block_sum = [&](index_t b) {
     T s = zero;
