@@ -74,20 +74,38 @@ inline std::vector<cmat> fit_one_angle(gate_kind kind, std::size_t d) {
   return coef;
 }
 
+/// fit_one_angle(kind), made once per gate kind: the CPU's batched states compile their circuit at every call.
+inline const std::vector<cmat>& one_angle_fit(gate_kind kind) {
+  static const auto fits = [] {
+    std::array<std::vector<cmat>, num_gate_kinds> t;
+    for (std::size_t k = 0; k < num_gate_kinds; ++k) {
+      const auto g = static_cast<gate_kind>(k);
+      if (info(g).num_params != 1 || info(g).num_qubits == 0) continue;
+      try {
+        t[k] = fit_one_angle(g, std::size_t{1} << info(g).num_qubits);
+      } catch (const std::invalid_argument&) {
+        // left empty: lower_gate fits it again, which throws the message
+      }
+    }
+    return t;
+  }();
+  return fits[static_cast<std::size_t>(kind)];
+}
+
 inline void append_op(batch_program& p, const std::vector<std::uint32_t>& qubits, const std::vector<cmat>& m,
                       std::int32_t slot) {
   const auto k = static_cast<unsigned>(qubits.size());
   const std::size_t d = std::size_t{1} << k;
   auto nonzero = [&](std::size_t r, std::size_t c) {
     for (const auto& mb : m)
-      if (std::abs(mb[r * d + c]) > 1e-14) return true;
+      if (std::norm(mb[r * d + c]) > 1e-28) return true;  // |z| > 1e-14 without a square root
     return false;
   };
   // Entry (r, c) as Σ_b; only component 0 may be nonzero for an identity row.
   auto is_one = [&](std::size_t r) {
-    if (std::abs(m[0][r * d + r] - 1.0) > 1e-14) return false;
+    if (std::norm(m[0][r * d + r] - 1.0) > 1e-28) return false;
     for (std::size_t b = 1; b < m.size(); ++b)
-      if (std::abs(m[b][r * d + r]) > 1e-14) return false;
+      if (std::norm(m[b][r * d + r]) > 1e-28) return false;
     return true;
   };
   batch_op op{};
@@ -174,7 +192,7 @@ struct lowered_gate {
     for (const auto& mb : m)
       for (std::size_t r = 0; r < d; ++r)
         for (std::size_t c = 0; c < d; ++c)
-          if (r != c && std::abs(mb[r * d + c]) > 1e-14) return false;
+          if (r != c && std::norm(mb[r * d + c]) > 1e-28) return false;
     return true;
   }
 };
@@ -188,7 +206,8 @@ inline lowered_gate lower_gate(gate_kind kind, const std::vector<std::uint32_t>&
     gate_matrix_into(kind, prm, m.data());
     g.m = {std::move(m)};
   } else {
-    g.m = fit_one_angle(kind, d);
+    const auto& fit = one_angle_fit(kind);
+    g.m = fit.empty() ? fit_one_angle(kind, d) : fit;
     g.a = a;
   }
   return g;
@@ -231,6 +250,16 @@ inline void push_folded(std::vector<lowered_gate>& list, lowered_gate g) {
 }
 
 }  // namespace batch_detail
+
+/// Whether compile_batch_program lowers c: a unitary circuit whose unitary and diagonal blocks have at most
+/// kernels::batch_max_qubits qubits (every standard gate lowers).
+[[nodiscard]] inline bool batch_compilable(const circuit& c) {
+  if (!c.is_unitary()) return false;
+  return std::none_of(c.operations().begin(), c.operations().end(), [](const operation& op) {
+    return (op.kind == gate_kind::unitary || op.kind == gate_kind::diagonal) &&
+           op.qubits.size() > kernels::batch_max_qubits;
+  });
+}
 
 /// Lowers a unitary circuit for batched simulation. Throws std::invalid_argument for measurements,
 /// resets and unitary/diagonal blocks on more than kernels::batch_max_qubits qubits.

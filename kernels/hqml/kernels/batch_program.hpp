@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hqml::kernels {
@@ -284,6 +285,164 @@ void run_batch_program_host(const batch_program& p, const double* x, const doubl
   for (const batch_step& st : p.steps) {
     for (unsigned t = 0; t < threads; ++t) batch_step_matrices(r, st, x, theta, m.data(), t, threads);
     for (unsigned t = 0; t < threads; ++t) batch_step_apply(r, st, m.data(), a, p.num_qubits, t, threads);
+  }
+}
+
+/// Low qubits of the host's diagonal steps (batch_host_plan): blocks of 64 consecutive amplitudes.
+inline constexpr unsigned batch_host_block_qubits = 6;
+
+/// How the host runs one step of diagonals (batch_diagonal_step_host); fixed by the program. With
+/// L = min(n, batch_host_block_qubits) "low" qubits the state is 2^(n−L) blocks of 2^L consecutive amplitudes.
+/// An op on low qubits only is the same table in every block (their product is formed once per sample); one on
+/// high qubits only is one number per block; one on both is, within a block, a diagonal on its low qubits, and
+/// the ops on the same low qubits share one 2- or 4-entry table per block. Each amplitude is then multiplied
+/// once by its block's product instead of once per op as on the device (where a step is one pass whatever its
+/// op count, and a CPU core would wait out each product's latency): the 12-qubit ZZ map's 23 diagonals per
+/// repetition become 3 products per amplitude with linear entanglement, 2 + 6 with full.
+struct batch_host_diagonal_step {
+  static constexpr unsigned block = 1u << batch_host_block_qubits;
+  struct low_op {
+    std::uint32_t op;                       // in batch_program::ops
+    std::array<std::uint8_t, block> local;  // its local index at each amplitude of a block
+  };
+  struct mixed_op {
+    std::uint32_t op;
+    std::uint32_t low[4];  // the op's local index bits from its low qubits, by its group's local index
+  };
+  struct group {
+    std::array<std::uint8_t, block> local;  // the group's local index (bits of its low qubits) in a block
+    unsigned entries;                       // 2 or 4
+    std::uint32_t begin, end;               // its ops in `mixed`
+  };
+  std::vector<low_op> low;
+  std::vector<std::uint32_t> high;  // ops on high qubits only
+  std::vector<mixed_op> mixed;
+  std::vector<group> groups;
+};
+
+/// The host's plan of a program: the low-qubit count and, for each step of diagonals, its split.
+struct batch_host_plan {
+  unsigned low_qubits = 0;
+  std::vector<batch_host_diagonal_step> steps;  // by step; empty for the other steps
+};
+
+inline batch_host_plan make_batch_host_plan(const batch_program& p) {
+  using step_plan = batch_host_diagonal_step;
+  batch_host_plan plan;
+  const unsigned low_qubits = std::min(p.num_qubits, batch_host_block_qubits);
+  const unsigned block = 1u << low_qubits;
+  plan.low_qubits = low_qubits;
+  plan.steps.resize(p.steps.size());
+  for (std::size_t s = 0; s < p.steps.size(); ++s) {
+    const batch_step& st = p.steps[s];
+    if (p.ops[st.op_begin].kind != batch_op_kind::diagonal) continue;
+    step_plan& d = plan.steps[s];
+    // Mixed ops keyed by their low qubits (ascending, packed as q0 + 64·(q1 + 1)), then grouped by key.
+    std::vector<std::pair<unsigned, step_plan::mixed_op>> mixed;
+    for (std::uint32_t o = st.op_begin; o < st.op_end; ++o) {
+      const batch_op& op = p.ops[o];
+      unsigned low[3], low_bit[3], num_low = 0;
+      for (unsigned j = 0; j < op.k; ++j)
+        if (op.qubits[j] < low_qubits) {
+          low[num_low] = op.qubits[j];
+          low_bit[num_low++] = j;
+        }
+      if (num_low == op.k) {
+        step_plan::low_op lo{o, {}};
+        for (unsigned i = 0; i < block; ++i) lo.local[i] = static_cast<std::uint8_t>(gather_bits(i, op.qubits, op.k));
+        d.low.push_back(lo);
+      } else if (num_low == 0) {
+        d.high.push_back(o);
+      } else {
+        if (num_low == 2 && low[0] > low[1]) {
+          std::swap(low[0], low[1]);
+          std::swap(low_bit[0], low_bit[1]);
+        }
+        step_plan::mixed_op mo{o, {}};
+        for (unsigned g = 0; g < (1u << num_low); ++g)
+          for (unsigned u = 0; u < num_low; ++u) mo.low[g] |= ((g >> u) & 1u) << low_bit[u];
+        mixed.emplace_back(num_low == 1 ? low[0] : low[0] + 64 * (low[1] + 1), mo);
+      }
+    }
+    std::stable_sort(mixed.begin(), mixed.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (std::size_t j = 0; j < mixed.size(); ++j) {
+      const unsigned key = mixed[j].first;
+      if (j == 0 || key != mixed[j - 1].first) {
+        const unsigned qs[2] = {key % 64, key / 64 - 1};
+        const unsigned k = key < 64 ? 1u : 2u;
+        step_plan::group g{{}, 1u << k, static_cast<std::uint32_t>(j), 0};
+        for (unsigned i = 0; i < block; ++i) g.local[i] = static_cast<std::uint8_t>(gather_bits(i, qs, k));
+        d.groups.push_back(g);
+      }
+      d.groups.back().end = static_cast<std::uint32_t>(j + 1);
+      d.mixed.push_back(mixed[j].second);
+    }
+  }
+  return plan;
+}
+
+/// Host form of batch_step_apply for a step of diagonals on the whole n-qubit state, one worker, by its split d
+/// (batch_host_plan, `low_qubits` from it); m holds the step's matrices from batch_step_matrices. Reads the
+/// amplitudes from `in` and writes them to a (in may be a, or a start state, which saves copying it first).
+template <class Real>
+void batch_diagonal_step_host(const batch_program_ref& p, const batch_host_diagonal_step& d, unsigned low_qubits,
+                              const Real* m, const Real* in, Real* a, unsigned n) {
+  constexpr unsigned max_block = batch_host_diagonal_step::block;
+  const index_t block = index_t{1} << low_qubits, blocks = index_t{1} << (n - low_qubits);
+  Real low_re[max_block], low_im[max_block];
+  for (index_t i = 0; i < block; ++i) {
+    low_re[i] = Real(1);
+    low_im[i] = Real(0);
+  }
+  for (const auto& lo : d.low) {
+    const Real* e = m + 2 * p.ops[lo.op].mat;
+    for (index_t i = 0; i < block; ++i) {
+      const Real dr = e[2 * lo.local[i]], di = e[2 * lo.local[i] + 1], re = low_re[i];
+      low_re[i] = dr * re - di * low_im[i];
+      low_im[i] = dr * low_im[i] + di * re;
+    }
+  }
+  for (index_t b = 0; b < blocks; ++b) {
+    const index_t first = b << low_qubits;  // its low bits are 0: gather_bits reads an op's high qubits only
+    Real fr = Real(1), fi = Real(0);
+    for (const std::uint32_t o : d.high) {
+      const batch_op op = p.ops[o];
+      const unsigned l = op.mat + gather_bits(first, op.qubits, op.k);
+      const Real dr = m[2 * l], di = m[2 * l + 1], t = dr * fr - di * fi;
+      fi = dr * fi + di * fr;
+      fr = t;
+    }
+    Real re[max_block], im[max_block];
+    for (index_t i = 0; i < block; ++i) {
+      re[i] = fr * low_re[i] - fi * low_im[i];
+      im[i] = fr * low_im[i] + fi * low_re[i];
+    }
+    for (const auto& g : d.groups) {
+      Real tr[4] = {1, 1, 1, 1}, ti[4] = {0, 0, 0, 0};
+      for (std::uint32_t j = g.begin; j < g.end; ++j) {
+        const auto& mo = d.mixed[j];
+        const batch_op op = p.ops[mo.op];
+        const unsigned base = op.mat + gather_bits(first, op.qubits, op.k);
+        for (unsigned e = 0; e < g.entries; ++e) {
+          const unsigned l = base + mo.low[e];
+          const Real dr = m[2 * l], di = m[2 * l + 1], t = dr * tr[e] - di * ti[e];
+          ti[e] = dr * ti[e] + di * tr[e];
+          tr[e] = t;
+        }
+      }
+      for (index_t i = 0; i < block; ++i) {
+        const Real dr = tr[g.local[i]], di = ti[g.local[i]], t = dr * re[i] - di * im[i];
+        im[i] = dr * im[i] + di * re[i];
+        re[i] = t;
+      }
+    }
+    const Real* x = in + 2 * first;
+    Real* y = a + 2 * first;
+    for (index_t i = 0; i < block; ++i) {
+      const Real xr = x[2 * i], xi = x[2 * i + 1];
+      y[2 * i] = re[i] * xr - im[i] * xi;
+      y[2 * i + 1] = re[i] * xi + im[i] * xr;
+    }
   }
 }
 
