@@ -60,6 +60,20 @@ double gradient_tolerance() {
   return std::is_same_v<typename State::real_type, float> ? 2e-4 : 1e-8;
 }
 
+/// (o, θ, x) ↦ ⟨ψ(θ, x)|H_o|ψ(θ, x)⟩ for the observables `hs`, on the dense reference simulator.
+inline std::function<double(std::size_t, const std::vector<double>&, const std::vector<double>&)> reference_expectation(
+    const circuit& c, const std::vector<pauli_sum>& hs) {
+  const std::size_t n = c.num_qubits();
+  std::vector<cmat> hd;
+  for (const auto& h : hs) hd.push_back(dense_observable(h, n));
+  cvec zero = cvec::Zero(Eigen::Index{1} << n);
+  zero[0] = 1;
+  return [c, hd = std::move(hd), zero](std::size_t o, const std::vector<double>& theta, const std::vector<double>& x) {
+    const cvec psi = hqml::test::reference_run(c, zero, theta, x);
+    return psi.dot(hd[o] * psi).real();
+  };
+}
+
 }  // namespace gradient_test
 
 using namespace gradient_test;
@@ -175,14 +189,7 @@ TEMPLATE_LIST_TEST_CASE("adjoint gradients equal finite differences of the dense
   REQUIRE(c.num_params() == 9);
   const std::vector<pauli_sum> hs = {random_observable(n, 6, 1), random_observable(n, 3, 2),
                                      pauli_sum{}.add(1.0, "ZZZZ")};
-  std::vector<cmat> hd;
-  for (const auto& h : hs) hd.push_back(dense_observable(h, n));
-  cvec zero = cvec::Zero(Eigen::Index{1} << n);
-  zero[0] = 1;
-  auto expectation = [&](std::size_t o, const std::vector<double>& theta, const std::vector<double>& x) {
-    const cvec psi = hqml::test::reference_run(c, zero, theta, x);
-    return psi.dot(hd[o] * psi).real();
-  };
+  const auto expectation = reference_expectation(c, hs);
 
   std::mt19937_64 g(2024);
   std::uniform_real_distribution<double> u(-2.0, 2.0);
@@ -304,14 +311,7 @@ TEMPLATE_LIST_TEST_CASE("batched adjoint Jacobians equal one sample at a time an
   const circuit c = every_angle_circuit();
   const std::size_t n = c.num_qubits();
   const std::vector<pauli_sum> hs = {random_observable(n, 5, 8), pauli_sum{}.add(0.5, "XIIY")};
-  std::vector<cmat> hd;
-  for (const auto& h : hs) hd.push_back(dense_observable(h, n));
-  cvec zero = cvec::Zero(Eigen::Index{1} << n);
-  zero[0] = 1;
-  auto expectation = [&](std::size_t o, const std::vector<double>& theta, const std::vector<double>& x) {
-    const cvec psi = hqml::test::reference_run(c, zero, theta, x);
-    return psi.dot(hd[o] * psi).real();
-  };
+  const auto expectation = reference_expectation(c, hs);
   std::mt19937_64 g(99);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
   Eigen::MatrixXd X(37, 3);

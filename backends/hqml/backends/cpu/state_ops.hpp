@@ -153,7 +153,7 @@ struct state_ops<basic_cpu<Threads>, Real> {
     });
   }
   static void probabilities(double* p, const complex_type* a, std::size_t n, int threads) {
-    cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) { p[i] = sq(a[i]); });
+    cpu_detail::parallel_for<par>(index_t{1} << n, threads, [=](index_t i) { p[i] = kernels::amp_norm(real(a), i); });
   }
 
   static std::vector<index_t> sample(const complex_type* a, std::size_t n, std::size_t shots, std::uint64_t seed,
@@ -166,7 +166,7 @@ struct state_ops<basic_cpu<Threads>, Real> {
     cpu_detail::parallel_for<par>(nblocks, threads, [&](index_t b) {
       double s = 0;
       const index_t end = std::min(size, (b + 1) * block);
-      for (index_t i = b * block; i < end; ++i) s += sq(a[i]);
+      for (index_t i = b * block; i < end; ++i) s += kernels::amp_norm(real(a), i);
       prefix[b + 1] = s;
     });
     for (index_t b = 0; b < nblocks; ++b) prefix[b + 1] += prefix[b];
@@ -186,7 +186,7 @@ struct state_ops<basic_cpu<Threads>, Real> {
       double acc = prefix[b];
       index_t last_nonzero = b * block;
       for (index_t i = b * block; i < end && d < shots; ++i) {
-        const double pi = sq(a[i]);
+        const double pi = kernels::amp_norm(real(a), i);
         if (pi > 0) last_nonzero = i;
         acc += pi;
         while (d < shots && draws[d].first < acc) out[draws[d++].second] = i;
@@ -444,10 +444,6 @@ struct state_ops<basic_cpu<Threads>, Real> {
     throw out_of_memory("a state vector of " + std::to_string(n) + " qubits", bytes, phys);
   }
   static const Real* real(const complex_type* a) { return reinterpret_cast<const Real*>(a); }
-  static double sq(complex_type v) {
-    const double r = v.real(), i = v.imag();
-    return r * r + i * i;
-  }
 };
 
 }  // namespace hqml::detail
