@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -197,11 +198,10 @@ inline T reduce(index_t count, int threads, T zero, const G& g, index_t block = 
 /// Σ_{i < count} term(i) for a reduction term of kernels/reductions.hpp (a value with M doubles): consecutive
 /// indices go to `lanes` separate partial sums, so the additions do not wait on each other, kept component by
 /// component (v[c][lane]) so that the compiler adds one component's lanes as a vector; calls of `per_call`
-/// indices are summed by `reduce` in blocks of 512K indices, parallel from 8K. A first version (lane-major
-/// sums, calls of 128 indices) ran 1.2-1.8x slower in double than the hand-written sums it replaced on states
-/// beyond the L2 cache; this one runs at 0.4-0.8x of them (BENCHMARKS.md, "State reductions"). The order is
-/// fixed, so the result does not depend on the thread count. Fewer lanes where a term is wide: the partial sums
-/// must stay in registers.
+/// indices are summed by `reduce` in blocks of 512K indices, parallel from 8K (BENCHMARKS.md, "State
+/// reductions", for the versions measured against the hand-written sums it replaced). The order is fixed, so the
+/// result does not depend on the thread count. Fewer lanes where a term is wide: the partial sums must stay in
+/// registers.
 template <bool Parallel, class Term>
 inline auto sum_terms(index_t count, int threads, const Term& term) {
   using value = std::invoke_result_t<const Term&, index_t>;
@@ -218,19 +218,46 @@ inline auto sum_terms(index_t count, int threads, const Term& term) {
   };
   const acc zero{};
   const auto call = [&](index_t r) {
-    acc t{};
     const index_t begin = r * per_call, end = std::min(count, begin + per_call);
     index_t i = begin;
-    for (; i + lanes <= end; i += lanes)
-      for (index_t k = 0; k < lanes; ++k) {
-        const value x = term(i + k);
-        for (int c = 0; c < m; ++c) t.v[c][k] += x.v[c];
+    if constexpr (requires { requires Term::simd_sum; }) {
+      // Each group's terms, then the sums component by component, both vectorized across the lanes, into a local
+      // that stays in registers: left to itself, GCC vectorized the norm and the overlap in double across groups,
+      // with a transpose of shuffles per group, and ran them 1.1-2.5x slower than the hand-written sums they
+      // replaced (quiet machine; BENCHMARKS.md, "State reductions").
+      double t[m][lanes] = {};
+      for (; i + lanes <= end; i += lanes) {
+        value x[lanes];
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+        for (index_t k = 0; k < lanes; ++k) x[k] = term(i + k);
+        for (int c = 0; c < m; ++c)
+#if defined(_OPENMP)
+#pragma omp simd
+#endif
+          for (index_t k = 0; k < lanes; ++k) t[c][k] += x[k].v[c];
       }
-    for (; i < end; ++i) {
-      const value x = term(i);
-      for (int c = 0; c < m; ++c) t.v[c][(i - begin) % lanes] += x.v[c];
+      for (; i < end; ++i) {
+        const value x = term(i);
+        for (int c = 0; c < m; ++c) t[c][(i - begin) % lanes] += x.v[c];
+      }
+      acc out;
+      std::memcpy(out.v, t, sizeof t);
+      return out;
+    } else {
+      acc t{};
+      for (; i + lanes <= end; i += lanes)
+        for (index_t k = 0; k < lanes; ++k) {
+          const value x = term(i + k);
+          for (int c = 0; c < m; ++c) t.v[c][k] += x.v[c];
+        }
+      for (; i < end; ++i) {
+        const value x = term(i);
+        for (int c = 0; c < m; ++c) t.v[c][(i - begin) % lanes] += x.v[c];
+      }
+      return t;
     }
-    return t;
   };
   const acc s = reduce<Parallel>((count + per_call - 1) / per_call, threads, zero, call, (index_t{1} << 19) / per_call,
                                  parallel_threshold / per_call);

@@ -44,6 +44,9 @@ HQML_HOST_DEVICE HQML_FORCE_INLINE double amp_norm(const Real* r, index_t i) {
 template <class Real>
 struct norm_term {
   const Real* r;
+  /// A hint to host drivers: sum the lanes with explicit SIMD (cpu_detail::sum_terms). Measured faster in double
+  /// only (BENCHMARKS.md, "State reductions"); in float the compiler's own vectorization was faster.
+  static constexpr bool simd_sum = sizeof(Real) == sizeof(double);
   HQML_HOST_DEVICE HQML_FORCE_INLINE sums<1> operator()(index_t i) const { return {{amp_norm(r, i)}}; }
 };
 
@@ -77,6 +80,9 @@ template <class Real>
 struct overlap_term {
   const Real* a;
   const Real* b;
+  /// A hint to host drivers: sum the lanes with explicit SIMD (cpu_detail::sum_terms). Measured faster in double
+  /// only (BENCHMARKS.md, "State reductions"); in float the compiler's own vectorization was faster.
+  static constexpr bool simd_sum = sizeof(Real) == sizeof(double);
   HQML_HOST_DEVICE HQML_FORCE_INLINE sums<2> operator()(index_t i) const {
     const amp<Real> va = load_amp(a, i), vb = load_amp(b, i);
     const double ar = va.re, ai = va.im, br = vb.re, bi = vb.im;
