@@ -35,7 +35,7 @@ std::vector<std::string> solver_choices() {
 
 struct anneal_args {
   std::string file;
-  std::string format;  // empty: guessed from the file name
+  std::string format;  // one of anneal::file_format_names; empty: guessed from the file name
   // --solver, one of solver_choices(); cpu_solver is the anneal::solver it names, empty for qaoa.
   std::string solver{anneal::to_string(anneal::solver::sa)};
   std::optional<anneal::solver> cpu_solver = anneal::solver::sa;
@@ -209,14 +209,8 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
 }
 
 int run_anneal(const anneal_args& a) {
-  anneal::file_format format;
-  if (a.format.empty()) {
-    format = anneal::guess_file_format(a.file);
-  } else if (auto f = anneal::parse_file_format(a.format)) {
-    format = *f;
-  } else {
-    throw usage_error("--format must be gset, bqp, coo or qio-json, not '" + a.format + "'");
-  }
+  const anneal::file_format format =
+      a.format.empty() ? anneal::guess_file_format(a.file) : anneal::parse_file_format(a.format);
   if (a.reads == 0 && a.time_limit <= 0.0 && !a.target)
     throw usage_error("--reads 0 (as many as fit) needs --time-limit or --target");
   if (a.sweeps == 0) throw usage_error("--sweeps must be positive");
@@ -297,7 +291,8 @@ void register_anneal(CLI::App& app, action& run) {
   auto args = std::make_shared<anneal_args>();
   CLI::App* cmd = app.add_subcommand("anneal", "Minimize an Ising/QUBO problem (Max-Cut for Gset files)");
   cmd->add_option("file", args->file, "Problem file")->required();
-  cmd->add_option("--format", args->format, "gset|bqp|coo|qio-json (default: from the file name)");
+  cmd->add_option("--format", args->format, "Problem file format (default: from the file name)")
+      ->check(CLI::IsMember(names_in(anneal::file_format_names)));
   cmd->add_option("--solver", args->solver, "Solver (qaoa: up to about 30 variables)")
       ->check(CLI::IsMember(solver_choices()))
       ->capture_default_str();

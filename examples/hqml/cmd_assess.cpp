@@ -25,8 +25,7 @@ int assess_main(const assess_cli& o) {
     throw usage_error(printable(o.train) + ": the label column '" + printable(d.label_name) +
                       "' holds one class only; nothing to assess");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
-  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && o.map.kind != "angle" &&
-      o.map.kind != "angle_ladder")
+  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && !is_angle_map(o.map.value()))
     std::cerr << "hqml: warning: --qubits " << o.map.qubits << " is more than the " << d.features.cols()
               << " feature columns: using " << d.features.cols() << " qubits, one per feature\n";
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));

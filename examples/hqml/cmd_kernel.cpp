@@ -8,23 +8,38 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace hqml::cli {
 namespace {
+
+/// --kernel's values: the two quantum kernels the library computes (fidelity_kernel, projected_kernel).
+enum class kernel_kind : std::uint8_t { fidelity, projected };
+
+constexpr name_table<kernel_kind, 2> kernel_kind_names{{
+    {kernel_kind::fidelity, "fidelity"},
+    {kernel_kind::projected, "projected"},
+}};
+
+constexpr std::string_view to_string(kernel_kind k) {
+  return name_in(kernel_kind_names, k, "hqml::cli::to_string", "kernel");
+}
 
 struct kernel_cli {
   std::string train, test, label, out;
   map_options map;
   csv_cli csv;
-  std::string kind = "fidelity";
+  std::string kind{to_string(kernel_kind::fidelity)};
   double gamma = 1.0;
   int threads = 0;
-  std::string precision = "double";
+  precision_option precision;
   device_option device;
 };
 
 int kernel_main(const kernel_cli& o) {
-  if (o.device.gpu() && o.kind == "projected")
+  const kernel_kind kind = parse_in(kernel_kind_names, o.kind, "--kernel", "kernel");
+  if (o.device.gpu() && kind == kernel_kind::projected)
     throw usage_error("--device gpu computes fidelity kernels; --kernel projected runs on the CPU (--device cpu)");
   const std::string where = o.device.check();
   io::check_output_path(o.out);
@@ -49,9 +64,9 @@ int kernel_main(const kernel_cli& o) {
                       " feature columns; " + o.train + " has " + std::to_string(x.cols()));
   // hqml kernel reads the features as angles, one per qubit; it never drops columns silently.
   if (spec.features_read() < static_cast<std::size_t>(x.cols()))
-    throw usage_error(o.train + " has " + std::to_string(x.cols()) + " feature columns but the " + spec.kind +
-                      " map on " + std::to_string(spec.num_qubits) + " qubits reads " +
-                      std::to_string(spec.features_read()) +
+    throw usage_error(o.train + " has " + std::to_string(x.cols()) + " feature columns but the " +
+                      std::string(to_string(spec.kind)) + " map on " + std::to_string(spec.num_qubits) +
+                      " qubits reads " + std::to_string(spec.features_read()) +
                       ": choose the columns (--features or --drop), set --qubits " + std::to_string(x.cols()) +
                       ", or reduce them first (hqml run and hqml train apply PCA)");
   const circuit fm = spec.build();
@@ -61,17 +76,17 @@ int kernel_main(const kernel_cli& o) {
   if (o.device.gpu()) {
     // The whole matrix in memory (the CPU path streams row blocks instead), written atomically.
     io::write_npy(o.out, kernel_matrix(o.device.value(), fm, rows, o.test.empty() ? nullptr : &x, {},
-                                       o.precision == "float", kopt));
-  } else if (o.kind == "projected") {
+                                       o.precision.single(), kopt));
+  } else if (kind == kernel_kind::projected) {
     io::write_npy(o.out, projected_kernel<double>(fm, rows, x, o.gamma, {}, o.threads));
-  } else if (o.precision == "float") {
+  } else if (o.precision.single()) {
     fidelity_kernel_to_npy<float>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
   } else {
     fidelity_kernel_to_npy<double>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
   }
-  std::cerr << "hqml kernel: " << rows.rows() << " x " << x.rows() << " " << o.kind << " kernel (" << spec.kind << ", "
-            << spec.num_qubits << " qubits, on " << where << ") written to " << o.out << " in "
-            << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
+  std::cerr << "hqml kernel: " << rows.rows() << " x " << x.rows() << " " << o.kind << " kernel ("
+            << to_string(spec.kind) << ", " << spec.num_qubits << " qubits, on " << where << ") written to " << o.out
+            << " in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
   return 0;
 }
 
@@ -87,11 +102,10 @@ void register_kernel(CLI::App& app, action& act) {
   sub->add_option("--out", o->out, "Output .npy file")->required();
   o->csv.add_to(sub);
   o->map.add_to(sub);
-  sub->add_option("--kernel", o->kind, "fidelity or projected")->check(CLI::IsMember({"fidelity", "projected"}));
+  sub->add_option("--kernel", o->kind, "Quantum kernel")->check(CLI::IsMember(names_in(kernel_kind_names)));
   sub->add_option("--gamma", o->gamma, "Projected kernel gamma")->check(finite_positive);
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
-  sub->add_option("--precision", o->precision, "Simulation precision: float or double")
-      ->check(CLI::IsMember({"float", "double"}));
+  o->precision.add_to(sub, "Simulation precision");
   o->device.add_to(sub, kernels_device_help);
   sub->callback([o, &act] { act = [o] { return kernel_main(*o); }; });
 }

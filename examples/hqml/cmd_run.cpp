@@ -132,8 +132,8 @@ int run_main(const run_options& o) {
     std::printf("positive  %s (binary precision, recall and F1 are this class's)\n",
                 r.class_names[static_cast<std::size_t>(r.positive_class)].c_str());
   std::printf("quantum   %s map, %zu qubits, reps %zu, %s entanglement\nkernels   on %s, %d threads\n",
-              r.map.kind.c_str(), r.map.num_qubits, r.map.reps, r.map.entanglement.c_str(), r.device.c_str(),
-              r.threads);
+              std::string(to_string(r.map.kind)).c_str(), r.map.num_qubits, r.map.reps, r.map.entanglement.c_str(),
+              r.device.c_str(), r.threads);
   std::printf("\n%-20s %8s %9s %7s %16s\n", "model", "features", "test acc", "F1", "CV mean +- sd");
   const auto row = [](const model_report& m) {
     char cv[32] = "-";

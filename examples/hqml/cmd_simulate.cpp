@@ -26,7 +26,7 @@ struct simulate_options {
   std::size_t shots = 1024;
   std::uint64_t seed = 0;
   int threads = 0;
-  std::string precision = "double";
+  precision_option precision;
   bool statevector = false;
   bool json = false;
   bool no_fusion = false;
@@ -77,7 +77,7 @@ int simulate(const simulate_options& o) {
     j["num_clbits"] = c.num_clbits();
     j["shots"] = o.shots;
     j["seed"] = o.seed;
-    j["precision"] = o.precision;
+    j["precision"] = o.precision.name;
     j["device"] = where;
     j["counts"] = nlohmann::ordered_json::object();
     for (const auto& [bits, n] : counts) j["counts"][bits] = n;
@@ -92,8 +92,8 @@ int simulate(const simulate_options& o) {
   }
   std::cout << "circuit: " << name << "\n"
             << "qubits: " << c.num_qubits() << ", gates: " << c.size() << ", depth: " << c.depth()
-            << ", shots: " << o.shots << ", seed: " << o.seed << ", precision: " << o.precision << ", device: " << where
-            << "\n";
+            << ", shots: " << o.shots << ", seed: " << o.seed << ", precision: " << o.precision.name
+            << ", device: " << where << "\n";
   std::vector<std::pair<std::string, std::size_t>> sorted(counts.begin(), counts.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   std::cout << "counts (classical bit 0 rightmost):\n";
@@ -124,7 +124,7 @@ void register_simulate(CLI::App& app, action& run) {
       ->check(unsigned_integer & CLI::Range(std::size_t{0}, std::size_t{1000000000}));
   sub->add_option("--seed", o->seed, "Random seed (results are reproducible for a seed)")->check(unsigned_integer);
   sub->add_option("--threads", o->threads, "Threads (0: all available)")->check(CLI::Range(0, 4096));
-  sub->add_option("--precision", o->precision, "float or double")->check(CLI::IsMember({"float", "double"}));
+  o->precision.add_to(sub, "Amplitudes in single or double precision");
   sub->add_flag("--statevector", o->statevector, "Also print the final state before measurement");
   sub->add_flag("--json", o->json, "Print one JSON object");
   sub->add_flag("--no-fusion", o->no_fusion, "Apply gates one by one instead of fused blocks");
@@ -132,7 +132,7 @@ void register_simulate(CLI::App& app, action& run) {
   sub->callback([o, &run] {
     run = [o] {
       try {
-        return o->precision == "float" ? simulate<float>(*o) : simulate<double>(*o);
+        return o->precision.single() ? simulate<float>(*o) : simulate<double>(*o);
       } catch (const out_of_memory& e) {
         throw_too_large(e, o->file.empty() ? std::string("the built-in demo") : o->file);
       }

@@ -62,8 +62,7 @@ int train_main(const train_cli& o) {
   if (d.class_names.size() < 2)
     throw usage_error(printable(o.train) + ": the label column holds one class only; a classifier needs two or more");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
-  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && o.map.kind != "angle" &&
-      o.map.kind != "angle_ladder")
+  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && !is_angle_map(o.map.value()))
     std::cerr << "hqml: warning: --qubits " << o.map.qubits << " is more than the " << d.features.cols()
               << " feature columns: using " << d.features.cols() << " qubits, one per feature\n";
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));

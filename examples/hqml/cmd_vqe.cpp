@@ -43,12 +43,14 @@ struct vqe_args {
   std::string entanglement = "reverse_linear";
   std::string initial_state;
   std::string initial_point;
-  std::string optimizer = "bfgs";
+  // --optimizer, one of vqe_optimizer_names; method is the optimizer it names, parsed once the options are read.
+  std::string optimizer{to_string(vqe_optimizer::bfgs)};
+  vqe_optimizer method = vqe_optimizer::bfgs;
   std::size_t iterations = 1000;
   double learning_rate = 0.05;
   std::size_t starts = 1;
   std::uint64_t seed = 0;
-  std::string precision = "double";
+  precision_option precision;
   std::string exact = "auto";
   double offset = 0;
   int threads = 0;
@@ -168,9 +170,9 @@ vqe_size estimate_vqe(const vqe_args& a, std::size_t n, const vqe_ansatz_growth&
   const auto p = static_cast<double>(z.parameters);
   z.gates = static_cast<double>(g.gates0) + static_cast<double>(reps) * static_cast<double>(g.gates_per_rep);
   // SPSA evaluates energies on one state; BFGS and Adam differentiate with two (|ψ⟩ and λ).
-  const double num_states = a.optimizer == "spsa" ? 1 : 2;
+  const double num_states = a.method == vqe_optimizer::spsa ? 1 : 2;
   z.states = num_states * std::ldexp(static_cast<double>(sizeof(std::complex<Real>)), static_cast<int>(n));
-  z.optimizer = a.optimizer == "bfgs" ? 4 * p * p * 8 : 8 * p * 8;
+  z.optimizer = a.method == vqe_optimizer::bfgs ? 4 * p * p * 8 : 8 * p * 8;
   z.circuit = z.gates * vqe_bytes_per_gate;
   z.records = (2 * static_cast<double>(iterations) + static_cast<double>(starts) + p) * vqe_bytes_per_value;
   return z;
@@ -203,7 +205,7 @@ void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
   const vqe_ansatz_growth g{c0.num_params(), c1.num_params() - c0.num_params(), c0.size(), c1.size() - c0.size()};
   const vqe_size z = estimate_vqe<Real>(a, n, g, a.reps, a.iterations, a.starts);
   const std::string reps = "--reps " + std::to_string(a.reps);
-  if (a.optimizer == "bfgs" && z.parameters > vqe_bfgs_max_parameters) {
+  if (a.method == vqe_optimizer::bfgs && z.parameters > vqe_bfgs_max_parameters) {
     const std::size_t fit = g.params_per_rep ? (vqe_bfgs_max_parameters - g.params0) / g.params_per_rep : 0;
     throw usage_error(reps + ": " + std::to_string(z.parameters) + " parameters; --optimizer bfgs keeps a dense " +
                       std::to_string(z.parameters) + " x " + std::to_string(z.parameters) + " inverse Hessian (about " +
@@ -216,7 +218,7 @@ void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
   const auto memory = static_cast<double>(hqml::detail::physical_memory_bytes());
   if (memory <= 0 || z.total() <= memory) return;
   // One state beyond memory is the state vector's own refusal, which names the size; the rest is ours.
-  if (z.states / (a.optimizer == "spsa" ? 1 : 2) > memory) return;
+  if (z.states / (a.method == vqe_optimizer::spsa ? 1 : 2) > memory) return;
   const std::string beyond =
       human_bytes(z.total()) + ", more than this machine's " + human_bytes(memory) + " of memory";
   const double by_reps = z.optimizer + z.circuit;
@@ -227,9 +229,10 @@ void check_vqe_size(const vqe_args& a, std::size_t n, const std::string& who) {
     return estimate_vqe<Real>(a, n, g, r, i, s).total() <= memory;
   };
   if (largest == z.states)
-    throw usage_error(who + ": " +
-                      (a.optimizer == "spsa" ? "a state vector" : "two state vectors (|psi> and the adjoint's)") +
-                      " of " + std::to_string(n) + " qubits and the rest of the run need about " + beyond);
+    throw usage_error(
+        who + ": " +
+        (a.method == vqe_optimizer::spsa ? "a state vector" : "two state vectors (|psi> and the adjoint's)") + " of " +
+        std::to_string(n) + " qubits and the rest of the run need about " + beyond);
   if (largest == by_reps) {
     const std::size_t fit = vqe_largest_fitting(a.reps, [&](std::size_t r) { return fits(r, a.iterations, a.starts); });
     throw usage_error(reps + ": " + std::to_string(z.parameters) + " parameters and " +
@@ -251,8 +254,6 @@ int run_vqe_as(const vqe_args& a) {
   // Outputs that can never be written are refused before any work.
   if (!a.output.empty()) io::check_output_path(a.output);
   if (!a.save_circuit.empty()) io::check_output_path(a.save_circuit);
-  const auto method = parse_vqe_optimizer(a.optimizer);
-  if (!method) throw usage_error("--optimizer must be bfgs, adam or spsa, not '" + a.optimizer + "'");
   if (a.iterations == 0) throw usage_error("--iterations must be at least 1");
   if (a.starts == 0) throw usage_error("--starts must be at least 1");
   if (a.exact != "auto" && a.exact != "yes" && a.exact != "no")
@@ -261,7 +262,7 @@ int run_vqe_as(const vqe_args& a) {
   check_vqe_size<Real>(a, p.n, a.file.empty() ? "--sites " + std::to_string(a.sites) : a.file);
   const circuit ansatz = build_ansatz(a, p.n);
   vqe_options o;
-  o.optimizer = *method;
+  o.optimizer = a.method;
   if (!a.initial_point.empty()) o.initial_point = read_initial_point(a.initial_point, ansatz.num_params());
   o.max_iterations = a.iterations;
   o.adam.learning_rate = a.learning_rate;
@@ -288,8 +289,8 @@ int run_vqe_as(const vqe_args& a) {
                    {"initial_state", a.initial_state},
                    {"num_parameters", ansatz.num_params()},
                    {"two_qubit_gates", ansatz.num_multi_qubit_gates()}};
-  out["optimizer"] = a.optimizer;
-  out["precision"] = a.precision;
+  out["optimizer"] = std::string(to_string(a.method));
+  out["precision"] = a.precision.name;
   out["offset"] = a.offset;
   out["energy"] = r.energy + a.offset;
   if (exact) {
@@ -317,8 +318,8 @@ int run_vqe_as(const vqe_args& a) {
   std::cout << "hamiltonian: " << p.source << " (" << p.n << " qubits, " << p.h.terms.size() << " terms)\n";
   std::cout << "ansatz:      " << a.ansatz << ", reps " << a.reps << ", " << a.entanglement << " ("
             << ansatz.num_params() << " parameters)\n";
-  std::cout << "optimizer:   " << a.optimizer << ", " << a.starts << (a.starts == 1 ? " start" : " starts") << ", "
-            << r.iterations << " iterations, " << r.energy_evaluations << " evaluations\n";
+  std::cout << "optimizer:   " << to_string(a.method) << ", " << a.starts << (a.starts == 1 ? " start" : " starts")
+            << ", " << r.iterations << " iterations, " << r.energy_evaluations << " evaluations\n";
   std::cout << "energy:      " << r.energy + a.offset << "\n";
   if (exact) {
     std::cout << "exact:       " << exact->energy + a.offset << " (Lanczos, " << exact->iterations << " iterations"
@@ -366,7 +367,9 @@ void register_vqe(CLI::App& app, action& run) {
   cmd->add_option("--initial-point", a->initial_point,
                   "θ of the first start (the others are random): a JSON array such as '[0.1, 0.2]', or a file "
                   "holding one");
-  cmd->add_option("--optimizer", a->optimizer, "bfgs|adam (adjoint gradients) or spsa")->capture_default_str();
+  cmd->add_option("--optimizer", a->optimizer, "Optimizer (bfgs and adam on adjoint gradients, spsa on energies)")
+      ->check(CLI::IsMember(names_in(vqe_optimizer_names)))
+      ->capture_default_str();
   cmd->add_option("--iterations", a->iterations, "Iterations per start")
       ->check(unsigned_integer)
       ->check(count)
@@ -381,9 +384,7 @@ void register_vqe(CLI::App& app, action& run) {
   cmd->add_option("--seed", a->seed, "Random seed of the starts (and SPSA's perturbations)")
       ->check(unsigned_integer)
       ->capture_default_str();
-  cmd->add_option("--precision", a->precision, "float or double")
-      ->check(CLI::IsMember({"float", "double"}))
-      ->capture_default_str();
+  a->precision.add_to(cmd, "Amplitudes in single or double precision");
   cmd->add_option("--exact", a->exact, "Lanczos ground energy beside VQE's: auto (up to 20 qubits)|yes|no")
       ->capture_default_str();
   cmd->add_option("--offset", a->offset, "Constant added to reported energies (e.g. nuclear repulsion)")
@@ -396,9 +397,10 @@ void register_vqe(CLI::App& app, action& run) {
   cmd->add_option("--save-circuit", a->save_circuit, "Write the optimized circuit, angles bound, as OpenQASM 2");
   cmd->add_flag("--json", a->json, "Print one JSON object");
   cmd->callback([a, &run] {
+    a->method = parse_vqe_optimizer(a->optimizer);
     run = [a] {
       try {
-        return a->precision == "float" ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a);
+        return a->precision.single() ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a);
       } catch (const out_of_memory& e) {
         throw_too_large(e, a->file.empty() ? "--sites " + std::to_string(a->sites) : a->file);
       }

@@ -5,6 +5,7 @@
 
 #include <hqml/entanglement.hpp>
 #include <hqml/error.hpp>
+#include <hqml/name_table.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -100,6 +102,31 @@ inline const CLI::Validator unsigned_integer = CLI::Validator(
       return {};
     },
     "UINT");
+
+/// The floating-point type of the simulated amplitudes. The library takes it as a template argument (Real), so
+/// its names are the program's: this table is the one place they are spelled.
+enum class precision : std::uint8_t { float32, float64 };
+
+inline constexpr name_table<precision, 2> precision_names{{
+    {precision::float32, "float"},
+    {precision::float64, "double"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(precision p) {
+  return name_in(precision_names, p, "hqml::cli::to_string", "precision");
+}
+
+/// A subcommand's --precision, one of precision_names (simulate, kernel, vqe).
+struct precision_option {
+  std::string name{to_string(precision::float64)};
+
+  /// `what`: the option's help text.
+  void add_to(CLI::App* sub, const std::string& what) {
+    sub->add_option("--precision", name, what)->check(CLI::IsMember(names_in(precision_names)))->capture_default_str();
+  }
+  [[nodiscard]] precision value() const { return parse_in(precision_names, name, "--precision", "precision"); }
+  [[nodiscard]] bool single() const { return value() == precision::float32; }
+};
 
 void register_simulate(CLI::App& app, action& run);
 void register_run(CLI::App& app, action& run);

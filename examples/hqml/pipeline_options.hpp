@@ -9,12 +9,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hqml::cli {
 
 struct map_options {
-  std::string kind = "zz";
+  std::string kind{to_string(feature_map_kind::zz)};  // one of feature_map_kind_names (--feature-map's IsMember)
   std::size_t qubits = 0;
   std::size_t reps = 2;
   std::string entanglement = "linear";
@@ -22,8 +23,8 @@ struct map_options {
   std::vector<std::string> paulis = {"Z", "ZZ"};
 
   void add_to(CLI::App* sub) {
-    sub->add_option("--feature-map", kind, "Feature map: zz, pauli, iqp, angle, angle_ladder")
-        ->check(CLI::IsMember({"zz", "pauli", "iqp", "angle", "angle_ladder"}));
+    sub->add_option("--feature-map", kind, "Feature map (angle: RY angle embedding)")
+        ->check(CLI::IsMember(names_in(feature_map_kind_names)));
     sub->add_option("--qubits", qubits, "Qubits (0: one per feature, at most 8)")->check(CLI::Range(0, 24));
     sub->add_option("--reps", reps, "Feature-map repetitions (ladder depth for angle_ladder)")
         ->check(CLI::Range(1, 64));
@@ -32,23 +33,39 @@ struct map_options {
     sub->add_option("--alpha", alpha, "Pauli feature-map scale alpha")->check(finite);
     sub->add_option("--paulis", paulis, "Pauli strings of the pauli map, e.g. --paulis Z ZZ");
   }
+  [[nodiscard]] feature_map_kind value() const { return parse_feature_map_kind(kind); }
   [[nodiscard]] feature_map_spec spec(std::size_t features) const {
     feature_map_spec s;
-    s.kind = kind;
+    s.kind = value();
     s.num_qubits = qubits ? qubits : std::min<std::size_t>(features, 8);
     s.reps = reps;
     s.entanglement = entanglement;
     s.alpha = alpha;
     s.paulis = paulis;
-    if (kind == "angle" || kind == "angle_ladder") s.num_features = features;
+    if (is_angle_map(s.kind)) s.num_features = features;
     return s;
   }
 };
 
+/// --na's values: what a missing feature value does. The library has a flag for it (csv_options::allow_missing),
+/// not an enum, so the names are the program's.
+enum class missing_values : std::uint8_t { refuse, median };
+
+inline constexpr name_table<missing_values, 2> missing_values_names{{
+    {missing_values::refuse, "refuse"},
+    {missing_values::median, "median"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(missing_values m) {
+  return name_in(missing_values_names, m, "hqml::cli::to_string", "missing-value handling");
+}
+
 /// How a CSV data set is read: columns, separator, missing values, text columns (run, train, assess, kernel).
 struct csv_cli {
   std::vector<std::string> features, drop, na_values;
-  std::string sep = "auto", na = "refuse", text = "refuse";
+  std::string sep = "auto";
+  std::string na{to_string(missing_values::refuse)};      // one of missing_values_names
+  std::string text{to_string(io::text_columns::refuse)};  // one of io::text_columns_names
 
   void add_to(CLI::App* sub) {
     sub->add_option("--features", features, "Feature columns to use, by header name (default: all but the label)");
@@ -57,12 +74,12 @@ struct csv_cli {
         ->check(CLI::IsMember({"auto", ",", ";", "tab", "\\t"}))
         ->capture_default_str();
     sub->add_option("--na", na, "Missing feature values: refuse (an error naming the first one) or median (impute)")
-        ->check(CLI::IsMember({"refuse", "median"}))
+        ->check(CLI::IsMember(names_in(missing_values_names)))
         ->capture_default_str();
     sub->add_option("--na-values", na_values,
                     "Cell texts read as missing (default: empty, NA, N/A, NaN, nan, null, NULL, None, ?)");
     sub->add_option("--text", text, "Non-numeric feature columns: refuse, or one-hot (one 0/1 column per value)")
-        ->check(CLI::IsMember({"refuse", "one-hot"}))
+        ->check(CLI::IsMember(names_in(io::text_columns_names)))
         ->capture_default_str();
   }
   [[nodiscard]] io::csv_options options() const {
@@ -71,8 +88,8 @@ struct csv_cli {
     o.features = features;
     o.drop = drop;
     if (!na_values.empty()) o.na_values = na_values;
-    o.allow_missing = na == "median";
-    o.text = text == "one-hot" ? io::text_columns::one_hot : io::text_columns::refuse;
+    o.allow_missing = parse_in(missing_values_names, na, "--na", "missing-value handling") == missing_values::median;
+    o.text = io::parse_text_columns(text);
     return o;
   }
 };

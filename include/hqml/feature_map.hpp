@@ -5,6 +5,7 @@
 #include <hqml/angle.hpp>
 #include <hqml/circuit.hpp>
 #include <hqml/entanglement.hpp>
+#include <hqml/name_table.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -14,6 +15,34 @@
 #include <vector>
 
 namespace hqml {
+
+/// The feature maps a program or a saved model names: zz_feature_map, pauli_feature_map, iqp_feature_map,
+/// angle_embedding (about Y) and angle_ladder_map.
+enum class feature_map_kind : std::uint8_t { zz, pauli, iqp, angle, angle_ladder };
+
+/// Every feature map kind and its name, in the order a program lists them (a model file stores the name).
+inline constexpr name_table<feature_map_kind, 5> feature_map_kind_names{{
+    {feature_map_kind::zz, "zz"},
+    {feature_map_kind::pauli, "pauli"},
+    {feature_map_kind::iqp, "iqp"},
+    {feature_map_kind::angle, "angle"},
+    {feature_map_kind::angle_ladder, "angle_ladder"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(feature_map_kind k) {
+  return name_in(feature_map_kind_names, k, "hqml::to_string", "feature map kind");
+}
+
+/// The kind called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline feature_map_kind parse_feature_map_kind(std::string_view name) {
+  return parse_in(feature_map_kind_names, name, "hqml::parse_feature_map_kind", "feature map kind");
+}
+
+/// Whether `k` is an angle map (angle, angle_ladder): those take a feature count of their own, the other maps read
+/// one feature per qubit.
+[[nodiscard]] constexpr bool is_angle_map(feature_map_kind k) {
+  return k == feature_map_kind::angle || k == feature_map_kind::angle_ladder;
+}
 
 /// φ_S(x): x_i for one qubit, Π_{j∈S} (π − x_j) otherwise (Qiskit's default data map).
 [[nodiscard]] inline angle pauli_data_map(const std::vector<std::uint32_t>& s) {

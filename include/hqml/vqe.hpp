@@ -9,6 +9,7 @@
 #include <hqml/circuit.hpp>
 #include <hqml/gradient.hpp>
 #include <hqml/kernel_training/optimizers.hpp>
+#include <hqml/name_table.hpp>
 #include <hqml/pauli.hpp>
 #include <hqml/rng.hpp>
 #include <hqml/state_vector.hpp>
@@ -29,24 +30,22 @@
 
 namespace hqml {
 
-enum class vqe_optimizer { bfgs, adam, spsa };
+enum class vqe_optimizer : std::uint8_t { bfgs, adam, spsa };
 
-[[nodiscard]] inline const char* to_string(vqe_optimizer o) {
-  switch (o) {
-    case vqe_optimizer::bfgs:
-      return "bfgs";
-    case vqe_optimizer::adam:
-      return "adam";
-    case vqe_optimizer::spsa:
-      return "spsa";
-  }
-  return "?";
+/// Every VQE optimizer and its name, in the order a program lists them.
+inline constexpr name_table<vqe_optimizer, 3> vqe_optimizer_names{{
+    {vqe_optimizer::bfgs, "bfgs"},
+    {vqe_optimizer::adam, "adam"},
+    {vqe_optimizer::spsa, "spsa"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(vqe_optimizer o) {
+  return name_in(vqe_optimizer_names, o, "hqml::to_string", "VQE optimizer");
 }
 
-[[nodiscard]] inline std::optional<vqe_optimizer> parse_vqe_optimizer(std::string_view s) {
-  for (auto o : {vqe_optimizer::bfgs, vqe_optimizer::adam, vqe_optimizer::spsa})
-    if (s == to_string(o)) return o;
-  return std::nullopt;
+/// The optimizer called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline vqe_optimizer parse_vqe_optimizer(std::string_view name) {
+  return parse_in(vqe_optimizer_names, name, "hqml::parse_vqe_optimizer", "VQE optimizer");
 }
 
 struct vqe_options {

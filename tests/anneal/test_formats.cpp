@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -213,7 +214,19 @@ TEST_CASE("writers round-trip through the readers, atomically", "[anneal][format
 TEST_CASE("format names and guesses", "[anneal][formats]") {
   CHECK(parse_file_format("qio-json") == file_format::qio_json);
   CHECK(parse_file_format("gset") == file_format::gset);
-  CHECK_FALSE(parse_file_format("mps"));
+  CHECK(parse_file_format("bqp") == file_format::bqp);
+  CHECK(parse_file_format("coo") == file_format::coo);
+  // Aliases parse to their format, which prints by its own name.
+  CHECK(parse_file_format("rudy") == file_format::gset);
+  CHECK(parse_file_format("qio_json") == file_format::qio_json);
+  CHECK(parse_file_format("json") == file_format::qio_json);
+  CHECK(to_string(file_format::gset) == "gset");
+  CHECK(to_string(file_format::qio_json) == "qio-json");
+  CHECK(hqml::names_in(file_format_names) ==
+        std::vector<std::string>{"gset", "rudy", "bqp", "coo", "qio-json", "qio_json", "json"});
+  CHECK_THROWS_WITH(parse_file_format("mps"),
+                    Contains("unknown file format 'mps'; valid names: gset, rudy, bqp, coo, qio-json, qio_json, json"));
+  CHECK_THROWS_AS(parse_file_format("GSET"), std::invalid_argument);
   CHECK(guess_file_format("/a/b/problem.json") == file_format::qio_json);
   CHECK(guess_file_format("bqp50.txt") == file_format::bqp);
   CHECK(guess_file_format("G14.txt") == file_format::gset);

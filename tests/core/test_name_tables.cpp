@@ -5,8 +5,11 @@
 #include <hqml/ansatz.hpp>
 #include <hqml/device.hpp>
 #include <hqml/entanglement.hpp>
+#include <hqml/feature_map.hpp>
 #include <hqml/hamiltonians.hpp>
+#include <hqml/io/csv.hpp>
 #include <hqml/name_table.hpp>
+#include <hqml/vqe.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -68,6 +71,9 @@ TEST_CASE("each named enum has one table that parses and prints both ways", "[na
   check_name_table(anneal::update_order_names, anneal::parse_update_order, "sequential, random");
   check_name_table(ansatz_kind_names, parse_ansatz_kind, "real_amplitudes, efficient_su2");
   check_name_table(chain_model_names, parse_chain_model, "tfim, heisenberg");
+  check_name_table(vqe_optimizer_names, parse_vqe_optimizer, "bfgs, adam, spsa");
+  check_name_table(feature_map_kind_names, parse_feature_map_kind, "zz, pauli, iqp, angle, angle_ladder");
+  check_name_table(io::text_columns_names, io::parse_text_columns, "refuse, one-hot");
 }
 
 TEST_CASE("named ansätze, chains and entanglement patterns build what their functions build", "[names]") {

@@ -259,7 +259,7 @@ void write_seeds(const fs::path& out) {
     const Eigen::MatrixXd& x = binary ? missing : complete;
     const std::vector<int> labels = binary ? std::vector<int>{0, 0, 1, 1, 0, 1} : std::vector<int>{0, 1, 2, 0, 1, 2};
     hqml::feature_map_spec spec;
-    spec.kind = binary ? "angle" : "zz";
+    spec.kind = binary ? hqml::feature_map_kind::angle : hqml::feature_map_kind::zz;
     spec.num_qubits = binary ? 2 : 3;
     spec.trainable = binary;
     hqml::preprocessing pre(binary ? 2 : 0, hqml::pi);

@@ -34,7 +34,7 @@ TEST_CASE("the ZZ-kernel SVM learns the ad hoc data a classical RBF kernel canno
   const std::uint64_t seeds[] = {1, 2, 3, 4};
   for (std::uint64_t seed : seeds) {
     pipeline_config cfg;
-    cfg.map.kind = "zz";
+    cfg.map.kind = feature_map_kind::zz;
     cfg.map.num_qubits = 2;
     cfg.seed = seed;
     cfg.adhoc_train_per_class = 20;
@@ -78,7 +78,7 @@ TEST_CASE("pipeline on CSV data: preprocessing, model files, predictions", "[pip
   pipeline_config cfg;
   cfg.data = dir / "data.csv";
   cfg.label = io::label_column::named("species");
-  cfg.map.kind = "zz";
+  cfg.map.kind = feature_map_kind::zz;
   cfg.map.num_qubits = 3;
   cfg.map.reps = 1;
   cfg.folds = 3;
@@ -230,13 +230,27 @@ TEST_CASE("the positive class is named, not taken from row order", "[pipeline]")
 
 TEST_CASE("feature map specs validate and round-trip", "[pipeline]") {
   feature_map_spec s;
-  s.kind = "pauli";
+  s.kind = feature_map_kind::pauli;
   s.num_qubits = 3;
   s.paulis = {"Y", "XX"};
   s.entanglement = "circular";
   const auto back = feature_map_spec::from_json(s.to_json());
   REQUIRE(back.to_json() == s.to_json());
+  REQUIRE(back.kind == feature_map_kind::pauli);
   REQUIRE(back.build().size() == s.build().size());
-  s.kind = "nope";
-  REQUIRE_THROWS_WITH(s.build(), Catch::Contains("unknown kind 'nope'"));
+  // A model file names the kind as the --feature-map option does, and every kind reads back as itself.
+  for (const auto& [kind, name] : feature_map_kind_names) {
+    CAPTURE(name);
+    s.kind = kind;
+    nlohmann::json j = s.to_json();
+    REQUIRE(j.at("kind") == std::string(name));
+    REQUIRE(feature_map_spec::from_json(j).kind == kind);
+  }
+  nlohmann::json bad = s.to_json();
+  bad["kind"] = "nope";
+  REQUIRE_THROWS_WITH(
+      feature_map_spec::from_json(bad),
+      Catch::Contains("feature map: unknown kind 'nope'; valid names: zz, pauli, iqp, angle, angle_ladder"));
+  s.kind = static_cast<feature_map_kind>(9);
+  REQUIRE_THROWS_WITH(s.build(), Catch::Contains("is none of feature_map_kind_names"));
 }

@@ -36,6 +36,7 @@
 #include <hqml/anneal/model.hpp>
 #include <hqml/error.hpp>
 #include <hqml/io/text_scanner.hpp>
+#include <hqml/name_table.hpp>
 
 namespace hqml::anneal {
 
@@ -45,12 +46,25 @@ enum class file_format : std::uint8_t { gset, bqp, coo, qio_json };
 /// message, not an attempt to allocate tens of gigabytes.
 inline constexpr std::uint32_t max_file_variables = std::uint32_t{1} << 26;
 
-[[nodiscard]] inline std::optional<file_format> parse_file_format(std::string_view name) {
-  if (name == "gset" || name == "rudy") return file_format::gset;
-  if (name == "bqp") return file_format::bqp;
-  if (name == "coo") return file_format::coo;
-  if (name == "qio-json" || name == "qio_json" || name == "json") return file_format::qio_json;
-  return std::nullopt;
+/// Every file format by name, aliases included (rudy is gset's other name; qio_json and json are qio-json's), in
+/// the order a program lists them; each format's own name comes first, so to_string gives it.
+inline constexpr name_table<file_format, 7> file_format_names{{
+    {file_format::gset, "gset"},
+    {file_format::gset, "rudy"},
+    {file_format::bqp, "bqp"},
+    {file_format::coo, "coo"},
+    {file_format::qio_json, "qio-json"},
+    {file_format::qio_json, "qio_json"},
+    {file_format::qio_json, "json"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(file_format f) {
+  return name_in(file_format_names, f, "hqml::anneal::to_string", "file format");
+}
+
+/// The format called `name` (or one of its aliases); an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline file_format parse_file_format(std::string_view name) {
+  return parse_in(file_format_names, name, "hqml::anneal::parse_file_format", "file format");
 }
 
 /// Guess from the file name: *.json is qio-json, *.coo coo, bqp* bqp, anything else gset.

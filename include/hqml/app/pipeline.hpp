@@ -38,7 +38,7 @@ namespace hqml {
 
 /// A feature map by name and settings; what a model file records to rebuild the circuit.
 struct feature_map_spec {
-  std::string kind = "zz";  // zz, pauli, iqp, angle (RY angle embedding), angle_ladder
+  feature_map_kind kind = feature_map_kind::zz;  // stored in a model file by its name (feature_map_kind_names)
   std::size_t num_qubits = 2;
   std::size_t reps = 2;
   std::string entanglement = "linear";
@@ -47,46 +47,43 @@ struct feature_map_spec {
   std::size_t num_features = 0;  // angle maps: features read (0: one per qubit)
   bool trainable = false;        // prepend RY(θ_q) on every qubit (with_trainable_layer): num_qubits parameters θ
 
-  static constexpr const char* kinds = "zz, pauli, iqp, angle, angle_ladder";
-
   [[nodiscard]] circuit build() const {
     if (num_qubits < 1 || num_qubits > 24)
       throw std::invalid_argument("feature map: num_qubits = " + std::to_string(num_qubits) + " must be in 1..24");
     const std::size_t nf = num_features ? num_features : num_qubits;
-    circuit map;
-    if (kind == "zz")
-      map = zz_feature_map(num_qubits, reps, entanglement, alpha);
-    else if (kind == "pauli")
-      map = pauli_feature_map(num_qubits, reps, entanglement, alpha, paulis);
-    else if (kind == "iqp")
-      map = iqp_feature_map(num_qubits, reps);
-    else if (kind == "angle")
-      map = angle_embedding(nf, num_qubits, 'Y');
-    else if (kind == "angle_ladder")
-      map = angle_ladder_map(nf, num_qubits, reps);
-    else
-      throw std::invalid_argument("feature map: unknown kind '" + kind + "' (one of " + kinds + ")");
+    const circuit map = [&] {
+      switch (kind) {
+        case feature_map_kind::zz:
+          return zz_feature_map(num_qubits, reps, entanglement, alpha);
+        case feature_map_kind::pauli:
+          return pauli_feature_map(num_qubits, reps, entanglement, alpha, paulis);
+        case feature_map_kind::iqp:
+          return iqp_feature_map(num_qubits, reps);
+        case feature_map_kind::angle:
+          return angle_embedding(nf, num_qubits, 'Y');
+        case feature_map_kind::angle_ladder:
+          return angle_ladder_map(nf, num_qubits, reps);
+      }
+      throw std::invalid_argument("feature map: kind value " + std::to_string(static_cast<int>(kind)) +
+                                  " is none of feature_map_kind_names");
+    }();
     return trainable ? with_trainable_layer(map) : map;
   }
   /// Trainable parameters θ the built map reads.
   [[nodiscard]] std::size_t num_params() const { return trainable ? num_qubits : 0; }
   /// Features the map reads per sample.
   [[nodiscard]] std::size_t features_read() const {
-    return (kind == "angle" || kind == "angle_ladder") && num_features ? num_features : num_qubits;
+    return is_angle_map(kind) && num_features ? num_features : num_qubits;
   }
   [[nodiscard]] nlohmann::json to_json() const {
-    return {{"kind", kind},
-            {"num_qubits", num_qubits},
-            {"reps", reps},
-            {"entanglement", entanglement},
-            {"alpha", alpha},
-            {"paulis", paulis},
-            {"num_features", num_features},
-            {"trainable", trainable}};
+    return {{"kind", std::string(to_string(kind))}, {"num_qubits", num_qubits}, {"reps", reps},
+            {"entanglement", entanglement},         {"alpha", alpha},           {"paulis", paulis},
+            {"num_features", num_features},         {"trainable", trainable}};
   }
   static feature_map_spec from_json(const nlohmann::json& j) {
     feature_map_spec s;
-    s.kind = j.at("kind").get<std::string>();
+    // The error names the field as the model file does: "feature map: unknown kind 'X'; valid names: ...".
+    s.kind = parse_in(feature_map_kind_names, j.at("kind").get<std::string>(), "feature map", "kind");
     s.num_qubits = j.at("num_qubits").get<std::size_t>();
     s.reps = j.at("reps").get<std::size_t>();
     s.entanglement = j.at("entanglement").get<std::string>();
@@ -243,7 +240,7 @@ class preprocessing {
 /// compare spec.num_qubits before and after).
 inline preprocessing fit_preprocessing(feature_map_spec& spec, const Eigen::MatrixXd& x, double angle_max = pi,
                                        const median_imputer* imputer = nullptr) {
-  const bool angle = spec.kind == "angle" || spec.kind == "angle_ladder";
+  const bool angle = is_angle_map(spec.kind);
   const auto cols = static_cast<std::size_t>(x.cols());
   const std::size_t keep = angle ? (spec.num_features ? spec.num_features : cols) : spec.num_qubits;
   preprocessing pre(keep, angle_max);

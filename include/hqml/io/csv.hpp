@@ -28,6 +28,7 @@
 #include <hqml/error.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/io/read_file.hpp>
+#include <hqml/name_table.hpp>
 
 namespace hqml::io {
 
@@ -158,6 +159,21 @@ struct label_column {
 
 /// What a feature column holding text becomes.
 enum class text_columns { refuse, one_hot };
+
+/// Every text_columns value and its name, in the order a program lists them.
+inline constexpr name_table<text_columns, 2> text_columns_names{{
+    {text_columns::refuse, "refuse"},
+    {text_columns::one_hot, "one-hot"},
+}};
+
+[[nodiscard]] constexpr std::string_view to_string(text_columns t) {
+  return name_in(text_columns_names, t, "hqml::io::to_string", "text column handling");
+}
+
+/// The choice called `name`; an unknown name is refused with the list of valid ones.
+[[nodiscard]] inline text_columns parse_text_columns(std::string_view name) {
+  return parse_in(text_columns_names, name, "hqml::io::parse_text_columns", "text column handling");
+}
 
 /// How parse_csv_dataset reads a data set. The defaults suit files found in the wild (any of the usual
 /// separators, the usual spellings of a missing value) while still refusing missing values and text.
