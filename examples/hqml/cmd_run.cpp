@@ -107,8 +107,12 @@ int run_main(const run_options& o) {
   const std::filesystem::path& dir = staged.path();
   model_inputs inputs{r.input_columns, r.feature_names, r.categories, r.label_name,
                       r.positive_class >= 0 ? r.class_names[static_cast<std::size_t>(r.positive_class)] : ""};
+  // The classical model and the training statistics too: the run's model folder is all `hqml serve` needs.
+  serving_parts serving;
+  serving.classical = &r.classical_model;
+  std::tie(serving.train_mean, serving.train_std) = column_mean_std(r.raw_train);
   save_pipeline_model(dir / "model", r.map, r.quantum.best_hyperparameter, r.pre, r.quantum_model, r.x_train,
-                      r.class_names, {}, &inputs);
+                      r.class_names, {}, &inputs, false, &serving);
   const nlohmann::json metrics = metrics_json(r);
   const nlohmann::json timings = timings_json(r);
   staged.write_file("metrics.json", metrics.dump(2) + "\n");

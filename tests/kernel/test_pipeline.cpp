@@ -3,9 +3,11 @@
 
 #include <hqml/app/pipeline.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <tuple>
 
 using namespace hqml;
 
@@ -113,6 +115,32 @@ TEST_CASE("pipeline on CSV data: preprocessing, model files, predictions", "[pip
   const auto split = learn::stratified_train_test_split(d.labels, cfg.test_fraction, cfg.seed);
   for (std::size_t t = 0; t < split.test.size(); ++t)
     REQUIRE(pred[static_cast<std::size_t>(split.test[t])] == r.quantum.predictions[t]);
+  REQUIRE_FALSE(m.classical);  // not asked for: hqml train's models hold the quantum model only
+
+  // hqml run keeps the classical model and the training statistics beside it (hqml serve reads both).
+  serving_parts serving;
+  serving.classical = &r.classical_model;
+  std::tie(serving.train_mean, serving.train_std) = column_mean_std(r.raw_train);
+  save_pipeline_model(dir / "served", r.map, r.quantum.best_hyperparameter, r.pre, r.quantum_model, r.x_train,
+                      r.class_names, {}, nullptr, false, &serving);
+  const pipeline_model served = pipeline_model::load(dir / "served");
+  REQUIRE(served.classical);
+  REQUIRE(served.n_features() == 5);
+  const Eigen::MatrixXd test_raw = learn::take_rows(d.features, split.test);
+  const Eigen::MatrixXd kc = served.classical->support_kernel(test_raw);
+  REQUIRE(served.classical->model.predict_sv(kc) == r.classical.predictions);  // as the run scored it
+  const Eigen::MatrixXd pc = served.classical->model.predict_proba_sv(kc);
+  for (Eigen::Index i = 0; i < pc.rows(); ++i) REQUIRE(pc.row(i).sum() == Approx(1.0));
+  // The statistics are those of the training rows, against numpy's mean and (population) std.
+  REQUIRE(served.train_mean.size() == 5);
+  const Eigen::MatrixXd train_raw = learn::take_rows(d.features, split.train);
+  for (Eigen::Index c = 0; c < 5; ++c) {
+    const double mean = train_raw.col(c).mean();
+    REQUIRE(served.train_mean(c) == Approx(mean).epsilon(1e-12));
+    REQUIRE(served.train_std(c) == Approx(std::sqrt((train_raw.col(c).array() - mean).square().mean())).epsilon(1e-12));
+  }
+  REQUIRE_THROWS_WITH(served.classical->support_kernel(test_raw.leftCols(4)), Catch::Contains("4 feature columns"));
+
   // A corrupted model is a clear error naming the file.
   {
     std::ofstream f(dir / "model" / "model.json", std::ios::trunc);
@@ -174,6 +202,17 @@ TEST_CASE("pipeline on three classes with missing cells: multiclass metrics, imp
   REQUIRE(m["quantum"]["micro"]["f1"].get<double>() == Approx(r.quantum.test_accuracy));
   REQUIRE(m["dataset"]["separator"] == ";");
   REQUIRE(m["dataset"]["feature_names"] == std::vector<std::string>{"a", "b", "c"});
+  // The kept classical model imputes as the run did and scores the test rows (one has a missing cell) as it did.
+  serving_parts serving;
+  serving.classical = &r.classical_model;
+  save_pipeline_model(dir / "model", r.map, r.quantum.best_hyperparameter, r.pre, r.quantum_model, r.x_train,
+                      r.class_names, {}, nullptr, false, &serving);
+  const pipeline_model served = pipeline_model::load(dir / "model");
+  REQUIRE(served.classical);
+  REQUIRE(served.classical->imputer.fitted());
+  REQUIRE(served.train_mean.size() == 0);  // not given
+  REQUIRE(served.classical->model.predict_sv(served.classical->support_kernel(r.raw_test)) == r.classical.predictions);
+  REQUIRE(served.classical->model.predict_proba_sv(served.classical->support_kernel(r.raw_test)).cols() == 3);
   cfg.positive_label = "red";
   REQUIRE_THROWS_WITH(run_pipeline(cfg), Catch::Contains("two-class"));
   std::filesystem::remove_all(dir);

@@ -184,6 +184,10 @@ class preprocessing {
     return minmax_.transform(z);
   }
   [[nodiscard]] bool identity() const noexcept { return !fitted_; }
+  /// The raw feature columns transform() reads (fitted only).
+  [[nodiscard]] std::size_t input_features() const noexcept {
+    return static_cast<std::size_t>(standard_.mean().size());
+  }
   [[nodiscard]] bool imputes() const noexcept { return imputer_.has_value(); }
   [[nodiscard]] bool reduces() const noexcept { return pca_.has_value(); }
   [[nodiscard]] nlohmann::json describe() const {
@@ -232,6 +236,60 @@ class preprocessing {
   std::optional<learn::pca> pca_;
   learn::min_max_scaler minmax_;
   bool fitted_ = false;
+};
+
+/// The classical RBF SVM `hqml run` fits beside the quantum model, kept with it so that one run's model folder
+/// serves both (hqml serve's fallback and routing): training-row medians where cells were missing, a standard
+/// scaler, the RBF kernel against its support vectors, and an SVC with Platt probabilities.
+struct classical_svm {
+  median_imputer imputer;  // unfitted when no training cell was missing
+  learn::standard_scaler scaler;
+  double gamma = 0;
+  Eigen::MatrixXd support_z;  // the support vectors, standardized
+  learn::svc model;
+
+  [[nodiscard]] std::size_t n_features() const noexcept { return static_cast<std::size_t>(scaler.mean().size()); }
+  /// The RBF kernel between raw feature rows and the support vectors.
+  [[nodiscard]] Eigen::MatrixXd support_kernel(const Eigen::MatrixXd& raw) const {
+    if (static_cast<std::size_t>(raw.cols()) != n_features())
+      throw std::invalid_argument("the data has " + std::to_string(raw.cols()) +
+                                  " feature columns; the classical model reads " + std::to_string(n_features()));
+    if (!raw.allFinite() && !imputer.fitted())
+      throw std::invalid_argument(
+          "the data has missing or non-finite values, and the classical model was trained without imputation");
+    return rbf_kernel(scaler.transform(imputer.fitted() ? imputer.transform(raw) : raw), support_z, gamma);
+  }
+  void save(learn::model_writer& w, const std::string& prefix = "classical") const {
+    w.json()[prefix] = {{"type", "rbf_svc"}, {"gamma", gamma}, {"imputes", imputer.fitted()}};
+    if (imputer.fitted()) w.add_array(prefix + ".impute_median", imputer.medians());
+    learn::save(w, scaler, prefix + ".standardize");
+    w.add_array(prefix + ".support_x", support_z);
+    learn::save(w, model, prefix + ".svc");
+  }
+  static classical_svm load(const learn::model_reader& r, const std::string& prefix = "classical") {
+    const auto& b = r.block(prefix);
+    classical_svm c;
+    bool imputes = false;
+    try {
+      if (b.at("type").get<std::string>() != "rbf_svc") throw std::invalid_argument("type is not rbf_svc");
+      c.gamma = b.at("gamma").get<double>();
+      imputes = b.at("imputes").get<bool>();
+    } catch (const std::exception& e) {
+      throw learn::model_error(r.directory() / "model.json", "malformed \"" + prefix + "\" block: " + e.what());
+    }
+    if (!std::isfinite(c.gamma) || !(c.gamma > 0))
+      throw learn::model_error(r.directory() / "model.json", "\"" + prefix + "\".gamma must be a positive number");
+    if (imputes) c.imputer = median_imputer::from_medians(r.vector<double>(prefix + ".impute_median"));
+    c.scaler = learn::load_standard_scaler(r, prefix + ".standardize");
+    c.support_z = r.matrix<double>(prefix + ".support_x");
+    c.model = learn::load_svc(r, prefix + ".svc");
+    const auto n = static_cast<Eigen::Index>(c.n_features());
+    if (c.support_z.cols() != n || (imputes && c.imputer.medians().size() != n) ||
+        c.support_z.rows() != static_cast<Eigen::Index>(c.model.support().size()))
+      throw learn::model_error(r.directory() / "model.json",
+                               "\"" + prefix + "\": the scaler, medians, support vectors and SVC disagree in size");
+    return c;
+  }
 };
 
 /// Fits the preprocessing `spec` needs on the raw features x and fits `spec` to what comes out: angle maps
@@ -379,6 +437,7 @@ struct pipeline_result {
   median_imputer imputer;  // fitted when cells are missing
   model_report quantum, classical, logistic, majority;
   learn::svc quantum_model;
+  classical_svm classical_model;              // the fitted RBF SVM of `classical`, kept for serving
   std::vector<model_comparison> comparisons;  // quantum vs classical, logistic, majority
   std::string best_classical = "classical";
   Eigen::MatrixXd k_quantum_train, k_classical_train;
@@ -815,7 +874,15 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
     res.k_classical_train = classical_gram(cg);
     learn::svc_params p = sp;
     p.C = cc;
+    p.probability = true;  // calibrated probabilities for serving (hqml serve's routing); predictions do not change
     const learn::svc cmodel = learn::svc::fit(res.k_classical_train, res.y_train, p);
+    auto& kept = res.classical_model;
+    kept.imputer = res.imputer;
+    kept.scaler = scaler;
+    kept.gamma = cg;
+    kept.support_z =
+        learn::take_rows(z_train, std::vector<std::ptrdiff_t>(cmodel.support().begin(), cmodel.support().end()));
+    kept.model = cmodel;
     auto& c = res.classical;
     c.name = "RBF SVM";
     c.kernel = "rbf";
@@ -1072,12 +1139,40 @@ struct model_inputs {
   std::string positive_label;
 };
 
+/// What `hqml run` keeps beside the quantum model so that its model folder is enough to serve: the classical
+/// model (hqml serve's fallback and routing) and the raw training features' mean and standard deviation
+/// (missing cells left out), against which the server's drift gauges compare recent requests.
+struct serving_parts {
+  const classical_svm* classical = nullptr;
+  Eigen::VectorXd train_mean, train_std;
+};
+
+/// Column means and (population) standard deviations of x, NaN cells left out; NaN where a column has none.
+[[nodiscard]] inline std::pair<Eigen::VectorXd, Eigen::VectorXd> column_mean_std(const Eigen::MatrixXd& x) {
+  Eigen::VectorXd mean(x.cols()), sd(x.cols());
+  for (Eigen::Index c = 0; c < x.cols(); ++c) {
+    double n = 0, m = 0, m2 = 0;  // Welford: no cancellation on large offsets
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+      if (const double v = x(r, c); std::isfinite(v)) {
+        n += 1;
+        const double d = v - m;
+        m += d / n;
+        m2 += d * (v - m);
+      }
+    mean(c) = n > 0 ? m : std::nan("");
+    sd(c) = n > 0 ? std::sqrt(m2 / n) : std::nan("");
+  }
+  return {mean, sd};
+}
+
 /// Saves the quantum model: feature map, kernel settings (with the trained θ of a trainable map), preprocessing,
-/// the support vectors' features and the SVM, as one versioned directory written atomically.
+/// the support vectors' features and the SVM, as one versioned directory written atomically; `serving` adds
+/// the classical model and the training statistics.
 inline void save_pipeline_model(const std::filesystem::path& dir, const feature_map_spec& map, double feature_scale,
                                 const preprocessing& pre, const learn::svc& model, const Eigen::MatrixXd& x_train,
                                 const std::vector<std::string>& class_names, std::span<const double> theta = {},
-                                const model_inputs* inputs = nullptr, bool beside_other_files = false) {
+                                const model_inputs* inputs = nullptr, bool beside_other_files = false,
+                                const serving_parts* serving = nullptr) {
   if (theta.size() != map.num_params())
     throw std::invalid_argument("save_pipeline_model: theta has " + std::to_string(theta.size()) +
                                 " values; the feature map has " + std::to_string(map.num_params()) + " parameters");
@@ -1101,6 +1196,12 @@ inline void save_pipeline_model(const std::filesystem::path& dir, const feature_
   std::vector<std::ptrdiff_t> sv(model.support().begin(), model.support().end());
   w.add_array("support_x", learn::take_rows(x_train, sv));
   learn::save(w, model, "svc");
+  if (serving && serving->classical) serving->classical->save(w, "classical");
+  if (serving && serving->train_mean.size() > 0) {
+    w.json()["training_stats"] = {{"rows", x_train.rows()}};
+    w.add_array("training_stats.mean", serving->train_mean);
+    w.add_array("training_stats.std", serving->train_std);
+  }
   w.save(dir, beside_other_files);
 }
 
@@ -1114,6 +1215,8 @@ struct pipeline_model {
   Eigen::MatrixXd support_x;
   std::vector<std::string> class_names;
   std::optional<model_inputs> inputs;  // absent in models written before column names were stored
+  std::optional<classical_svm> classical;  // kept by hqml run (absent in models of hqml train and older runs)
+  Eigen::VectorXd train_mean, train_std;   // raw training features' statistics (empty where not kept)
 
   static pipeline_model load(const std::filesystem::path& dir) {
     const learn::model_reader r(dir);
@@ -1149,7 +1252,23 @@ struct pipeline_model {
     m.pre = preprocessing::load(r);
     m.support_x = r.matrix<double>("support_x");
     m.model = learn::load_svc(r, "svc");
+    if (r.json().contains("classical")) m.classical = classical_svm::load(r, "classical");
+    if (r.json().contains("training_stats")) {
+      m.train_mean = r.vector<double>("training_stats.mean");
+      m.train_std = r.vector<double>("training_stats.std");
+      if (m.train_mean.size() != m.train_std.size())
+        throw learn::model_error(dir / "model.json", "training_stats: mean and std differ in length");
+    }
+    if (m.classical && m.classical->n_features() != m.n_features())
+      throw learn::model_error(dir / "model.json",
+                               "the classical model reads " + std::to_string(m.classical->n_features()) +
+                                   " features; the quantum model " + std::to_string(m.n_features()));
     return m;
+  }
+  /// How many raw feature columns a row has (after one-hot encoding): what predict() reads.
+  [[nodiscard]] std::size_t n_features() const {
+    if (inputs) return inputs->feature_names.size();
+    return pre.identity() ? static_cast<std::size_t>(support_x.cols()) : pre.input_features();
   }
   /// How to read prediction data for this model: its columns by name, its one-hot levels, the label optional.
   [[nodiscard]] io::csv_options csv_options() const {
