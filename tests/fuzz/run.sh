@@ -7,6 +7,7 @@
 #   problem_fuzz  the Gset / bqp / COO / QIO-JSON problem readers
 #   pauli_fuzz    the Hamiltonian (Pauli sum) reader
 #   model_fuzz    model directories and .npy arrays: models written by the real writers (the fuzzer makes them)
+#   serve_request_fuzz  hqml serve's request bodies, Azure ML and Open Inference Protocol, and its responses
 #   cli_fuzz      the hqml program's option parsing, a command line per subcommand; only where the build
 #                 folder has the program (HQML_BUILD_EXAMPLES=ON, which .ci/run's sanitizer build has not)
 # The other seeds are written here. Crash reproducers are kept in BUILD/fuzz-artifacts.
@@ -27,7 +28,7 @@ if ! grep -q "^HQML_BUILD_FUZZERS:BOOL=ON" "$build/CMakeCache.txt" 2>/dev/null; 
     -DHQML_BUILD_FUZZERS=ON -DHQML_BUILD_TESTS=ON -DHQML_BUILD_EXAMPLES=OFF -DHQML_BUILD_BENCHMARKS=OFF \
     -DHQML_ENABLE_CUDA=OFF >/dev/null
 fi
-fuzzers=(qasm_fuzz csv_fuzz problem_fuzz pauli_fuzz model_fuzz)
+fuzzers=(qasm_fuzz csv_fuzz problem_fuzz pauli_fuzz model_fuzz serve_request_fuzz)
 # tests/fuzz/CMakeLists.txt defines cli_fuzz exactly when the build has the hqml program's commands.
 if grep -q "^HQML_BUILD_EXAMPLES:BOOL=ON" "$build/CMakeCache.txt"; then
   fuzzers+=(cli_fuzz)
@@ -239,6 +240,58 @@ cat >"$work/model_fuzz.dict" <<'DICT'
 "\"inputs\":"
 DICT
 run_fuzzer model_fuzz 16384
+
+# serve_request_fuzz: the first byte picks the model (serve_request_fuzz.cpp: low 3 bits + 1 features, 0x08
+# missing values allowed, 0x10 column names a, b, c..., 0x20 small limits), the rest is the body.
+mkdir -p "$work/serve_request_fuzz-corpus"
+cd "$work/serve_request_fuzz-corpus"
+printf '\x02{"data": [[1, 2.5, -3e2], [0, 1E-3, 18446744073709551616]]}' >aml_data.json
+printf '\x1a{"input_data": {"columns": ["c", "a", "b"], "index": [0, "r", [1, {"k": null}]], "data": [[1, 2, 3], [4, null, 6], [7, 8, 9]]}}' >aml_split.json
+printf '\x12{"input_data": {"data": [[1, 2, 3]], "columns": ["b", "c", "a"]}}' >aml_split_reordered.json
+printf '\x02{"input_data": [[1, 2, 3], [4, 5, 6]]}' >aml_tensor.json
+printf '\x03{"id":"1","inputs":[{"name":"x","shape":[2,4],"datatype":"FP64","data":[0.1,-1.5,2.0,3.25,4.0,1e-05,6.0,7.0]}],"outputs":[{"name":"predictions","parameters":{"binary_data":false}},{"name":"probabilities","parameters":{"binary_data":false}}]}' >v2_tritonclient.json
+printf '\x0a{"inputs": [{"data": [[1, null, 3], [4, 5, 6]], "datatype": "FP32", "shape": [2, 3], "name": "in"}], "parameters": {"binary_data_output": false}}' >v2_nested.json
+printf '\x02{"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [7, 8, 9]}], "outputs": [{"name": "served_by"}]}' >v2_one_row.json
+printf '\x22{"data": [[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1e400, 3]]}' >aml_limits.json
+cd "$root"
+cat >"$work/serve_request_fuzz.dict" <<'DICT'
+"{\"data\": "
+"{\"input_data\": "
+"\"columns\":"
+"\"index\":"
+"\"data\":"
+"\"inputs\":"
+"\"outputs\":"
+"\"parameters\":"
+"\"id\":"
+"\"name\":"
+"\"shape\":"
+"\"datatype\":"
+"\"FP64\""
+"\"FP32\""
+"\"BYTES\""
+"\"binary_data\": false"
+"\"binary_data\": true"
+"\"binary_data_output\":"
+"\"binary_data_size\":"
+"\"shared_memory_region\":"
+"\"classification\":"
+"\"predictions\""
+"\"probabilities\""
+"\"served_by\""
+"[[1, 2, 3]]"
+"null"
+"true"
+"NaN"
+"-Infinity"
+"1e400"
+"-0.0"
+"5e-324"
+"18446744073709551616"
+"\\u0000"
+"\\ud800"
+DICT
+run_fuzzer serve_request_fuzz 65536
 
 # cli_fuzz: arguments separated by NUL bytes, a realistic command line per subcommand.
 if [[ " ${fuzzers[*]} " == *" cli_fuzz "* ]]; then

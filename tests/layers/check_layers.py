@@ -7,7 +7,8 @@ Layers, bottom up; each may include its own and those below:
   backends  backends/hqml/backends/ cpu, cuda: memory and the drivers that run kernels; one backend never
             includes another's files (cpu.hpp, cpu/... vs cuda.hpp, cuda/...), only the shared traits.hpp
   api       include/hqml/           the toolkit (hqml::hqml)
-  app       include/hqml/app/, include/hqml/app.hpp, adapters/hqml/   the main job's files (hqml::app)
+  app       include/hqml/app/, include/hqml/app.hpp, include/hqml/serve/, adapters/hqml/   the main job's
+            files (hqml::app) and the serving parts
 Usage: check_layers.py [ROOT]. Prints every wrong-way include as FILE:LINE: message.
        check_layers.py --self-test: the check itself finds each kind of wrong-way include in a scratch tree.
 """
@@ -32,7 +33,7 @@ def layer(root: str, name: str) -> str:
         return "app"
     if name in CORE:
         return "core"
-    if name == "hqml/app.hpp" or name.startswith("hqml/app/"):
+    if name == "hqml/app.hpp" or name.startswith("hqml/app/") or name.startswith("hqml/serve/"):
         return "app"
     return "api"
 
