@@ -17,6 +17,7 @@ std::unique_ptr<CLI::App> make_app(action& run) {
   register_tune(*app, run);
   register_anneal(*app, run);
   register_vqe(*app, run);
+  register_serve(*app, run);
   return app;
 }
 

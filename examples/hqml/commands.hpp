@@ -136,6 +136,7 @@ void register_predict(CLI::App& app, action& run);
 void register_assess(CLI::App& app, action& run);
 void register_tune(CLI::App& app, action& run);
 void register_anneal(CLI::App& app, action& run);
+void register_serve(CLI::App& app, action& run);
 void register_vqe(CLI::App& app, action& run);
 
 }  // namespace hqml::cli

@@ -1,0 +1,494 @@
+// hqml serve: an online scoring server for a model folder of hqml run or hqml train. Azure ML's scoring protocol
+// (GET /, POST /score), the Open Inference Protocol (KServe v2: /v2/health/*, /v2/models/NAME[/infer]) and
+// Prometheus metrics (GET /metrics) on one port; the scoring itself is the library's (hqml::serve::engine):
+// dynamic batching, result cache, classical fallback behind a budget and a circuit breaker, routing.
+// SIGHUP or a changed model folder reloads the model atomically; SIGTERM and SIGINT drain and exit 0.
+#include "commands.hpp"
+#include "device_option.hpp"
+#include "pipeline_options.hpp"
+
+#include <hqml/serve/engine.hpp>
+
+#if HQML_HAVE_HTTPLIB
+#include <httplib.h>
+#endif
+#if HQML_HAVE_REDIS
+#include <hqml/adapters/redis_cache.hpp>
+#endif
+
+#include <pthread.h>
+#include <signal.h>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace hqml::cli {
+namespace {
+
+struct serve_cli {
+  std::string model, classical, host = "127.0.0.1", route = "quantum", cache = "memory", fault, fault_file;
+  std::string name = "hqml";
+  int port = 0;  // 0: $PORT, else 5001
+  unsigned threads = 8, breaker_failures = 5;
+  int omp_threads = 0;
+  double budget_ms = 0, breaker_open_ms = 5000, cache_mb = 64, max_body_mb = 16, read_timeout_s = 10,
+         cache_ttl_s = 3600, watch_s = 2;
+  std::size_t max_batch = 64, max_delay_us = 2000, max_rows = 65536;
+  bool log_payloads = false;
+  device_option device;
+};
+
+#if HQML_HAVE_HTTPLIB
+
+namespace fs = std::filesystem;
+
+/// The model folder: --model, else $AZUREML_MODEL_DIR (Azure ML mounts the registered folder inside it: the folder
+/// itself, or its one subfolder holding a model.json, or that subfolder's model/).
+fs::path resolve_model_dir(const serve_cli& o) {
+  if (!o.model.empty()) return o.model;
+  const char* env = std::getenv("AZUREML_MODEL_DIR");
+  if (!env || !*env) throw usage_error("--model DIR is required (or set AZUREML_MODEL_DIR)");
+  const fs::path root(env);
+  std::error_code ec;
+  if (fs::is_regular_file(root / "model.json", ec)) return root;
+  if (fs::is_regular_file(root / "model" / "model.json", ec)) return root / "model";
+  std::vector<fs::path> found;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    if (fs::is_regular_file(e.path() / "model.json", ec)) found.push_back(e.path());
+    if (fs::is_regular_file(e.path() / "model" / "model.json", ec)) found.push_back(e.path() / "model");
+  }
+  if (found.size() != 1)
+    throw usage_error("AZUREML_MODEL_DIR=" + root.string() + ": " +
+                      (found.empty() ? std::string("no model folder (model.json) inside")
+                                     : "several model folders inside; choose one with --model"));
+  return found.front();
+}
+
+/// A fingerprint of model.json (size and modification time) for noticing a changed folder.
+std::string stamp_of(const fs::path& dir) {
+  std::error_code ec;
+  const auto p = dir / "model.json";
+  const auto t = fs::last_write_time(p, ec);
+  const auto n = fs::file_size(p, ec);
+  return std::to_string(t.time_since_epoch().count()) + "/" + std::to_string(ec ? 0 : n);
+}
+
+std::string json_escape(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int serve_main(const serve_cli& o) {
+  using namespace hqml::serve;
+  // Signals go to one thread, the control thread below: blocked here, before any other thread exists (the
+  // batcher's, OpenMP's, the HTTP pool's inherit the mask), or the default action would end the process.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const fs::path model_dir = resolve_model_dir(o);
+  int port = o.port;
+  if (port == 0) {
+    port = 5001;
+    if (const char* p = std::getenv("PORT"); p && *p) {
+      char* end = nullptr;
+      const long v = std::strtol(p, &end, 10);
+      if (*end || v < 1 || v > 65535) throw usage_error(std::string("PORT=") + p + ": not a port number (1-65535)");
+      port = static_cast<int>(v);
+    }
+  }
+  engine_options eo;
+  try {
+    eo.route = route_policy::parse(o.route);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(std::string("--route ") + e.what());
+  }
+  if (!o.fault.empty()) {
+    try {
+      eo.fault = fault_injection::parse(o.fault);
+    } catch (const std::invalid_argument& e) {
+      throw usage_error(std::string("--inject-fault ") + e.what());
+    }
+    if (!o.fault_file.empty())
+      eo.fault.active = [f = o.fault_file] {
+        std::error_code ec;
+        return fs::exists(f, ec);
+      };
+  }
+  eo.quantum_budget = std::chrono::milliseconds(static_cast<long long>(o.budget_ms));
+  eo.batching.max_batch_rows = o.max_batch;
+  eo.batching.max_delay = std::chrono::microseconds(o.max_delay_us);
+  // The batcher refuses a request larger than its queue: room for four of the largest requests.
+  eo.batching.max_queue_rows = std::max<std::size_t>(o.max_rows * 4, 65536);
+  eo.breaker_failures = o.breaker_failures;
+  eo.breaker_open_for = std::chrono::milliseconds(static_cast<long long>(o.breaker_open_ms));
+
+  // Every check of the options and the model before the port is bound: bad input exits 2 without serving.
+  const std::string device = o.device.check();
+  served_model::kernel_fn device_kernel;
+  if (o.device.gpu())
+    device_kernel = [d = o.device.value()](const circuit& fm, const Eigen::MatrixXd& x, const Eigen::MatrixXd& s,
+                                           std::span<const double> theta) {
+      return kernel_matrix(d, fm, x, &s, theta);
+    };
+  const auto load = [&] { return served_model::load(model_dir, o.classical, o.omp_threads, device_kernel); };
+
+  metrics::registry reg;
+  std::unique_ptr<result_cache> near, far, tiered;
+  result_cache* cache = nullptr;
+  std::function<cache_stats()> far_stats;
+  const auto cache_bytes = static_cast<std::size_t>(o.cache_mb * 1024 * 1024);
+  if (o.cache == "none") {
+  } else if (o.cache == "memory") {
+    near = std::make_unique<lru_cache>(cache_bytes);
+    cache = near.get();
+  } else if (o.cache.starts_with("redis://")) {
+#if HQML_HAVE_REDIS
+    adapters::redis_options ro;
+    try {
+      ro = adapters::parse_redis_url(o.cache);
+    } catch (const std::invalid_argument& e) {
+      throw usage_error(std::string("--cache ") + e.what());
+    }
+    ro.ttl = std::chrono::seconds(static_cast<long long>(o.cache_ttl_s));
+    auto redis = std::make_unique<adapters::redis_cache>(ro);
+    far_stats = [r = redis.get()] { return r->stats(); };
+    far = std::move(redis);
+    near = std::make_unique<lru_cache>(cache_bytes);
+    tiered = std::make_unique<tiered_cache>(*near, *far);
+    cache = tiered.get();
+#else
+    throw usage_error("--cache " + o.cache + ": this hqml was built without hiredis (libhiredis-dev)");
+#endif
+  } else {
+    throw usage_error("--cache " + o.cache + ": use memory, none or redis://HOST:PORT");
+  }
+  if (auto* lru = dynamic_cast<lru_cache*>(near.get()))
+    reg.gauge_callback("hqml_cache_entries", "Entries in the embedded result cache", {}, [lru] {
+      return std::vector<std::pair<std::vector<std::string>, double>>{{{}, static_cast<double>(lru->stats().entries)}};
+    });
+  if (far_stats)
+    reg.gauge_callback("hqml_shared_cache_errors", "Errors of the shared (Redis) cache: requests went on uncached", {},
+                       [far_stats] {
+                         return std::vector<std::pair<std::vector<std::string>, double>>{
+                             {{}, static_cast<double>(far_stats().errors)}};
+                       });
+
+  engine eng(eo, reg, cache);
+  eng.install(load());
+  const auto first = eng.current();
+  std::string stamp = stamp_of(model_dir);
+
+  auto& requests = reg.counter_family("hqml_requests_total", "HTTP requests by route, status and who answered",
+                                      {"route", "status", "served_by"});
+  auto& latency = reg.histogram_family("hqml_request_duration_seconds", "Time to answer a request, by route", {"route"},
+                                       metrics::exponential_buckets(0.0001, 2, 18));
+  std::atomic<bool> ready{false};
+
+  httplib::Server svr;
+  const unsigned http_threads = std::max(1u, o.threads);
+  svr.new_task_queue = [http_threads] { return new httplib::ThreadPool(http_threads); };
+  const auto max_body = static_cast<std::size_t>(o.max_body_mb * 1024 * 1024);
+  svr.set_payload_max_length(max_body);
+  svr.set_read_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
+  svr.set_write_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
+  svr.set_keep_alive_max_count(1u << 20);
+
+  const auto log_line = [&](const std::string& route, int status, double secs, std::size_t rows,
+                            const std::string& served, const std::string& version, const std::string& error,
+                            const std::string& payload) {
+    std::string line = "{\"ts\":" + std::to_string(std::time(nullptr)) + ",\"route\":" + json_escape(route) +
+                       ",\"status\":" + std::to_string(status) + ",\"ms\":" + std::to_string(secs * 1000) +
+                       ",\"rows\":" + std::to_string(rows) + ",\"served_by\":" + json_escape(served) +
+                       ",\"model_version\":" + json_escape(version);
+    if (!error.empty()) line += ",\"error\":" + json_escape(error);
+    if (o.log_payloads && !payload.empty()) line += ",\"payload\":" + json_escape(payload);
+    line += "}\n";
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  };
+  const auto summary = [](const std::vector<std::string>& who) {
+    if (who.empty()) return std::string("none");
+    for (const auto& w : who)
+      if (w != who.front()) return std::string("mixed");
+    return who.front();
+  };
+
+  // One scoring handler for both protocols: decode for the model now served, score, encode.
+  const auto score_route = [&](const httplib::Request& req, httplib::Response& res, bool v2, const std::string& route) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto rt = eng.current();
+    std::string served = "none", version = rt ? rt->model->version() : "", error;
+    std::size_t rows = 0;
+    int status = 200;
+    try {
+      if (v2 && req.matches.size() > 1 && req.matches[1].str() != o.name)
+        throw request_error(404, "model '" + req.matches[1].str() + "' is not served here; this is '" + o.name + "'");
+      if (!rt) throw unavailable_error("no model is loaded yet");
+      decode_limits lim;
+      lim.max_body_bytes = max_body;
+      lim.max_rows = o.max_rows;
+      lim.allow_missing = rt->model->imputes();
+      if (v2) {
+        const infer_request ir = decode_infer_request(req.body, rt->model->n_features(), lim);
+        check_outputs(ir);
+        rows = static_cast<std::size_t>(ir.x.rows());
+        const engine_answer a = eng.score(rt, ir.x);
+        served = summary(a.rows.served_by);
+        res.set_content(encode_infer_response(ir, a.rows, o.name, a.model_version), "application/json");
+      } else {
+        const decoded_rows d = decode_score_request(req.body, rt->model->n_features(), rt->model->feature_names(), lim);
+        rows = static_cast<std::size_t>(d.x.rows());
+        const engine_answer a = eng.score(rt, d.x);
+        served = summary(a.rows.served_by);
+        res.set_content(encode_score_response(a.rows, a.model_version), "application/json");
+      }
+    } catch (const request_error& e) {
+      status = e.status();
+      error = e.what();
+    } catch (const unavailable_error& e) {
+      status = 503;
+      error = e.what();
+    } catch (const std::bad_alloc&) {
+      status = 503;
+      error = "out of memory while answering; send fewer rows";
+    } catch (const std::exception& e) {
+      status = 500;
+      error = e.what();
+    }
+    if (status != 200) res.set_content(encode_error(error, v2), "application/json");
+    res.status = status;
+    if (rt) res.set_header("x-hqml-model-version", rt->model->version());
+    const double secs = seconds_since(t0);
+    requests.with({route, std::to_string(status), served}).inc();
+    latency.with({route}).observe(secs);
+    log_line(route, status, secs, rows, served, version, error, req.body);
+  };
+
+  svr.Get("/", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("Healthy", "text/plain");
+    requests.with({"/", "200", "none"}).inc();
+  });
+  svr.Post("/score",
+           [&](const httplib::Request& req, httplib::Response& res) { score_route(req, res, false, "/score"); });
+  svr.Get("/v2/health/live", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"live\":true}", "application/json");
+  });
+  svr.Get("/v2/health/ready", [&](const httplib::Request&, httplib::Response& res) {
+    const bool r = ready.load() && eng.current();
+    res.status = r ? 200 : 503;
+    res.set_content(r ? "{\"ready\":true}" : "{\"ready\":false}", "application/json");
+  });
+  svr.Get("/v2", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(
+        nlohmann::json{{"name", "hqml"}, {"version", "0.1.0"}, {"extensions", nlohmann::json::array()}}.dump(),
+        "application/json");
+  });
+  const auto metadata = [&](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1].str();
+    const auto rt = eng.current();
+    if (name != o.name || !rt) {
+      res.status = 404;
+      res.set_content(encode_error("model '" + name + "' is not served here; this is '" + o.name + "'", true),
+                      "application/json");
+      return;
+    }
+    const auto& m = *rt->model;
+    nlohmann::json j = {
+        {"name", o.name},
+        {"versions", {m.version()}},
+        {"platform", "hqml"},
+        {"inputs",
+         {{{"name", "input"}, {"datatype", "FP64"}, {"shape", {-1, static_cast<long long>(m.n_features())}}}}},
+        {"outputs",
+         {{{"name", "predictions"}, {"datatype", "BYTES"}, {"shape", {-1}}},
+          {{"name", "probabilities"}, {"datatype", "FP64"}, {"shape", {-1, static_cast<long long>(m.n_classes())}}},
+          {{"name", "served_by"}, {"datatype", "BYTES"}, {"shape", {-1}}}}},
+        {"parameters",
+         {{"feature_names", m.feature_names()}, {"class_names", m.class_names()}, {"route", eo.route.to_string()}}}};
+    res.set_content(j.dump(), "application/json");
+  };
+  svr.Get(R"(/v2/models/([^/]+))", metadata);
+  svr.Get(R"(/v2/models/([^/]+)/versions/([^/]+))", metadata);
+  svr.Get(R"(/v2/models/([^/]+)/ready)", [&](const httplib::Request& req, httplib::Response& res) {
+    const bool r = req.matches[1].str() == o.name && eng.current();
+    res.status = r ? 200 : 404;
+    res.set_content(r ? "{\"ready\":true}" : "{\"ready\":false}", "application/json");
+  });
+  svr.Post(R"(/v2/models/([^/]+)/infer)",
+           [&](const httplib::Request& req, httplib::Response& res) { score_route(req, res, true, "/v2/infer"); });
+  svr.Post(R"(/v2/models/([^/]+)/versions/([^/]+)/infer)",
+           [&](const httplib::Request& req, httplib::Response& res) { score_route(req, res, true, "/v2/infer"); });
+  svr.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(reg.render(), std::string(metrics::registry::content_type));
+  });
+  // Errors the HTTP layer produces before a handler runs (unknown path, body over the limit, unreadable request)
+  // get a one-line JSON message too.
+  svr.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    std::string why = res.status == 404 ? "no such route: " + req.method + " " + req.path
+                      : res.status == 413
+                          ? "the body is over the limit of " + std::to_string(max_body) + " bytes (--max-body-mb)"
+                      : res.status == 405 ? "method not allowed"
+                                          : "bad request";
+    const bool v2 = req.path.starts_with("/v2");
+    res.set_content(encode_error(why, v2), "application/json");
+    requests
+        .with({req.path.starts_with("/v2/models") ? "/v2/infer"
+               : req.path == "/score"             ? "/score"
+                                                  : "other",
+               std::to_string(res.status), "none"})
+        .inc();
+  });
+  svr.set_exception_handler([&](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    res.status = 500;
+    res.set_content(encode_error("internal error"), "application/json");
+  });
+
+  if (!svr.bind_to_port(o.host, port))
+    throw usage_error("--host " + o.host + " --port " + std::to_string(port) +
+                      ": cannot listen there (in use, or not an address of this machine)");
+
+  // SIGHUP reloads, SIGTERM/SIGINT stop; the same thread polls the model folder for a change.
+  std::atomic<bool> stopping{false};
+  std::thread control([&] {
+    auto last_poll = std::chrono::steady_clock::now();
+    while (!stopping.load()) {
+      timespec ts{0, 200'000'000};
+      const int sig = sigtimedwait(&set, nullptr, &ts);
+      bool reload = sig == SIGHUP;
+      if (sig == SIGTERM || sig == SIGINT) {
+        std::fprintf(stderr, "{\"event\":\"stopping\",\"signal\":%d}\n", sig);
+        stopping = true;
+        svr.stop();  // stops accepting; the pool finishes the requests it holds
+        break;
+      }
+      if (o.watch_s > 0 && seconds_since(last_poll) >= o.watch_s) {
+        last_poll = std::chrono::steady_clock::now();
+        if (stamp_of(model_dir) != stamp) reload = true;
+      }
+      if (!reload) continue;
+      stamp = stamp_of(model_dir);
+      try {
+        eng.install(load());
+        std::fprintf(stderr, "{\"event\":\"reloaded\",\"model_version\":%s}\n",
+                     json_escape(eng.current()->model->version()).c_str());
+      } catch (const std::exception& e) {  // the model in use stays; a half-written folder is retried next poll
+        eng.reload_failed();
+        std::fprintf(stderr, "{\"event\":\"reload_failed\",\"error\":%s}\n", json_escape(e.what()).c_str());
+      }
+    }
+  });
+
+  ready = true;
+  std::fprintf(stderr,
+               "{\"event\":\"listening\",\"host\":%s,\"port\":%d,\"model\":%s,\"model_version\":%s,\"route\":%s,"
+               "\"device\":%s,\"classical\":%s}\n",
+               json_escape(o.host).c_str(), port, json_escape(model_dir.string()).c_str(),
+               json_escape(first->model->version()).c_str(), json_escape(eo.route.to_string()).c_str(),
+               json_escape(device).c_str(), first->model->has_classical() ? "true" : "false");
+  const bool ok = svr.listen_after_bind();
+  stopping = true;
+  control.join();
+  eng.shutdown();
+  if (!ok && !svr.is_running()) {
+    // listen_after_bind returns false after stop() too; only a failure before any stop is an error.
+  }
+  std::fprintf(stderr, "{\"event\":\"stopped\"}\n");
+  return 0;
+}
+
+#endif  // HQML_HAVE_HTTPLIB
+
+}  // namespace
+
+void register_serve(CLI::App& app, action& run) {
+  auto o = std::make_shared<serve_cli>();
+  auto* sub =
+      app.add_subcommand("serve", "Serve a model over HTTP: Azure ML scoring, KServe v2 and Prometheus metrics");
+  sub->add_option("--model", o->model,
+                  "Model folder of hqml run (its model/) or hqml train; default $AZUREML_MODEL_DIR");
+  sub->add_option("--classical", o->classical,
+                  "Model folder whose classical model answers the fallback and routes (default: the model's own)");
+  sub->add_option("--host", o->host, "Address to listen on (0.0.0.0 in a container)")->capture_default_str();
+  sub->add_option("--port", o->port, "Port (default $PORT, else 5001)")->check(CLI::Range(1, 65535));
+  sub->add_option("--threads", o->threads, "HTTP worker threads")->check(CLI::Range(1u, 1024u))->capture_default_str();
+  sub->add_option("--kernel-threads", o->omp_threads, "OpenMP threads of the quantum kernel (0: all cores)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  o->device.add_to(sub, kernels_device_help);
+  sub->add_option("--route", o->route,
+                  "quantum, classical, confidence:T (classical unless its margin < T) or ensemble:W")
+      ->capture_default_str();
+  sub->add_option("--quantum-budget-ms", o->budget_ms,
+                  "Per-request time for the quantum path before the classical "
+                  "model answers (0: no limit)")
+      ->check(finite_non_negative)
+      ->capture_default_str();
+  sub->add_option("--max-batch", o->max_batch, "Rows gathered into one quantum batch")
+      ->check(unsigned_integer)
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
+  sub->add_option("--max-delay-us", o->max_delay_us, "How long a batch waits for more requests (microseconds)")
+      ->check(unsigned_integer)
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10'000'000}))
+      ->capture_default_str();
+  sub->add_option("--max-rows", o->max_rows, "Rows one request may hold (413 beyond)")
+      ->check(unsigned_integer)
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 24))
+      ->capture_default_str();
+  sub->add_option("--max-body-mb", o->max_body_mb, "Largest request body (413 beyond)")
+      ->check(finite_positive)
+      ->check(CLI::Range(0.0, 4096.0))
+      ->capture_default_str();
+  sub->add_option("--read-timeout-s", o->read_timeout_s, "Time a client has to send its request")
+      ->check(finite_positive)
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  sub->add_option("--cache", o->cache,
+                  "Result cache: memory, none, or redis://HOST:PORT (shared, behind the memory one)")
+      ->capture_default_str();
+  sub->add_option("--cache-mb", o->cache_mb, "Size of the embedded result cache")
+      ->check(finite_non_negative)
+      ->check(CLI::Range(0.0, 1'048'576.0))
+      ->capture_default_str();
+  sub->add_option("--cache-ttl-s", o->cache_ttl_s, "Expiry of the shared cache's entries (0: none)")
+      ->check(finite_non_negative)
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  sub->add_option("--breaker-failures", o->breaker_failures, "Consecutive quantum failures that open the breaker")
+      ->check(CLI::Range(1u, 1'000'000u))
+      ->capture_default_str();
+  sub->add_option("--breaker-open-ms", o->breaker_open_ms, "How long the breaker stays open before a probe")
+      ->check(finite_non_negative)
+      ->capture_default_str();
+  sub->add_option("--watch-s", o->watch_s, "Poll the model folder for a change this often (0: only SIGHUP reloads)")
+      ->check(finite_non_negative)
+      ->capture_default_str();
+  sub->add_option("--name", o->name, "Model name in the KServe v2 routes")->capture_default_str();
+  sub->add_flag("--log-payloads", o->log_payloads, "Put request bodies in the per-request log lines");
+  sub->add_option("--inject-fault", o->fault, "Drill: make the quantum path fail (error, nan or slow:MS)");
+  sub->add_option("--inject-fault-file", o->fault_file, "Drill: inject the fault only while this file exists");
+  sub->callback([o, &run] {
+#if HQML_HAVE_HTTPLIB
+    run = [o] { return serve_main(*o); };
+#else
+    run = []() -> int { throw usage_error("serve: this hqml was built without cpp-httplib (libcpp-httplib-dev)"); };
+#endif
+  });
+}
+
+}  // namespace hqml::cli

@@ -1,0 +1,169 @@
+#pragma once
+// A model as hqml serve holds it: the quantum-kernel SVM of a model folder and the classical model kept beside it
+// by `hqml run` (or read from another folder), each turning raw feature rows into calibrated class probabilities.
+// The support vectors' states are computed once when the model loads, so scoring a batch of rows costs one
+// feature-map run over those rows and one Gram product against the stored states.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include <hqml/app/model_dir.hpp>
+#include <hqml/app/pipeline.hpp>
+#include <hqml/batched.hpp>
+#include <hqml/quantum_kernel.hpp>
+
+namespace hqml::serve {
+
+/// Class probabilities and predicted class ids of some rows; columns in class-id order (class_names order).
+struct class_scores {
+  Eigen::MatrixXd proba;
+  std::vector<int> label;
+};
+
+/// An SVC's calibrated probabilities in class-id order (its own columns follow classes(), which need not) and
+/// its one-vs-one votes: the label `hqml predict` and the run's metrics give.
+[[nodiscard]] inline class_scores svc_scores(const learn::svc& m, const Eigen::MatrixXd& k_sv, std::size_t n_classes) {
+  const Eigen::MatrixXd p = m.predict_proba_sv(k_sv);
+  class_scores s;
+  s.proba = Eigen::MatrixXd::Zero(p.rows(), static_cast<Eigen::Index>(n_classes));
+  const auto& cls = m.classes();
+  for (std::size_t j = 0; j < cls.size(); ++j) {
+    if (cls[j] < 0 || static_cast<std::size_t>(cls[j]) >= n_classes)
+      throw std::runtime_error("the SVC's class " + std::to_string(cls[j]) + " is outside the model's classes");
+    s.proba.col(cls[j]) = p.col(static_cast<Eigen::Index>(j));
+  }
+  s.label = m.predict_sv(k_sv);
+  return s;
+}
+
+class served_model {
+ public:
+  /// The quantum kernel between feature rows (preprocessed and scaled) and the support vectors on another
+  /// backend (the program's --device gpu); empty: the CPU, with the support states kept from load.
+  using kernel_fn = std::function<Eigen::MatrixXd(const circuit& feature_map, const Eigen::MatrixXd& x,
+                                                  const Eigen::MatrixXd& support, std::span<const double> theta)>;
+
+  /// Loads `dir` (a model folder of hqml run or hqml train); the classical model from `classical_dir` when
+  /// given (a model folder holding one, such as another run's), otherwise the one `dir` holds, if any.
+  static std::shared_ptr<const served_model> load(const std::filesystem::path& dir,
+                                                  const std::filesystem::path& classical_dir = {}, int threads = 0,
+                                                  kernel_fn device_kernel = {}) {
+    auto m = std::shared_ptr<served_model>(new served_model);
+    m->dir_ = dir;
+    m->quantum_ = pipeline_model::load(dir);
+    m->version_ = version_of(dir, classical_dir);
+    if (!classical_dir.empty()) {
+      pipeline_model other = pipeline_model::load(classical_dir);
+      if (!other.classical)
+        throw learn::model_error(classical_dir / "model.json",
+                                 "holds no classical model (hqml run keeps one; hqml train does not)");
+      if (other.class_names != m->quantum_.class_names)
+        throw learn::model_error(classical_dir / "model.json", "its classes differ from those of " + dir.string());
+      if (other.n_features() != m->quantum_.n_features())
+        throw learn::model_error(classical_dir / "model.json", "reads " + std::to_string(other.n_features()) +
+                                                                   " features; " + dir.string() + " reads " +
+                                                                   std::to_string(m->quantum_.n_features()));
+      m->quantum_.classical = std::move(other.classical);
+    }
+    if (m->quantum_.classical && !m->quantum_.classical->model.has_probability())
+      throw learn::model_error(dir / "model.json", "the classical model has no probability calibration");
+    if (!m->quantum_.model.has_probability())
+      throw learn::model_error(dir / "model.json",
+                               "the quantum model has no probability calibration (models of hqml run have one)");
+    m->threads_ = threads;
+    m->feature_map_ = m->quantum_.map.build();
+    m->device_kernel_ = std::move(device_kernel);
+    m->support_scaled_ = m->quantum_.feature_scale * m->quantum_.support_x;
+    if (!m->device_kernel_)
+      m->support_states_ = batched_states<double>(m->feature_map_, m->support_scaled_, m->quantum_.theta, threads);
+    if (m->quantum_.inputs) {
+      m->feature_names_ = m->quantum_.inputs->feature_names;
+    } else {
+      for (std::size_t i = 0; i < m->quantum_.n_features(); ++i) m->feature_names_.push_back("x" + std::to_string(i));
+    }
+    return m;
+  }
+
+  /// "<8 hex digits>": the CRC-32 of model.json, which records every array's checksum, so any change to the
+  /// model (or to the classical model's folder) gives another version.
+  [[nodiscard]] const std::string& version() const noexcept { return version_; }
+  [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
+  [[nodiscard]] std::size_t n_features() const { return quantum_.n_features(); }
+  [[nodiscard]] const std::vector<std::string>& feature_names() const noexcept { return feature_names_; }
+  [[nodiscard]] const std::vector<std::string>& class_names() const noexcept { return quantum_.class_names; }
+  [[nodiscard]] std::size_t n_classes() const noexcept { return quantum_.class_names.size(); }
+  [[nodiscard]] bool has_classical() const noexcept { return quantum_.classical.has_value(); }
+  /// Whether a missing value (JSON null) may be sent: the quantum model imputes (and the classical one, if any).
+  [[nodiscard]] bool imputes() const noexcept {
+    return quantum_.pre.imputes() && (!quantum_.classical || quantum_.classical->imputer.fitted());
+  }
+  [[nodiscard]] const Eigen::VectorXd& train_mean() const noexcept { return quantum_.train_mean; }
+  [[nodiscard]] const Eigen::VectorXd& train_std() const noexcept { return quantum_.train_std; }
+  [[nodiscard]] const pipeline_model& pipeline() const noexcept { return quantum_; }
+
+  /// The quantum model's scores of raw rows: one feature-map run over the rows, one Gram product against the
+  /// support states. Throws when anything fails, non-finite results included (the caller falls back).
+  [[nodiscard]] class_scores quantum(const Eigen::MatrixXd& raw) const {
+    if (!raw.allFinite() && !quantum_.pre.imputes())
+      throw std::invalid_argument("the rows have missing values; the model was trained without imputation");
+    const Eigen::MatrixXd x = quantum_.feature_scale * quantum_.pre.transform(raw);
+    Eigen::MatrixXd k;
+    if (device_kernel_) {
+      k = device_kernel_(feature_map_, x, support_scaled_, quantum_.theta);
+    } else {
+      const auto states = batched_states<double>(feature_map_, x, quantum_.theta, threads_);
+      k = fidelity_kernel<double>(states, support_states_, kernel_options{threads_, 0});
+    }
+    class_scores s = svc_scores(quantum_.model, k, n_classes());
+    if (!s.proba.allFinite()) throw std::runtime_error("the quantum model gave non-finite probabilities");
+    return s;
+  }
+
+  /// The classical model's scores of raw rows (std::logic_error when the model has none).
+  [[nodiscard]] class_scores classical(const Eigen::MatrixXd& raw) const {
+    if (!quantum_.classical) throw std::logic_error("no classical model is loaded");
+    class_scores s = svc_scores(quantum_.classical->model, quantum_.classical->support_kernel(raw), n_classes());
+    if (!s.proba.allFinite()) throw std::runtime_error("the classical model gave non-finite probabilities");
+    return s;
+  }
+
+ private:
+  served_model() = default;
+
+  static std::string version_of(const std::filesystem::path& dir, const std::filesystem::path& classical_dir) {
+    const std::string a = learn::detail::read_bytes(dir / "model.json");
+    std::uint32_t crc = learn::detail::crc32(a.data(), a.size());
+    if (!classical_dir.empty()) {
+      const std::string b = learn::detail::read_bytes(classical_dir / "model.json");
+      crc = learn::detail::crc32(b.data(), b.size(), crc);
+    }
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(crc));
+    return hex;
+  }
+
+  std::filesystem::path dir_;
+  pipeline_model quantum_;
+  std::string version_;
+  std::vector<std::string> feature_names_;
+  circuit feature_map_;
+  Eigen::MatrixXd support_scaled_;
+  state_matrix<double> support_states_;
+  kernel_fn device_kernel_;
+  int threads_ = 0;
+};
+
+}  // namespace hqml::serve
