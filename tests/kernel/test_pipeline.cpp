@@ -53,7 +53,7 @@ TEST_CASE("the ZZ-kernel SVM learns the ad hoc data a classical RBF kernel canno
     REQUIRE(m["classical"].contains("test_accuracy"));
     REQUIRE(m["assessment"].contains("geometric_difference"));
     REQUIRE_FALSE(m.contains("timings"));  // metrics.json is the same for the same run; timings are not
-    REQUIRE(timings_json(r)["timings"].size() == 7);
+    REQUIRE(timings_json(r)["timings"].size() == 8);  // the serving routes are a stage too
     REQUIRE(m["threads"].get<int>() >= 1);
   }
   REQUIRE(sum / 4 >= 0.9);
@@ -99,7 +99,40 @@ TEST_CASE("pipeline on CSV data: preprocessing, model files, predictions", "[pip
   REQUIRE(r.majority.single_class);
   REQUIRE(r.positive_class == 1);
   REQUIRE(r.comparisons.size() == 3);
+  // hqml serve's routes on the held-out rows, recomputed here from the two models' probabilities.
+  REQUIRE(r.routes.size() == 6);
+  REQUIRE(r.routes[0].route == "quantum");
+  REQUIRE(r.routes[0].test_accuracy == r.quantum.test_accuracy);
+  REQUIRE(r.routes[1].route == "classical");
+  REQUIRE(r.routes[1].test_accuracy == r.classical.test_accuracy);
+  REQUIRE(r.routes[1].quantum_rows == 0);
+  for (std::size_t k = 2; k < 5; ++k) {
+    const double t = std::stod(r.routes[k].route.substr(11));
+    std::size_t unsure = 0, right = 0;
+    for (std::size_t i = 0; i < r.y_test.size(); ++i) {
+      const auto row = r.classical_test_proba.row(static_cast<Eigen::Index>(i));
+      const bool to_quantum = std::abs(row(0) - row(1)) < t;  // two classes: the margin is |p0 - p1|
+      unsure += to_quantum;
+      right += (to_quantum ? r.quantum.predictions[i] : r.classical.predictions[i]) == r.y_test[i];
+    }
+    REQUIRE(r.routes[k].quantum_rows == unsure);
+    REQUIRE(r.routes[k].test_accuracy == Approx(static_cast<double>(right) / static_cast<double>(r.y_test.size())));
+  }
+  REQUIRE(r.routes[5].route == "ensemble:0.5");
+  {
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < r.y_test.size(); ++i) {
+      const double p1 = 0.5 * (r.quantum_test_proba(static_cast<Eigen::Index>(i), 1) +
+                               r.classical_test_proba(static_cast<Eigen::Index>(i), 1));
+      right += (p1 > 0.5 ? 1 : 0) == r.y_test[i];
+    }
+    REQUIRE(r.routes[5].test_accuracy == Approx(static_cast<double>(right) / static_cast<double>(r.y_test.size())));
+  }
+  for (const auto& rr : r.routes) REQUIRE(rr.ms_per_row > 0);
   const auto metrics = metrics_json(r);
+  REQUIRE(metrics["serving_routes"].size() == 6);
+  REQUIRE_FALSE(metrics["serving_routes"][0].contains("ms_per_row"));  // it varies: timings.json has it
+  REQUIRE(timings_json(r)["serving_routes"][0]["ms_per_row"].get<double>() == r.routes[0].ms_per_row);
   REQUIRE(metrics["task"]["positive_label"] == "virginica");
   REQUIRE(metrics["split"]["test_rows"].size() == r.y_test.size());
   REQUIRE(metrics["baselines"]["majority"]["predicts_single_class"] == true);

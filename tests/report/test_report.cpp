@@ -1136,3 +1136,25 @@ TEST_CASE("report: a 10-class confusion matrix stays readable and long lists are
   CHECK(big.find("<td title=\"c40\">41&#160;&#183; c40</td>") != std::string::npos);
   CHECK(check_markup(big, false).empty());
 }
+
+TEST_CASE("report: the serving routes table shows accuracy, quantum rows and time per row, escaped", "[report]") {
+  const auto t = make_training_set(40);
+  auto m = make_metrics();
+  CHECK(render(m, t).find("id=\"routes\"") == std::string::npos);  // no routes in the metrics: no section
+  m["serving_routes"] =
+      json::array({{{"route", "quantum"}, {"test_accuracy", 0.875}, {"quantum_rows", 40}},
+                   {{"route", "confidence:0.25"}, {"test_accuracy", 0.9}, {"quantum_rows", 7}, {"ms_per_row", 0.0125}},
+                   {{"route", "<script>alert(1)</script>"}, {"test_accuracy", "x"}}});
+  const std::string html = render(m, t);
+  const auto at = html.find("<section id=\"routes\">");
+  REQUIRE(at != std::string::npos);
+  const std::string sec = html.substr(at, html.find("</section>", at) - at);
+  CHECK(html.find("<a href=\"#routes\">") != std::string::npos);
+  CHECK(sec.find("<code>quantum</code></td><td class=\"num\">0.875</td><td class=\"num\">40</td>") !=
+        std::string::npos);
+  CHECK(sec.find("<code>confidence:0.25</code></td><td class=\"num\">0.9</td><td class=\"num\">7</td>"
+                 "<td class=\"num\">0.0125</td>") != std::string::npos);
+  CHECK(sec.find("<script") == std::string::npos);
+  CHECK(sec.find("&lt;script&gt;") != std::string::npos);
+  CHECK(check_markup(html, false).empty());
+}

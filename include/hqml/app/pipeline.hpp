@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -238,6 +239,35 @@ class preprocessing {
   bool fitted_ = false;
 };
 
+/// An SVC's calibrated probabilities with columns in class-id order (0 .. n_classes - 1, the order of the class
+/// names); predict_proba's columns follow the SVC's classes(), which need not be in that order.
+[[nodiscard]] inline Eigen::MatrixXd proba_in_class_order(const learn::svc& m, const Eigen::MatrixXd& proba,
+                                                          std::size_t n_classes) {
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(proba.rows(), static_cast<Eigen::Index>(n_classes));
+  const auto& cls = m.classes();
+  for (std::size_t j = 0; j < cls.size(); ++j) {
+    if (cls[j] < 0 || static_cast<std::size_t>(cls[j]) >= n_classes)
+      throw std::runtime_error("the SVC's class " + std::to_string(cls[j]) + " is outside the model's classes");
+    out.col(cls[j]) = proba.col(static_cast<Eigen::Index>(j));
+  }
+  return out;
+}
+
+/// How sure a model is of a row: its top probability minus the runner-up, 0 (cannot tell) to 1 (certain). The
+/// confidence route of hqml serve sends the rows whose classical margin is below its threshold to the quantum model.
+[[nodiscard]] inline double class_margin(const Eigen::Ref<const Eigen::RowVectorXd>& p) {
+  double a = -1, b = -1;
+  for (Eigen::Index j = 0; j < p.size(); ++j) {
+    if (p(j) > a) {
+      b = a;
+      a = p(j);
+    } else if (p(j) > b) {
+      b = p(j);
+    }
+  }
+  return b < 0 ? 1.0 : a - b;
+}
+
 /// The classical RBF SVM `hqml run` fits beside the quantum model, kept with it so that one run's model folder
 /// serves both (hqml serve's fallback and routing): training-row medians where cells were missing, a standard
 /// scaler, the RBF kernel against its support vectors, and an SVC with Platt probabilities.
@@ -416,6 +446,15 @@ struct model_comparison {
   learn::paired_comparison result;
 };
 
+/// One of hqml serve's routes on the held-out rows: its accuracy, how many rows the quantum model answered, and
+/// the time per row when the rows are scored as the server scores a batch (timings, not metrics: it varies).
+struct route_report {
+  std::string route;  // as `hqml serve --route` takes it
+  double test_accuracy = 0;
+  std::size_t quantum_rows = 0;
+  double ms_per_row = 0;
+};
+
 struct pipeline_result {
   std::string dataset_name, dataset_source, label_name;
   std::vector<std::string> class_names;
@@ -437,7 +476,9 @@ struct pipeline_result {
   median_imputer imputer;  // fitted when cells are missing
   model_report quantum, classical, logistic, majority;
   learn::svc quantum_model;
-  classical_svm classical_model;              // the fitted RBF SVM of `classical`, kept for serving
+  classical_svm classical_model;                             // the fitted RBF SVM of `classical`, kept for serving
+  Eigen::MatrixXd quantum_test_proba, classical_test_proba;  // test rows x classes, class-id order
+  std::vector<route_report> routes;                          // hqml serve's routes on the held-out rows
   std::vector<model_comparison> comparisons;  // quantum vs classical, logistic, majority
   std::string best_classical = "classical";
   Eigen::MatrixXd k_quantum_train, k_classical_train;
@@ -847,6 +888,8 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
     q.grid = search.cv;
     q.search = std::move(search);
     detail::evaluate_svm(q, res.quantum_model, kq_test, res.y_test, n_classes, res.positive_class);
+    res.quantum_test_proba =
+        proba_in_class_order(res.quantum_model, res.quantum_model.predict_proba(kq_test), n_classes);
   }
   q_cache.clear();
   done("quantum SVM");
@@ -893,9 +936,79 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
     c.hyperparameters = {{"C", cc}, {"gamma", cg}};
     c.grid = search.cv;
     c.search = std::move(search);
-    detail::evaluate_svm(c, cmodel, rbf_kernel(z_test, z_train, cg), res.y_test, n_classes, res.positive_class);
+    const Eigen::MatrixXd kc_test = rbf_kernel(z_test, z_train, cg);
+    detail::evaluate_svm(c, cmodel, kc_test, res.y_test, n_classes, res.positive_class);
+    res.classical_test_proba = proba_in_class_order(cmodel, cmodel.predict_proba(kc_test), n_classes);
   }
   done("classical SVM");
+
+  begin("serving routes");
+  {
+    // hqml serve's routes on the held-out rows. Accuracy from the two models' answers (the single-model routes
+    // answer with the SVM's vote, the ensemble with the averaged probabilities' argmax); time per row from scoring
+    // the rows as the server scores one batch: against the support vectors only, their states computed before.
+    const Eigen::MatrixXd &pq = res.quantum_test_proba, &pc = res.classical_test_proba;
+    const double qs = res.quantum.best_hyperparameter;
+    const learn::svc& qm = res.quantum_model;
+    const Eigen::MatrixXd q_support =
+        qs * learn::take_rows(res.x_train, std::vector<std::ptrdiff_t>(qm.support().begin(), qm.support().end()));
+    std::optional<state_matrix<double>> q_states;
+    if (!cfg.quantum_kernel) q_states = batched_states<double>(fm, q_support, {}, nt);
+    const auto median_ms = [](auto&& fn) {
+      std::array<double, 3> t{};
+      for (auto& v : t) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fn();
+        v = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      }
+      std::sort(t.begin(), t.end());
+      return t[1];
+    };
+    const auto quantum_ms = [&](const Eigen::MatrixXd& x) {
+      return median_ms([&] {
+        const Eigen::MatrixXd xs = qs * x;
+        const Eigen::MatrixXd k =
+            cfg.quantum_kernel ? cfg.quantum_kernel(fm, xs, &q_support)
+                               : fidelity_kernel<double>(batched_states<double>(fm, xs, {}, nt), *q_states, kopt);
+        (void)qm.predict_proba_sv(k);
+        (void)qm.predict_sv(k);
+      });
+    };
+    const classical_svm& cm = res.classical_model;
+    const double classical_ms = median_ms([&] {
+      const Eigen::MatrixXd k = cm.support_kernel(res.raw_test);
+      (void)cm.model.predict_proba_sv(k);
+      (void)cm.model.predict_sv(k);
+    });
+    const double all_quantum_ms = quantum_ms(res.x_test);
+    const auto n_test = static_cast<double>(std::max<std::size_t>(res.y_test.size(), 1));
+    const auto add = [&](std::string route, const std::vector<int>& pred, std::size_t quantum_rows, double ms) {
+      res.routes.push_back({std::move(route), learn::accuracy(res.y_test, pred), quantum_rows, ms / n_test});
+    };
+    add("quantum", res.quantum.predictions, res.y_test.size(), all_quantum_ms);
+    add("classical", res.classical.predictions, 0, classical_ms);
+    for (const double t : {0.1, 0.25, 0.5}) {
+      std::vector<int> pred = res.classical.predictions;
+      std::vector<std::ptrdiff_t> unsure;
+      for (Eigen::Index i = 0; i < pc.rows(); ++i)
+        if (class_margin(pc.row(i)) < t) {
+          unsure.push_back(i);
+          pred[static_cast<std::size_t>(i)] = res.quantum.predictions[static_cast<std::size_t>(i)];
+        }
+      const double ms = classical_ms + (unsure.empty() ? 0.0 : quantum_ms(learn::take_rows(res.x_test, unsure)));
+      char name[32];
+      std::snprintf(name, sizeof name, "confidence:%g", t);
+      add(name, pred, unsure.size(), ms);
+    }
+    std::vector<int> pred(res.y_test.size());
+    for (Eigen::Index i = 0; i < pq.rows(); ++i) {
+      Eigen::Index best = 0;
+      (0.5 * pq.row(i) + 0.5 * pc.row(i)).maxCoeff(&best);
+      pred[static_cast<std::size_t>(i)] = static_cast<int>(best);
+    }
+    add("ensemble:0.5", pred, res.y_test.size(), classical_ms + all_quantum_ms);
+  }
+  done("serving routes");
 
   begin("logistic regression and majority baselines");
   {
@@ -1115,6 +1228,11 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
       {"device", r.device},
       {"threads", r.threads},
       {"seed", r.seed}};
+  // hqml serve's routes on the held-out rows (their time per row is in timings.json: it varies between runs).
+  m["serving_routes"] = nlohmann::json::array();
+  for (const auto& rr : r.routes)
+    m["serving_routes"].push_back(
+        {{"route", rr.route}, {"test_accuracy", rr.test_accuracy}, {"quantum_rows", rr.quantum_rows}});
   if (r.assessed) {
     m["assessment"] = assessment_json(r.assessment);
     m["assessment"]["targets"] =
@@ -1127,7 +1245,9 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
 [[nodiscard]] inline nlohmann::json timings_json(const pipeline_result& r) {
   nlohmann::json timings = nlohmann::json::array();
   for (const auto& [name, s] : r.timings) timings.push_back({{"stage", name}, {"seconds", s}});
-  return {{"timings", timings}, {"threads", r.threads}, {"device", r.device}};
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& rr : r.routes) routes.push_back({{"route", rr.route}, {"ms_per_row", rr.ms_per_row}});
+  return {{"timings", timings}, {"serving_routes", routes}, {"threads", r.threads}, {"device", r.device}};
 }
 
 /// What a model needs beyond its maths to read new data: the CSV columns, their one-hot levels, the label.

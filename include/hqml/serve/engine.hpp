@@ -302,7 +302,7 @@ class engine {
           const class_scores c = m.classical(xs);
           std::vector<std::size_t> unsure;
           for (std::size_t t : all) {
-            if (margin(c.proba.row(static_cast<Eigen::Index>(t))) < opt_.route.value)
+            if (class_margin(c.proba.row(static_cast<Eigen::Index>(t))) < opt_.route.value)
               unsure.push_back(t);
             else
               put(t, c.proba.row(static_cast<Eigen::Index>(t)), c.label[t], "classical");
@@ -371,20 +371,6 @@ class engine {
   };
 
   static std::vector<std::ptrdiff_t> as_rows(const std::vector<std::size_t>& v) { return {v.begin(), v.end()}; }
-  /// Top probability minus the runner-up: 0 when the model cannot tell, 1 when it is sure.
-  static double margin(const Eigen::Ref<const Eigen::RowVectorXd>& p) {
-    double a = -1, b = -1;
-    for (Eigen::Index j = 0; j < p.size(); ++j) {
-      if (p(j) > a) {
-        b = a;
-        a = p(j);
-      } else if (p(j) > b) {
-        b = p(j);
-      }
-    }
-    return b < 0 ? 1.0 : a - b;
-  }
-
   /// The quantum path for some rows: nullopt when it fails (error, non-finite, over budget, breaker open).
   std::optional<class_scores> quantum(const runtime& rt, const Eigen::MatrixXd& xs) {
     if (!breaker_.allow()) {

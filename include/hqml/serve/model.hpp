@@ -36,17 +36,7 @@ struct class_scores {
 /// An SVC's calibrated probabilities in class-id order (its own columns follow classes(), which need not) and
 /// its one-vs-one votes: the label `hqml predict` and the run's metrics give.
 [[nodiscard]] inline class_scores svc_scores(const learn::svc& m, const Eigen::MatrixXd& k_sv, std::size_t n_classes) {
-  const Eigen::MatrixXd p = m.predict_proba_sv(k_sv);
-  class_scores s;
-  s.proba = Eigen::MatrixXd::Zero(p.rows(), static_cast<Eigen::Index>(n_classes));
-  const auto& cls = m.classes();
-  for (std::size_t j = 0; j < cls.size(); ++j) {
-    if (cls[j] < 0 || static_cast<std::size_t>(cls[j]) >= n_classes)
-      throw std::runtime_error("the SVC's class " + std::to_string(cls[j]) + " is outside the model's classes");
-    s.proba.col(cls[j]) = p.col(static_cast<Eigen::Index>(j));
-  }
-  s.label = m.predict_sv(k_sv);
-  return s;
+  return {proba_in_class_order(m, m.predict_proba_sv(k_sv), n_classes), m.predict_sv(k_sv)};
 }
 
 class served_model {
