@@ -40,7 +40,7 @@ struct serve_cli {
   std::string model, classical, host = "127.0.0.1", route = "quantum", cache = "memory", fault, fault_file;
   std::string name = "hqml";
   int port = 0;  // 0: $PORT, else 5001
-  unsigned threads = 8, breaker_failures = 5;
+  unsigned threads = 64, breaker_failures = 5;
   int omp_threads = 0;
   double budget_ms = 0, breaker_open_ms = 5000, cache_mb = 64, max_body_mb = 16, read_timeout_s = 10,
          cache_ttl_s = 3600, watch_s = 2;
@@ -206,7 +206,8 @@ int serve_main(const serve_cli& o) {
   svr.set_payload_max_length(max_body);
   svr.set_read_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
   svr.set_write_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
-  svr.set_keep_alive_max_count(1u << 20);
+  // An open connection holds an HTTP thread between its requests: closing it after 100 lets waiting clients in.
+  svr.set_keep_alive_max_count(100);
 
   const auto log_line = [&](const std::string& route, int status, double secs, std::size_t rows,
                             const std::string& served, const std::string& version, const std::string& error,
@@ -339,11 +340,24 @@ int serve_main(const serve_cli& o) {
   // get a one-line JSON message too.
   svr.set_error_handler([&](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    std::string why = res.status == 404 ? "no such route: " + req.method + " " + req.path
-                      : res.status == 413
-                          ? "the body is over the limit of " + std::to_string(max_body) + " bytes (--max-body-mb)"
-                      : res.status == 405 ? "method not allowed"
-                                          : "bad request";
+    // A body shorter than its Content-Length after the read timeout: a client too slow (or gone), not a bad one.
+    if (res.status == 400 && req.has_header("Content-Length")) {
+      const std::string n = req.get_header_value("Content-Length");
+      char* end = nullptr;
+      const unsigned long long declared = std::strtoull(n.c_str(), &end, 10);
+      if (!n.empty() && *end == '\0' && req.body.size() < declared) res.status = 408;
+    }
+    std::string why;
+    if (res.status == 404)
+      why = "no such route: " + req.method + " " + req.path;
+    else if (res.status == 413)
+      why = "the body is over the limit of " + std::to_string(max_body) + " bytes (--max-body-mb)";
+    else if (res.status == 408)
+      why = "the body did not arrive within --read-timeout-s";
+    else if (res.status == 405)
+      why = "method not allowed";
+    else
+      why = "malformed or incomplete request (not HTTP/1.1, or its headers did not arrive within --read-timeout-s)";
     const bool v2 = req.path.starts_with("/v2");
     res.set_content(encode_error(why, v2), "application/json");
     requests
@@ -425,7 +439,7 @@ void register_serve(CLI::App& app, action& run) {
                   "Model folder whose classical model answers the fallback and routes (default: the model's own)");
   sub->add_option("--host", o->host, "Address to listen on (0.0.0.0 in a container)")->capture_default_str();
   sub->add_option("--port", o->port, "Port (default $PORT, else 5001)")->check(CLI::Range(1, 65535));
-  sub->add_option("--threads", o->threads, "HTTP worker threads")->check(CLI::Range(1u, 1024u))->capture_default_str();
+  sub->add_option("--threads", o->threads, "HTTP worker threads (an open connection holds one)")->check(CLI::Range(1u, 1024u))->capture_default_str();
   sub->add_option("--kernel-threads", o->omp_threads, "OpenMP threads of the quantum kernel (0: all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();

@@ -346,6 +346,21 @@ elif CASE == "lifecycle":
     check(r.status_code == 200 and r.json()["model_version"] == v2, "a broken reload replaced the model")
     check(metric(s.metrics(), "hqml_model_reloads_total", result="failed") >= 1, "failed reload not counted")
     check(s.stop(signal.SIGINT) == 0, "SIGINT did not exit 0")
+    # Slow clients: a body that stops arriving gets 408, headers that stop get 400; both within the read timeout,
+    # and the server answers others meanwhile and afterwards.
+    s = Server("--model", model, "--read-timeout-s", "1")
+    for head, status in ((b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"data\":", 408),
+                         (b"POST /score HTTP/1.1\r\nHost: x\r\n", 400)):
+        c = socket.create_connection(("127.0.0.1", s.port))
+        c.sendall(head)
+        c.settimeout(10)
+        t0 = time.time()
+        check(s.score({"data": rows[:2].tolist()}).status_code == 200, "a slow client blocked another request")
+        reply = c.recv(4096).decode()
+        c.close()
+        check(reply.startswith(f"HTTP/1.1 {status} ") and time.time() - t0 < 5, f"slow client: {reply[:80]!r}")
+        check("read-timeout-s" in reply, f"slow client message: {reply!r}")
+    check(s.stop() == 0, "SIGTERM exit code")
     # Bad command lines exit 2 with one line before anything is served.
     for args, word in ((["--model", os.path.join(WORK, "nosuch")], "nosuch"), (["--model", model, "--route", "x"],
                        "--route"), (["--model", model, "--cache", "redis://h:0"], "port"),
