@@ -111,6 +111,11 @@ int serve_main(const serve_cli& o) {
       port = static_cast<int>(v);
     }
   }
+  if (o.name.empty() || o.name.size() > 128 ||
+      o.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+          std::string::npos)
+    throw usage_error("--name '" + o.name.substr(0, 40) +
+                      "': use 1 to 128 of A-Z a-z 0-9 _ . - (it is a URL path part)");
   engine_options eo;
   try {
     eo.route = route_policy::parse(o.route);
@@ -439,7 +444,9 @@ void register_serve(CLI::App& app, action& run) {
                   "Model folder whose classical model answers the fallback and routes (default: the model's own)");
   sub->add_option("--host", o->host, "Address to listen on (0.0.0.0 in a container)")->capture_default_str();
   sub->add_option("--port", o->port, "Port (default $PORT, else 5001)")->check(CLI::Range(1, 65535));
-  sub->add_option("--threads", o->threads, "HTTP worker threads (an open connection holds one)")->check(CLI::Range(1u, 1024u))->capture_default_str();
+  sub->add_option("--threads", o->threads, "HTTP worker threads (an open connection holds one)")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
   sub->add_option("--kernel-threads", o->omp_threads, "OpenMP threads of the quantum kernel (0: all cores)")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();

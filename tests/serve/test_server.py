@@ -364,7 +364,8 @@ elif CASE == "lifecycle":
     # Bad command lines exit 2 with one line before anything is served.
     for args, word in ((["--model", os.path.join(WORK, "nosuch")], "nosuch"), (["--model", model, "--route", "x"],
                        "--route"), (["--model", model, "--cache", "redis://h:0"], "port"),
-                       (["--model", model, "--inject-fault", "slow:x"], "slow")):
+                       (["--model", model, "--inject-fault", "slow:x"], "slow"), (["--model", model, "--name", "a/b"],
+                       "--name"), (["--model", model, "--classical", WORK], "model.json")):
         r = subprocess.run([HQML, "serve", *args], capture_output=True, text=True, timeout=60)
         check(r.returncode == 2 and word in r.stderr and r.stderr.count("\n") == 1, f"{args}: {r.stderr!r}")
 

@@ -54,7 +54,6 @@ class served_model {
     auto m = std::shared_ptr<served_model>(new served_model);
     m->dir_ = dir;
     m->quantum_ = pipeline_model::load(dir);
-    m->version_ = version_of(dir, classical_dir);
     if (!classical_dir.empty()) {
       pipeline_model other = pipeline_model::load(classical_dir);
       if (!other.classical)
@@ -68,6 +67,7 @@ class served_model {
                                                                    std::to_string(m->quantum_.n_features()));
       m->quantum_.classical = std::move(other.classical);
     }
+    m->version_ = version_of(dir, classical_dir);
     if (m->quantum_.classical && !m->quantum_.classical->model.has_probability())
       throw learn::model_error(dir / "model.json", "the classical model has no probability calibration");
     if (!m->quantum_.model.has_probability())
