@@ -1,0 +1,1 @@
+hqml_add_test(test_serve_engine test_engine.cpp)
