@@ -1,6 +1,5 @@
-# hqml serve's Prometheus registry (include/hqml/serve/metrics.hpp): its unit tests, and its text read back by
+# hqml serve's Prometheus registry (include/hqml/serve/metrics.hpp): its text read back by
 # the Prometheus Python client in the serve tests' virtual environment.
-hqml_add_test(test_serve_metrics ${CMAKE_CURRENT_LIST_DIR}/test_metrics.cpp)
 
 add_executable(serve_metrics_sample ${CMAKE_CURRENT_LIST_DIR}/metrics_sample.cpp)
 target_link_libraries(serve_metrics_sample PRIVATE hqml::hqml hqml_project_options)
