@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -43,7 +44,7 @@ struct serve_cli {
   unsigned threads = 64, breaker_failures = 5;
   int omp_threads = 0;
   double budget_ms = 0, breaker_open_ms = 5000, cache_mb = 64, max_body_mb = 16, read_timeout_s = 10,
-         cache_ttl_s = 3600, watch_s = 2;
+         cache_ttl_s = 3600, watch_s = 2, drain_s = 0;
   std::size_t max_batch = 64, max_delay_us = 2000, max_rows = 65536;
   bool log_payloads = false;
   device_option device;
@@ -84,7 +85,10 @@ std::string stamp_of(const fs::path& dir) {
   return std::to_string(t.time_since_epoch().count()) + "/" + std::to_string(ec ? 0 : n);
 }
 
-std::string json_escape(std::string_view s) { return nlohmann::json(std::string(s)).dump(); }
+// Never throws: bytes that are not UTF-8 (a path, a client's model name) become U+FFFD.
+std::string json_escape(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -134,13 +138,14 @@ int serve_main(const serve_cli& o) {
         return fs::exists(f, ec);
       };
   }
-  eo.quantum_budget = std::chrono::milliseconds(static_cast<long long>(o.budget_ms));
+  // Whole milliseconds, rounded up: 0.5 is a budget, not "no limit".
+  eo.quantum_budget = std::chrono::milliseconds(static_cast<long long>(std::ceil(o.budget_ms)));
   eo.batching.max_batch_rows = o.max_batch;
   eo.batching.max_delay = std::chrono::microseconds(o.max_delay_us);
   // The batcher refuses a request larger than its queue: room for four of the largest requests.
   eo.batching.max_queue_rows = std::max<std::size_t>(o.max_rows * 4, 65536);
   eo.breaker_failures = o.breaker_failures;
-  eo.breaker_open_for = std::chrono::milliseconds(static_cast<long long>(o.breaker_open_ms));
+  eo.breaker_open_for = std::chrono::milliseconds(static_cast<long long>(std::ceil(o.breaker_open_ms)));
 
   // Every check of the options and the model before the port is bound: bad input exits 2 without serving.
   const std::string device = o.device.check();
@@ -169,7 +174,7 @@ int serve_main(const serve_cli& o) {
     } catch (const std::invalid_argument& e) {
       throw usage_error(std::string("--cache ") + e.what());
     }
-    ro.ttl = std::chrono::seconds(static_cast<long long>(o.cache_ttl_s));
+    ro.ttl = std::chrono::seconds(static_cast<long long>(std::ceil(o.cache_ttl_s)));
     auto redis = std::make_unique<adapters::redis_cache>(ro);
     far_stats = [r = redis.get()] { return r->stats(); };
     far = std::move(redis);
@@ -213,6 +218,7 @@ int serve_main(const serve_cli& o) {
   svr.set_write_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
   // An open connection holds an HTTP thread between its requests: closing it after 100 lets waiting clients in.
   svr.set_keep_alive_max_count(100);
+  svr.set_keep_alive_timeout(2);  // an idle connection gives its thread back after 2 s
 
   const auto log_line = [&](const std::string& route, int status, double secs, std::size_t rows,
                             const std::string& served, const std::string& version, const std::string& error,
@@ -234,7 +240,8 @@ int serve_main(const serve_cli& o) {
   };
 
   // One scoring handler for both protocols: decode for the model now served, score, encode.
-  const auto score_route = [&](const httplib::Request& req, httplib::Response& res, bool v2, const std::string& route) {
+  const auto score_route = [&](const httplib::Request& req, const std::string& body, httplib::Response& res, bool v2,
+                               const std::string& route) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto rt = eng.current();
     std::string served = "none", version = rt ? rt->model->version() : "", error;
@@ -244,19 +251,22 @@ int serve_main(const serve_cli& o) {
       if (v2 && req.matches.size() > 1 && req.matches[1].str() != o.name)
         throw request_error(404, "model '" + req.matches[1].str() + "' is not served here; this is '" + o.name + "'");
       if (!rt) throw unavailable_error("no model is loaded yet");
+      if (v2 && req.matches.size() > 2 && req.matches[2].str() != rt->model->version())
+        throw request_error(
+            404, "model version '" + req.matches[2].str() + "' is not served; this is '" + rt->model->version() + "'");
       decode_limits lim;
       lim.max_body_bytes = max_body;
       lim.max_rows = o.max_rows;
       lim.allow_missing = rt->model->imputes();
       if (v2) {
-        const infer_request ir = decode_infer_request(req.body, rt->model->n_features(), lim);
+        const infer_request ir = decode_infer_request(body, rt->model->n_features(), lim);
         check_outputs(ir);
         rows = static_cast<std::size_t>(ir.x.rows());
         const engine_answer a = eng.score(rt, ir.x);
         served = summary(a.rows.served_by);
         res.set_content(encode_infer_response(ir, a.rows, o.name, a.model_version), "application/json");
       } else {
-        const decoded_rows d = decode_score_request(req.body, rt->model->n_features(), rt->model->feature_names(), lim);
+        const decoded_rows d = decode_score_request(body, rt->model->n_features(), rt->model->feature_names(), lim);
         rows = static_cast<std::size_t>(d.x.rows());
         const engine_answer a = eng.score(rt, d.x);
         served = summary(a.rows.served_by);
@@ -281,15 +291,45 @@ int serve_main(const serve_cli& o) {
     const double secs = seconds_since(t0);
     requests.with({route, std::to_string(status), served}).inc();
     latency.with({route}).observe(secs);
-    log_line(route, status, secs, rows, served, version, error, req.body);
+    log_line(route, status, secs, rows, served, version, error, body);
+  };
+  // The POST routes read their body themselves: the limit holds for chunked bodies and bodies without a length
+  // too, whatever the Content-Type (httplib caps form-encoded bodies, curl -d's default, at 8 KiB), and a body
+  // that stops arriving is told apart from a bad one.
+  const auto post = [&](bool v2, const char* route) {
+    return [&, v2, route](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+      const auto refuse = [&](int status, const std::string& why) {
+        res.status = status;
+        res.set_header("Connection", "close");  // the rest of the body is not read
+        res.set_content(encode_error(why, v2), "application/json");
+        requests.with({route, std::to_string(status), "none"}).inc();
+        log_line(route, status, 0, 0, "none", "", why, "");
+      };
+      if (req.get_header_value("Content-Type").starts_with("multipart/"))
+        return refuse(415,
+                      "multipart bodies are not accepted; send the JSON as the body (Content-Type: application/json)");
+      std::string body;
+      bool too_large = false;
+      const bool complete = reader([&](const char* data, std::size_t n) {
+        if (body.size() + n > max_body) {
+          too_large = true;
+          return false;
+        }
+        body.append(data, n);
+        return true;
+      });
+      if (too_large || res.status == 413)
+        return refuse(413, "the body is over the limit of " + std::to_string(max_body) + " bytes (--max-body-mb)");
+      if (!complete) return refuse(408, "the body stopped arriving (--read-timeout-s between reads)");
+      score_route(req, body, res, v2, route);
+    };
   };
 
   svr.Get("/", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content("Healthy", "text/plain");
     requests.with({"/", "200", "none"}).inc();
   });
-  svr.Post("/score",
-           [&](const httplib::Request& req, httplib::Response& res) { score_route(req, res, false, "/score"); });
+  svr.Post("/score", post(false, "/score"));
   svr.Get("/v2/health/live", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"live\":true}", "application/json");
   });
@@ -334,10 +374,15 @@ int serve_main(const serve_cli& o) {
     res.status = r ? 200 : 404;
     res.set_content(r ? "{\"ready\":true}" : "{\"ready\":false}", "application/json");
   });
-  svr.Post(R"(/v2/models/([^/]+)/infer)",
-           [&](const httplib::Request& req, httplib::Response& res) { score_route(req, res, true, "/v2/infer"); });
-  svr.Post(R"(/v2/models/([^/]+)/versions/([^/]+)/infer)",
-           [&](const httplib::Request& req, httplib::Response& res) { score_route(req, res, true, "/v2/infer"); });
+  svr.Post(R"(/v2/models/([^/]+)/infer)", post(true, "/v2/infer"));
+  svr.Post(R"(/v2/models/([^/]+)/versions/([^/]+)/infer)", post(true, "/v2/infer"));
+  // Range requests would make httplib answer with as many copies of the body as ranges asked for.
+  svr.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_header("Range")) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 416;
+    res.set_content(encode_error("Range requests are not supported", req.path.starts_with("/v2")), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   svr.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(reg.render(), std::string(metrics::registry::content_type));
   });
@@ -358,19 +403,18 @@ int serve_main(const serve_cli& o) {
     else if (res.status == 413)
       why = "the body is over the limit of " + std::to_string(max_body) + " bytes (--max-body-mb)";
     else if (res.status == 408)
-      why = "the body did not arrive within --read-timeout-s";
+      why = "the body stopped arriving (--read-timeout-s between reads)";
     else if (res.status == 405)
       why = "method not allowed";
     else
-      why = "malformed or incomplete request (not HTTP/1.1, or its headers did not arrive within --read-timeout-s)";
+      why = "malformed or incomplete request (not HTTP/1.1, or its headers stopped arriving: --read-timeout-s)";
     const bool v2 = req.path.starts_with("/v2");
     res.set_content(encode_error(why, v2), "application/json");
-    requests
-        .with({req.path.starts_with("/v2/models") ? "/v2/infer"
-               : req.path == "/score"             ? "/score"
-                                                  : "other",
-               std::to_string(res.status), "none"})
-        .inc();
+    const std::string route = req.path.starts_with("/v2/models") ? "/v2/infer"
+                              : req.path == "/score"             ? "/score"
+                                                                 : "other";
+    requests.with({route, std::to_string(res.status), "none"}).inc();
+    log_line(route, res.status, 0, 0, "none", "", why, "");
   });
   svr.set_exception_handler([&](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
@@ -382,35 +426,58 @@ int serve_main(const serve_cli& o) {
                       ": cannot listen there (in use, or not an address of this machine)");
 
   // SIGHUP reloads, SIGTERM/SIGINT stop; the same thread polls the model folder for a change.
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopping{false}, listen_returned{false};
   std::thread control([&] {
     auto last_poll = std::chrono::steady_clock::now();
+    bool retry = false;  // the last load failed: try again at each poll (a folder being copied completes later)
+    std::string last_error;
     while (!stopping.load()) {
       timespec ts{0, 200'000'000};
       const int sig = sigtimedwait(&set, nullptr, &ts);
       bool reload = sig == SIGHUP;
       if (sig == SIGTERM || sig == SIGINT) {
         std::fprintf(stderr, "{\"event\":\"stopping\",\"signal\":%d}\n", sig);
+        ready = false;  // readiness fails first, so a load balancer stops sending here
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(o.drain_s * 1000)));
+        // stop() does nothing before listen has started: a signal during start-up waits for it.
+        while (!svr.is_running() && !listen_returned.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         stopping = true;
         svr.stop();  // stops accepting; the pool finishes the requests it holds
         break;
       }
       if (o.watch_s > 0 && seconds_since(last_poll) >= o.watch_s) {
         last_poll = std::chrono::steady_clock::now();
-        if (stamp_of(model_dir) != stamp) reload = true;
+        if (stamp_of(model_dir) != stamp || retry) reload = true;
       }
       if (!reload) continue;
-      stamp = stamp_of(model_dir);
+      const std::string now = stamp_of(model_dir);
       try {
         eng.install(load());
+        stamp = now;
+        retry = false;
+        last_error.clear();
         std::fprintf(stderr, "{\"event\":\"reloaded\",\"model_version\":%s}\n",
                      json_escape(eng.current()->model->version()).c_str());
-      } catch (const std::exception& e) {  // the model in use stays; a half-written folder is retried next poll
-        eng.reload_failed();
-        std::fprintf(stderr, "{\"event\":\"reload_failed\",\"error\":%s}\n", json_escape(e.what()).c_str());
+      } catch (const std::exception& e) {  // the model in use stays
+        stamp = now;
+        retry = true;
+        if (e.what() != last_error) {  // counted and logged once per distinct failure, retried at each poll
+          last_error = e.what();
+          eng.reload_failed();
+          std::fprintf(stderr, "{\"event\":\"reload_failed\",\"error\":%s}\n", json_escape(e.what()).c_str());
+        }
       }
     }
   });
+  // Joined on every way out of here.
+  struct joiner {
+    std::thread& t;
+    std::atomic<bool>& stop;
+    ~joiner() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } join_control{control, stopping};
 
   ready = true;
   std::fprintf(stderr,
@@ -420,11 +487,15 @@ int serve_main(const serve_cli& o) {
                json_escape(first->model->version()).c_str(), json_escape(eo.route.to_string()).c_str(),
                json_escape(device).c_str(), first->model->has_classical() ? "true" : "false");
   const bool ok = svr.listen_after_bind();
+  listen_returned = true;
+  // listen_after_bind returns false after stop() too: only a return without a stop is a failure.
+  const bool failed = !ok && !stopping.load();
   stopping = true;
   control.join();
   eng.shutdown();
-  if (!ok && !svr.is_running()) {
-    // listen_after_bind returns false after stop() too; only a failure before any stop is an error.
+  if (failed) {
+    std::fprintf(stderr, "hqml: serve: the server stopped listening on %s:%d\n", o.host.c_str(), port);
+    return 1;
   }
   std::fprintf(stderr, "{\"event\":\"stopped\"}\n");
   return 0;
@@ -458,6 +529,7 @@ void register_serve(CLI::App& app, action& run) {
                   "Per-request time for the quantum path before the classical "
                   "model answers (0: no limit)")
       ->check(finite_non_negative)
+      ->check(CLI::Range(0.0, 3'600'000.0))
       ->capture_default_str();
   sub->add_option("--max-batch", o->max_batch, "Rows gathered into one quantum batch")
       ->check(unsigned_integer)
@@ -495,9 +567,16 @@ void register_serve(CLI::App& app, action& run) {
       ->capture_default_str();
   sub->add_option("--breaker-open-ms", o->breaker_open_ms, "How long the breaker stays open before a probe")
       ->check(finite_non_negative)
+      ->check(CLI::Range(0.0, 86'400'000.0))
       ->capture_default_str();
   sub->add_option("--watch-s", o->watch_s, "Poll the model folder for a change this often (0: only SIGHUP reloads)")
       ->check(finite_non_negative)
+      ->check(CLI::Range(0.0, 86'400.0))
+      ->capture_default_str();
+  sub->add_option("--drain-s", o->drain_s,
+                  "On SIGTERM: answer not-ready this long before closing the port (in-flight requests always finish)")
+      ->check(finite_non_negative)
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   sub->add_option("--name", o->name, "Model name in the KServe v2 routes")->capture_default_str();
   sub->add_flag("--log-payloads", o->log_payloads, "Put request bodies in the per-request log lines");

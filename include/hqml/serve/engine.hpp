@@ -112,7 +112,7 @@ class engine {
         cache_misses_(registry.counter_metric("hqml_cache_misses_total", "Rows not found in the result cache")),
         reloads_(registry.counter_family("hqml_model_reloads_total", "Model loads after the first", {"result"})),
         batch_rows_(registry.histogram_metric("hqml_batch_rows", "Rows per quantum batch",
-                                              metrics::exponential_buckets(1, 2, 11))),
+                                              metrics::exponential_buckets(1, 2, 17))),
         batch_requests_(registry.histogram_metric("hqml_batch_requests", "Requests per quantum batch",
                                                   metrics::exponential_buckets(1, 2, 8))) {
     registry.gauge_callback("hqml_circuit_breaker_state",
@@ -139,8 +139,10 @@ class engine {
         if (!rt) return out;
         const auto stats = drift_stats();
         const auto& names = rt->model->feature_names();
-        for (std::size_t j = 0; j < names.size() && j < stats.size(); ++j)
-          if (const double v = value(*rt->model, stats[j], j); !std::isnan(v)) out.push_back({{names[j]}, v});
+        const feature_stat none;  // no request yet: the training gauges are there, the recent ones not
+        for (std::size_t j = 0; j < names.size(); ++j)
+          if (const double v = value(*rt->model, j < stats.size() ? stats[j] : none, j); !std::isnan(v))
+            out.push_back({{names[j]}, v});
         return out;
       };
     };
@@ -210,7 +212,8 @@ class engine {
       previous_ = std::move(current_);
       current_ = std::move(rt);
     }
-    if (retired) retired->batcher->shutdown();
+    // `retired` drains its batcher as it goes (here, or in the last request still holding it): a request that
+    // took its model before two quick reloads still finishes on it.
     std::lock_guard lock(drift_mu_);
     drift_.clear();
     drift_next_ = 0;
@@ -230,6 +233,7 @@ class engine {
     const served_model& m = *rt->model;
     const auto n = static_cast<std::size_t>(x.rows());
     const auto k = static_cast<Eigen::Index>(m.n_classes());
+    m.check_rows(x);  // values the preprocessing cannot scale are the client's error (400), not a model failure
     observe_drift(x);
 
     engine_answer a;

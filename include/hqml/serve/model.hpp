@@ -24,6 +24,7 @@
 #include <hqml/app/pipeline.hpp>
 #include <hqml/batched.hpp>
 #include <hqml/quantum_kernel.hpp>
+#include <hqml/serve/request.hpp>
 
 namespace hqml::serve {
 
@@ -103,6 +104,26 @@ class served_model {
   [[nodiscard]] const Eigen::VectorXd& train_mean() const noexcept { return quantum_.train_mean; }
   [[nodiscard]] const Eigen::VectorXd& train_std() const noexcept { return quantum_.train_std; }
   [[nodiscard]] const pipeline_model& pipeline() const noexcept { return quantum_; }
+
+  /// Refuses (request_error 400, naming the first such row) rows whose values the models' preprocessing turns
+  /// into infinities or NaN (1e308 standardized overflows): a client's input must not count as a quantum failure.
+  void check_rows(const Eigen::MatrixXd& raw) const {
+    const auto bad_row = [](const Eigen::MatrixXd& z) -> Eigen::Index {
+      for (Eigen::Index r = 0; r < z.rows(); ++r)
+        if (!z.row(r).allFinite()) return r;
+      return -1;
+    };
+    Eigen::Index r = quantum_.pre.identity() ? -1 : bad_row(quantum_.feature_scale * quantum_.pre.transform(raw));
+    if (r < 0 && quantum_.pre.identity() && !quantum_.pre.imputes()) r = bad_row(quantum_.feature_scale * raw);
+    if (r < 0 && quantum_.classical) {
+      const auto& c = *quantum_.classical;
+      r = bad_row(c.scaler.transform(c.imputer.fitted() ? c.imputer.transform(raw) : raw));
+    }
+    if (r >= 0)
+      throw request_error(400, "row " + std::to_string(r) +
+                                   ": values too large for the model's scaling (they become infinite); send values "
+                                   "of the training data's magnitude");
+  }
 
   /// The quantum model's scores of raw rows: one feature-map run over the rows, one Gram product against the
   /// support states. Throws when anything fails, non-finite results included (the caller falls back).
