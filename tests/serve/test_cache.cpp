@@ -164,6 +164,21 @@ TEST_CASE("tiered_cache: near first, a far hit is copied near, puts go to both",
   CHECK_FALSE(tiers.get("nowhere").has_value());
   CHECK(far.gets == far_gets + 2);
   CHECK_FALSE(near.get("nowhere").has_value());
+
+  // Many at once: near answers what it holds, far is asked only for the rest, and its hits are copied near.
+  far.data["far-2"] = "2";
+  const std::vector<std::string> keys{"k", "far-2", "nowhere"};
+  const auto got = tiers.get_many(keys);
+  REQUIRE(got.size() == 3);
+  CHECK(got[0] == "v");
+  CHECK(got[1] == "2");
+  CHECK_FALSE(got[2].has_value());
+  CHECK(far.gets == far_gets + 4);  // far-2 and nowhere, one get each through the default get_many
+  CHECK(near.get("far-2") == "2");
+  const std::vector<std::pair<std::string, std::string>> entries{{"a", "1"}, {"b", "2"}};
+  tiers.put_many(entries);
+  CHECK(near.get("b") == "2");
+  CHECK(far.data.at("a") == "1");
 }
 
 TEST_CASE("row_key: the exact bytes of the row and the model version", "[serve][cache]") {

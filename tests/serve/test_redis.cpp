@@ -361,6 +361,24 @@ TEST_CASE("redis_cache: round trip of binary values, the TTL, and concurrent use
   CHECK(raw.integer("TTL", "hqml-test:kept") == -1);  // exists, no expiry
   CHECK(cache.get("kept") == "1");
 
+  // Many keys in one round trip: the SETs pipelined, one MGET; hits and misses counted per key.
+  const auto before = cache.stats();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (int i = 0; i < 64; ++i) entries.emplace_back("m" + std::to_string(i), std::string("v\0", 2) + std::to_string(i));
+  cache.put_many(entries);
+  CHECK(raw.get("hqml-test:m63") == std::string("v\0", 2) + "63");
+  CHECK(raw.integer("TTL", "hqml-test:m0").value_or(0) > 590);
+  std::vector<std::string> keys{"m0", "absent", "m63", key};
+  const auto got = cache.get_many(keys);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0] == std::string("v\0", 2) + "0");
+  CHECK_FALSE(got[1].has_value());
+  CHECK(got[2] == std::string("v\0", 2) + "63");
+  CHECK(got[3] == value);
+  CHECK(cache.stats().hits == before.hits + 3);
+  CHECK(cache.stats().misses == before.misses + 1);
+  CHECK(cache.stats().errors == 0);
+
   // Several threads on the one connection: every hit is the value its key was given.
   std::atomic<int> wrong{0};
   std::vector<std::thread> pool;

@@ -38,6 +38,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
@@ -182,6 +183,44 @@ class redis_cache final : public serve::result_cache {
     (void)command(std::span(args).first(o_.ttl.count() > 0 ? 5 : 3));
   }
 
+  /// One MGET for all the keys: one round trip, one deadline. Each key counts a hit or a miss.
+  std::vector<std::optional<std::string>> get_many(std::span<const std::string> keys) override {
+    std::vector<std::optional<std::string>> out(keys.size());
+    if (keys.empty()) return out;
+    std::vector<std::string> full;
+    full.reserve(keys.size());
+    for (const auto& k : keys) full.push_back(o_.key_prefix + k);
+    std::vector<std::string_view> args{"MGET"};
+    for (const auto& k : full) args.push_back(k);
+    std::vector<reply_ptr> replies = commands({std::span<const std::string_view>(args)});
+    const redisReply* r = replies.empty() ? nullptr : replies.front().get();
+    std::uint64_t hits = 0;
+    if (r != nullptr && r->type == REDIS_REPLY_ARRAY && r->elements == keys.size())
+      for (std::size_t i = 0; i < keys.size(); ++i)
+        if (r->element[i]->type == REDIS_REPLY_STRING) {
+          out[i].emplace(r->element[i]->str, r->element[i]->len);
+          ++hits;
+        }
+    hits_.fetch_add(hits, std::memory_order_relaxed);
+    misses_.fetch_add(keys.size() - hits, std::memory_order_relaxed);
+    return out;
+  }
+
+  /// The SETs pipelined: all sent, then all replies read, under one deadline.
+  void put_many(std::span<const std::pair<std::string, std::string>> entries) override {
+    if (entries.empty()) return;
+    std::vector<std::string> full;
+    full.reserve(entries.size());
+    for (const auto& e : entries) full.push_back(o_.key_prefix + e.first);
+    std::vector<std::array<std::string_view, 5>> args(entries.size());
+    std::vector<std::span<const std::string_view>> cmds;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      args[i] = {"SET", full[i], entries[i].second, "EX", ttl_arg_};
+      cmds.push_back(std::span<const std::string_view>(args[i]).first(o_.ttl.count() > 0 ? 5 : 3));
+    }
+    (void)commands(cmds);
+  }
+
   [[nodiscard]] serve::cache_stats stats() const {
     return {.hits = hits_.load(std::memory_order_relaxed),
             .misses = misses_.load(std::memory_order_relaxed),
@@ -216,40 +255,59 @@ class redis_cache final : public serve::result_cache {
   // (connection busy past the deadline, or within retry_after of a failure) or failed (counted, dropped).
   // A reply of another type than expected (an error reply: OOM, LOADING, READONLY) also counts as a failure.
   reply_ptr command(std::span<const std::string_view> args) {
+    auto replies = commands({args});
+    return replies.empty() ? nullptr : std::move(replies.front());
+  }
+
+  // Several commands pipelined (all sent, then each reply read) within connect_timeout + command_timeout of now:
+  // one reply per command, or none when the batch was skipped (connection busy past the deadline, or within
+  // retry_after of a failure) or failed (counted, connection dropped). A reply of another type than expected (an
+  // error reply: OOM, LOADING, READONLY) also counts as a failure.
+  std::vector<reply_ptr> commands(const std::vector<std::span<const std::string_view>>& cmds) {
     const auto start = clock::now();
     const auto deadline = start + o_.connect_timeout + o_.command_timeout;
     std::unique_lock lock(mutex_, std::defer_lock);
-    if (!lock.try_lock_until(deadline)) return nullptr;
+    if (!lock.try_lock_until(deadline)) return {};
     if (!ctx_) {
-      if (clock::now() < retry_at_ || !connect(deadline)) return nullptr;
+      if (clock::now() < retry_at_ || !connect(deadline)) return {};
     }
     const auto command_deadline = std::min(deadline, clock::now() + o_.command_timeout);
-
-    std::array<const char*, 5> argv{};
-    std::array<std::size_t, 5> argvlen{};
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      argv[i] = args[i].data();
-      argvlen[i] = args[i].size();
+    std::string bytes;
+    std::vector<const char*> argv;
+    std::vector<std::size_t> argvlen;
+    for (const auto& args : cmds) {
+      argv.clear();
+      argvlen.clear();
+      for (const auto& a : args) {
+        argv.push_back(a.data());
+        argvlen.push_back(a.size());
+      }
+      char* formatted = nullptr;
+      const int len = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), argvlen.data());
+      if (len < 0) {
+        fail("cannot format a command (out of memory)");
+        return {};
+      }
+      const std::unique_ptr<char, void (*)(char*)> owned(formatted, redisFreeCommand);
+      bytes.append(formatted, static_cast<std::size_t>(len));
     }
-    char* formatted = nullptr;
-    const int len = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), argv.data(), argvlen.data());
-    if (len < 0) {
-      fail("cannot format a command (out of memory)");
-      return nullptr;
+    if (!send_all(bytes, command_deadline)) return {};
+    std::vector<reply_ptr> replies;
+    for (const auto& args : cmds) {
+      reply_ptr reply = receive(command_deadline);
+      if (!reply) return {};
+      const bool expected = args.front() == "SET" ? reply->type == REDIS_REPLY_STATUS
+                            : args.front() == "MGET"
+                                ? reply->type == REDIS_REPLY_ARRAY
+                                : reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL;
+      if (!expected) {
+        fail(reply->type == REDIS_REPLY_ERROR ? "error reply: " + std::string(reply->str, reply->len)
+                                              : "unexpected reply type " + std::to_string(reply->type));
+        return {};
+      }
+      replies.push_back(std::move(reply));
     }
-    const std::unique_ptr<char, void (*)(char*)> owned(formatted, redisFreeCommand);
-    if (!send_all(std::string_view(formatted, static_cast<std::size_t>(len)), command_deadline)) return nullptr;
-    reply_ptr reply = receive(command_deadline);
-    if (!reply) return nullptr;
-    const bool is_set = args.front() == "SET";
-    const bool expected = is_set ? reply->type == REDIS_REPLY_STATUS
-                                 : reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL;
-    if (!expected) {
-      fail(reply->type == REDIS_REPLY_ERROR ? "error reply: " + std::string(reply->str, reply->len)
-                                            : "unexpected reply type " + std::to_string(reply->type));
-      return nullptr;
-    }
-    return reply;
+    return replies;
   }
 
   bool connect(clock::time_point deadline) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace hqml::serve {
 
@@ -25,6 +27,17 @@ class result_cache {
   virtual ~result_cache() = default;
   virtual std::optional<std::string> get(std::string_view key) = 0;
   virtual void put(std::string_view key, std::string_view value) = 0;
+  /// Several keys at once (a request's rows): one round trip where the backend can (Redis: MGET).
+  virtual std::vector<std::optional<std::string>> get_many(std::span<const std::string> keys) {
+    std::vector<std::optional<std::string>> out;
+    out.reserve(keys.size());
+    for (const auto& k : keys) out.push_back(get(k));
+    return out;
+  }
+  /// Several entries at once (Redis: the SETs pipelined).
+  virtual void put_many(std::span<const std::pair<std::string, std::string>> entries) {
+    for (const auto& [k, v] : entries) put(k, v);
+  }
 };
 
 /// Counters of one cache since it was made; entries and bytes are the current contents (0 where unknown).
@@ -152,6 +165,30 @@ class tiered_cache final : public result_cache {
   void put(std::string_view key, std::string_view value) override {
     near_.put(key, value);
     far_.put(key, value);
+  }
+
+  std::vector<std::optional<std::string>> get_many(std::span<const std::string> keys) override {
+    auto out = near_.get_many(keys);
+    std::vector<std::string> missing;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (!out[i]) {
+        missing.push_back(keys[i]);
+        where.push_back(i);
+      }
+    if (missing.empty()) return out;
+    auto far = far_.get_many(missing);
+    for (std::size_t j = 0; j < where.size() && j < far.size(); ++j)
+      if (far[j]) {
+        near_.put(missing[j], *far[j]);
+        out[where[j]] = std::move(far[j]);
+      }
+    return out;
+  }
+
+  void put_many(std::span<const std::pair<std::string, std::string>> entries) override {
+    near_.put_many(entries);
+    far_.put_many(entries);
   }
 
  private:

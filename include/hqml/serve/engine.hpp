@@ -245,20 +245,26 @@ class engine {
     const std::string key_prefix = m.version() + "|" + opt_.route.to_string();
     std::vector<std::string> keys(cache_ ? n : 0);
     std::vector<Eigen::Index> todo;
-    std::vector<double> row(static_cast<std::size_t>(x.cols()));
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto r = static_cast<Eigen::Index>(i);
-      if (cache_) {
-        for (Eigen::Index c = 0; c < x.cols(); ++c) row[static_cast<std::size_t>(c)] = x(r, c);
+    if (cache_) {
+      std::vector<double> row(static_cast<std::size_t>(x.cols()));
+      for (std::size_t i = 0; i < n; ++i) {
+        for (Eigen::Index c = 0; c < x.cols(); ++c)
+          row[static_cast<std::size_t>(c)] = x(static_cast<Eigen::Index>(i), c);
         keys[i] = row_key(key_prefix, row);
-        if (const auto hit = cache_->get(keys[i]); hit && decode_cached(*hit, k, label[i], a.rows.probabilities, r)) {
+      }
+      const auto found = cache_->get_many(keys);  // one round trip for the request's rows
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto r = static_cast<Eigen::Index>(i);
+        if (i < found.size() && found[i] && decode_cached(*found[i], k, label[i], a.rows.probabilities, r)) {
           a.rows.served_by[i] = "cache";
           cache_hits_.inc();
-          continue;
+        } else {
+          cache_misses_.inc();
+          todo.push_back(r);
         }
-        cache_misses_.inc();
       }
-      todo.push_back(r);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) todo.push_back(static_cast<Eigen::Index>(i));
     }
 
     if (!todo.empty()) {
@@ -338,13 +344,16 @@ class engine {
           break;
         }
       }
-      if (cache_)
+      if (cache_) {
+        std::vector<std::pair<std::string, std::string>> entries;
         for (std::size_t t = 0; t < todo.size(); ++t)
           if (cacheable[t]) {
             const auto r = todo[t];
-            cache_->put(keys[static_cast<std::size_t>(r)],
-                        encode_cached(label[static_cast<std::size_t>(r)], a.rows.probabilities.row(r)));
+            entries.emplace_back(keys[static_cast<std::size_t>(r)],
+                                 encode_cached(label[static_cast<std::size_t>(r)], a.rows.probabilities.row(r)));
           }
+        cache_->put_many(entries);
+      }
     }
     for (std::size_t i = 0; i < n; ++i) {
       a.rows.labels[i] = m.class_names()[static_cast<std::size_t>(label[i])];
