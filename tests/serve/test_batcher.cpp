@@ -470,3 +470,20 @@ TEST_CASE("circuit_breaker: arguments, names and the steady clock", "[serve][bre
   b.success();
   CHECK(b.state() == breaker_state::closed);
 }
+
+TEST_CASE("dynamic_batcher: a batch closes before max_delay when nobody else is coming", "[serve][batcher]") {
+  std::atomic<int> coming{1};
+  batch_options o;
+  o.max_delay = std::chrono::seconds(30);
+  dynamic_batcher<double> b([](const Eigen::MatrixXd& rows) { return std::vector<double>(rows.rows(), 1.0); }, o);
+  b.close_early_when([&] { return coming.load() == 0; });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto f = b.submit(Eigen::MatrixXd::Zero(1, 2));
+  // Someone is still coming: the batch stays open.
+  REQUIRE(f.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+  coming = 0;
+  b.poke();
+  REQUIRE(f.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+  REQUIRE(f.get() == std::vector<double>{1.0});
+  REQUIRE(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));  // not the 30 s delay
+}

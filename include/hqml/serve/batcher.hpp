@@ -109,9 +109,23 @@ class dynamic_batcher {
       } else {
         open_full_ = true;  // this request starts the next batch
       }
-      if (open_full_) cv_.notify_one();
+      if (open_full_ || early_) cv_.notify_one();
     }
     return future;
+  }
+
+  /// Lets the open batch close before max_delay when `nobody_coming()` says no other request is on its way to
+  /// this batcher (the engine counts the requests it is still answering that have not submitted yet): a lone
+  /// client does not wait out the delay, while concurrent ones still gather. Called under the batcher's lock,
+  /// so it must be cheap and must not call back; set it before the first submit. Wake the worker with poke()
+  /// when the answer may have changed.
+  void close_early_when(std::function<bool()> nobody_coming) {
+    const std::lock_guard lock(mutex_);
+    early_ = std::move(nobody_coming);
+  }
+  void poke() {
+    { const std::lock_guard lock(mutex_); }  // orders the change poke reports before the worker's next check
+    cv_.notify_one();
   }
 
   /// Drain: stop accepting, finish queued work, join. Idempotent; a second caller waits for the first's drain.
@@ -176,7 +190,7 @@ class dynamic_batcher {
       if (queue_.empty()) return;  // stopping, and everything queued has run
       // The delay counts from the open batch's first request, which may have waited during the last batch.
       const auto deadline = queue_.front().arrived + options_.max_delay;
-      cv_.wait_until(lock, deadline, [this] { return stopping_ || open_full_; });
+      cv_.wait_until(lock, deadline, [this] { return stopping_ || open_full_ || (early_ && early_()); });
 
       // Take the open batch: the requests counted in open_rows_ (at least the first).
       std::list<pending> batch;
@@ -255,6 +269,7 @@ class dynamic_batcher {
   Eigen::Index open_cols_ = 0;
   bool open_full_ = false;  // no further request can join the open batch
   bool stopping_ = false;
+  std::function<bool()> early_;
   std::shared_ptr<const batch_fn> on_batch_;
   std::once_flag joined_;
   std::thread worker_;

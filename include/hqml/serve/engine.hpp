@@ -5,6 +5,7 @@
 // it fails. Models are swapped atomically: a request keeps the model it started with until it is answered.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -198,6 +199,7 @@ class engine {
           return out;
         },
         opt_.batching);
+    rt->batcher->close_early_when([this] { return arriving_.load(std::memory_order_acquire) == 0; });
     rt->batcher->on_batch([this](std::size_t rows, std::size_t requests) {
       batch_rows_.observe(static_cast<double>(rows));
       batch_requests_.observe(static_cast<double>(requests));
@@ -230,6 +232,10 @@ class engine {
   /// Answers rows decoded for `rt`'s model (the snapshot the caller decoded with).
   [[nodiscard]] engine_answer score(const std::shared_ptr<const runtime>& rt, const Eigen::MatrixXd& x) {
     if (!rt) throw unavailable_error("no model is loaded yet");
+    // This request is on its way to the batcher until it submits or knows it will not: an open batch waits
+    // for it (up to max_delay) and closes at once when no request is on its way.
+    arriving_token arriving(*this);
+    if (!opt_.route.uses_quantum()) arriving.leave();
     const served_model& m = *rt->model;
     const auto n = static_cast<std::size_t>(x.rows());
     const auto k = static_cast<Eigen::Index>(m.n_classes());
@@ -296,7 +302,7 @@ class engine {
 
       switch (opt_.route.k) {
         case route_policy::kind::quantum: {
-          if (auto q = quantum(*rt, xs)) {
+          if (auto q = quantum(*rt, xs, arriving)) {
             for (std::size_t t : all) put(t, q->proba.row(static_cast<Eigen::Index>(t)), q->label[t], "quantum");
           } else {
             fallback(all, nullptr);
@@ -318,7 +324,7 @@ class engine {
               put(t, c.proba.row(static_cast<Eigen::Index>(t)), c.label[t], "classical");
           }
           if (!unsure.empty()) {
-            if (auto q = quantum(*rt, learn::take_rows(xs, as_rows(unsure)))) {
+            if (auto q = quantum(*rt, learn::take_rows(xs, as_rows(unsure)), arriving)) {
               for (std::size_t j = 0; j < unsure.size(); ++j)
                 put(unsure[j], q->proba.row(static_cast<Eigen::Index>(j)), q->label[j], "quantum");
             } else {
@@ -329,7 +335,7 @@ class engine {
         }
         case route_policy::kind::ensemble: {
           const class_scores c = m.classical(xs);
-          if (auto q = quantum(*rt, xs)) {
+          if (auto q = quantum(*rt, xs, arriving)) {
             const double w = opt_.route.value;
             for (std::size_t t : all) {
               const auto r = static_cast<Eigen::Index>(t);
@@ -378,6 +384,36 @@ class engine {
   }
 
  private:
+  // Counts one request in arriving_ from score()'s start until it submits to the batcher or returns; the last
+  // to leave wakes the batchers, whose open batch may now close early.
+  class arriving_token {
+   public:
+    explicit arriving_token(engine& e) : e_(e) { e_.arriving_.fetch_add(1, std::memory_order_acq_rel); }
+    arriving_token(const arriving_token&) = delete;
+    arriving_token& operator=(const arriving_token&) = delete;
+    ~arriving_token() { leave(); }
+    void leave() {
+      if (left_) return;
+      left_ = true;
+      if (e_.arriving_.fetch_sub(1, std::memory_order_acq_rel) == 1) e_.poke_batchers();
+    }
+
+   private:
+    engine& e_;
+    bool left_ = false;
+  };
+
+  void poke_batchers() {
+    std::shared_ptr<runtime> a, b;
+    {
+      std::lock_guard lock(mu_);
+      a = current_;
+      b = previous_;
+    }
+    for (const auto& rt : {a, b})
+      if (rt) rt->batcher->poke();
+  }
+
   struct feature_stat {
     double mean = std::nan(""), sd = std::nan("");
     std::size_t n = 0;
@@ -385,8 +421,9 @@ class engine {
 
   static std::vector<std::ptrdiff_t> as_rows(const std::vector<std::size_t>& v) { return {v.begin(), v.end()}; }
   /// The quantum path for some rows: nullopt when it fails (error, non-finite, over budget, breaker open).
-  std::optional<class_scores> quantum(const runtime& rt, const Eigen::MatrixXd& xs) {
+  std::optional<class_scores> quantum(const runtime& rt, const Eigen::MatrixXd& xs, arriving_token& arriving) {
     if (!breaker_.allow()) {
+      arriving.leave();
       failures_.with({"breaker_open"}).inc();
       return std::nullopt;
     }
@@ -397,6 +434,7 @@ class engine {
     };
     std::vector<class_scores> rows;
     try {
+      arriving.leave();
       auto fut = rt.batcher->submit(xs);
       if (opt_.quantum_budget.count() > 0 && fut.wait_for(opt_.quantum_budget) != std::future_status::ready)
         return fail("budget");
@@ -475,6 +513,7 @@ class engine {
     return out;
   }
 
+  std::atomic<std::size_t> arriving_{0};
   engine_options opt_;
   result_cache* cache_;
   circuit_breaker breaker_;
