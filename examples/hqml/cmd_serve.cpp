@@ -16,8 +16,11 @@
 #include <hqml/adapters/redis_cache.hpp>
 #endif
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -88,6 +91,25 @@ std::string stamp_of(const fs::path& dir) {
 // Never throws: bytes that are not UTF-8 (a path, a client's model name) become U+FFFD.
 std::string json_escape(std::string_view s) {
   return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's library): a burst of connecting clients
+// overflows it and their SYNs are dropped, each costing a 1-3 s retransmission. Linux lets listen() be called
+// again on a listening socket to change its backlog; the library does not expose the socket, so it is found
+// among the process's descriptors by its state and port.
+void widen_backlog(int port) {
+  for (int fd = 0; fd < 1024; ++fd) {
+    int accepting = 0;
+    socklen_t len = sizeof accepting;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int p = -1;
+    if (addr.ss_family == AF_INET) p = ntohs(reinterpret_cast<const sockaddr_in*>(&addr)->sin_port);
+    if (addr.ss_family == AF_INET6) p = ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
+    if (p == port) ::listen(fd, SOMAXCONN);
+  }
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -426,6 +448,7 @@ int serve_main(const serve_cli& o) {
   if (!svr.bind_to_port(o.host, port))
     throw usage_error("--host " + o.host + " --port " + std::to_string(port) +
                       ": cannot listen there (in use, or not an address of this machine)");
+  widen_backlog(port);
 
   // SIGHUP reloads, SIGTERM/SIGINT stop; the same thread polls the model folder for a change.
   std::atomic<bool> stopping{false}, listen_returned{false};
