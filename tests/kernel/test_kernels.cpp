@@ -86,7 +86,7 @@ TEST_CASE("classical kernels", "[kernel]") {
   REQUIRE_THROWS_WITH(rbf_kernel(x, Eigen::MatrixXd(2, 3), 1.0), Catch::Contains("different feature counts"));
 }
 
-TEST_CASE("shot noise is binomial and seeded; PSD projection clips negative eigenvalues", "[kernel]") {
+TEST_CASE("shot noise is binomial and seeded, PSD projection clips negative eigenvalues", "[kernel]") {
   const circuit fm = zz_feature_map(2, 2, "full");
   const Eigen::MatrixXd x = uniform_data(30, 2, 8);
   const Eigen::MatrixXd k = fidelity_kernel<double>(fm, x);

@@ -383,7 +383,7 @@ TEST_CASE("unitary synthesis: unitaries of circuits of common gates, as gate fus
   }
 }
 
-TEST_CASE("unitary synthesis: a nearly unitary matrix gives its nearest unitary; others are refused",
+TEST_CASE("unitary synthesis: a nearly unitary matrix gives its nearest unitary, others are refused",
           "[qasm][synthesis]") {
   std::mt19937_64 rng(2);
   const hqml::matrix u = qasm_test::random_unitary(8, rng);

@@ -423,7 +423,7 @@ TEST_CASE("Open Inference Protocol requests that are refused, naming where", "[s
                 400, "body: not valid JSON at line 1, column 76 (");
 }
 
-TEST_CASE("binary inputs, shared memory and classification are refused; binary outputs are answered in JSON",
+TEST_CASE("binary inputs, shared memory and classification are refused, binary outputs answered in JSON",
           "[serve][request][errors]") {
   const std::string body = R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}])";
   // tritonclient's defaults: InferRequestedOutput(name) asks for binary data; no outputs, binary_data_output.
