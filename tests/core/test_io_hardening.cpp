@@ -72,7 +72,7 @@ TEST_CASE("output paths are checked before any work", "[io][errors]") {
   CHECK(d.entries() == 2);  // checking wrote nothing
 }
 
-TEST_CASE("one writer per output; a killed writer's temporaries are removed", "[io][errors]") {
+TEST_CASE("one writer per output, a killed writer's temporaries are removed", "[io][errors]") {
   temp_dir d("lock");
   const fs::path out = d.path / "run";
   {

@@ -106,7 +106,7 @@ TEMPLATE_LIST_TEST_CASE("VQE energies bound the Lanczos ground energy of spin ch
 
 // CPU-only cases; the GPU twin (tests/cuda/test_core.cu) runs the templated ones on its backend.
 #if !defined(HQML_TEST_CUDA)
-TEST_CASE("VQE with Adam reaches the H2 FCI energy; with SPSA, at least the Hartree-Fock energy", "[vqe][chemistry]") {
+TEST_CASE("VQE with Adam reaches the H2 FCI energy, with SPSA, at least the Hartree-Fock energy", "[vqe][chemistry]") {
   const molecule_data m = molecule("h2_sto3g_0.735");
   two_local_options a;
   a.reps = 1;
