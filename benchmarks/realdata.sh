@@ -15,7 +15,7 @@ else
   hqml=${HQML_BUILD_DIR:-$root/build/release}/examples/hqml
 fi
 venv=${HQML_REALDATA_VENV:-$root/build/realdata-venv}
-bash "$root/tests/realdata/setup-venv.sh" "$venv" >/dev/null
+bash "$root/tests/python/setup-venv.sh" realdata "$venv" >/dev/null
 py=$venv/bin/python
 qubits=${QUBITS:-4 8}
 threads=()

@@ -10,7 +10,7 @@ For each deployment (deployment.yml with Dockerfile, deployment-gpu.yml with Doc
     non-root user, and EXPOSEs the routes' port.
 load_online_endpoint accepts endpoint.yml (key authentication). The loaders must also refuse broken copies
 (a route without a port, an unknown key), and the Dockerfile check broken Dockerfiles, so that this check
-can fail. Needs azure-ai-ml (tests/deploy/setup-venv.sh), no Azure credentials, no network, no Docker.
+can fail. Needs azure-ai-ml (tests/python/setup-venv.sh deploy), no Azure credentials, no network, no Docker.
 Usage: check_azureml.py [DEPLOY_DIR] (default: the repository's deploy/).
 """
 import copy

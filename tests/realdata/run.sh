@@ -13,7 +13,7 @@ hqml=$(realpath "$1")
 venv=${2:-$root/build/realdata-venv}
 
 command -v python3 >/dev/null 2>&1 || { echo "skipped: realdata: python3 is not installed"; exit 77; }
-if ! versions=$(bash "$here/setup-venv.sh" "$venv" 2>&1); then
+if ! versions=$(bash "$root/tests/python/setup-venv.sh" realdata "$venv" 2>&1); then
   echo "skipped: realdata: $(tail -1 <<<"$versions")"
   exit 77
 fi

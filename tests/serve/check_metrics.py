@@ -5,7 +5,7 @@ mirrors tests/serve/metrics_sample.cpp: change both together. Then checks that a
 (a wrong value, a non-cumulative bucket, an unescaped newline, a line missing, a family split in two) are
 refused, so that a pass means something.
 
-Usage: check_metrics.py METRICS_SAMPLE   (run with the serve venv's python: tests/serve/setup-venv.sh)
+Usage: check_metrics.py METRICS_SAMPLE   (run with the serve venv's python: tests/python/setup-venv.sh serve)
 """
 import math
 import subprocess

@@ -3,7 +3,7 @@
 if(HQML_BUILD_EXAMPLES AND TARGET PkgConfig::HQML_HTTPLIB)
   foreach(case protocols faults lifecycle redis)
     add_test(NAME serve_${case}
-             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/setup-venv.sh ${CMAKE_BINARY_DIR}/serve-venv --
+             COMMAND bash ${PROJECT_SOURCE_DIR}/tests/python/setup-venv.sh serve ${CMAKE_BINARY_DIR}/serve-venv --
                      ${CMAKE_CURRENT_SOURCE_DIR}/test_server.py $<TARGET_FILE:hqml_cli>
                      ${CMAKE_CURRENT_BINARY_DIR}/server-${case} ${case})
     set_tests_properties(serve_${case} PROPERTIES PASS_REGULAR_EXPRESSION "ok: ${case}"
