@@ -8,6 +8,7 @@
 #include "pipeline_options.hpp"
 
 #include <hqml/serve/engine.hpp>
+#include <hqml/serve/request.hpp>
 
 #if HQML_HAVE_HTTPLIB
 #include <httplib.h>
@@ -17,11 +18,14 @@
 #endif
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -33,6 +37,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -47,7 +53,7 @@ struct serve_cli {
   unsigned threads = 64, breaker_failures = 5;
   int omp_threads = 0;
   double budget_ms = 0, breaker_open_ms = 5000, cache_mb = 64, max_body_mb = 16, read_timeout_s = 10,
-         cache_ttl_s = 3600, watch_s = 2, drain_s = 0;
+         body_timeout_s = 30, cache_ttl_s = 3600, watch_s = 2, drain_s = 0;
   std::size_t max_batch = 64, max_delay_us = 2000, max_rows = 65536;
   bool log_payloads = false;
   device_option device;
@@ -88,9 +94,55 @@ std::string stamp_of(const fs::path& dir) {
   return std::to_string(t.time_since_epoch().count()) + "/" + std::to_string(ec ? 0 : n);
 }
 
-// Never throws: bytes that are not UTF-8 (a path, a client's model name) become U+FFFD.
-std::string json_escape(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+enum class cache_kind { none, memory, redis };
+
+/// --cache: a name of the table or a Redis URL (redis://HOST:PORT, read by the Redis adapter).
+cache_kind parse_cache(const std::string& value) {
+  static constexpr std::pair<std::string_view, cache_kind> names[] = {{"memory", cache_kind::memory},
+                                                                      {"none", cache_kind::none}};
+  for (const auto& [name, kind] : names)
+    if (value == name) return kind;
+  if (value.starts_with("redis://")) return cache_kind::redis;
+  throw usage_error("--cache " + value + ": use memory, none or redis://HOST:PORT");
+}
+
+/// "HOST:PORT", an IPv6 address in brackets.
+std::string endpoint(const std::string& host, int port) {
+  return (host.find(':') == std::string::npos ? host : "[" + host + "]") + ":" + std::to_string(port);
+}
+
+/// Why HOST:PORT cannot be bound ("Address already in use"): cpp-httplib reports only that binding failed, so
+/// the bind is tried again here, as it binds (the first address of getaddrinfo's that fails).
+std::string bind_failure(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0)
+    return ::gai_strerror(rc);
+  std::string why;
+  for (const addrinfo* a = found; a && why.empty(); a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+    if (fd < 0) {
+      why = std::generic_category().message(errno);
+      continue;
+    }
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 1) != 0)
+      why = std::generic_category().message(errno);
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return why.empty() ? "it was taken, and is free again now (try again)" : why;
+}
+
+/// A number of seconds as an option's value reads: "30", "0.5".
+std::string seconds_text(double s) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", s);
+  return text;
 }
 
 // cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's library): a burst of connecting clients
@@ -184,11 +236,11 @@ int serve_main(const serve_cli& o) {
   result_cache* cache = nullptr;
   std::function<cache_stats()> far_stats;
   const auto cache_bytes = static_cast<std::size_t>(o.cache_mb * 1024 * 1024);
-  if (o.cache == "none") {
-  } else if (o.cache == "memory") {
+  const cache_kind cache_choice = parse_cache(o.cache);
+  if (cache_choice == cache_kind::memory) {
     near = std::make_unique<lru_cache>(cache_bytes);
     cache = near.get();
-  } else if (o.cache.starts_with("redis://")) {
+  } else if (cache_choice == cache_kind::redis) {
 #if HQML_HAVE_REDIS
     adapters::redis_options ro;
     try {
@@ -206,8 +258,6 @@ int serve_main(const serve_cli& o) {
 #else
     throw usage_error("--cache " + o.cache + ": this hqml was built without hiredis (libhiredis-dev)");
 #endif
-  } else {
-    throw usage_error("--cache " + o.cache + ": use memory, none or redis://HOST:PORT");
   }
   if (auto* lru = dynamic_cast<lru_cache*>(near.get()))
     reg.gauge_callback("hqml_cache_entries", "Entries in the embedded result cache", {}, [lru] {
@@ -236,6 +286,15 @@ int serve_main(const serve_cli& o) {
   svr.new_task_queue = [http_threads] { return new httplib::ThreadPool(http_threads); };
   const auto max_body = static_cast<std::size_t>(o.max_body_mb * 1024 * 1024);
   svr.set_payload_max_length(max_body);
+  const auto body_timeout =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.body_timeout_s));
+  // cpp-httplib's default socket options set SO_REUSEPORT on the listening socket, so a second server on this
+  // port would bind as well and take half the connections. SO_REUSEADDR alone still lets a restarted server bind
+  // past connections in TIME_WAIT, and makes a second one fail.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   svr.set_read_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
   svr.set_write_timeout(std::chrono::milliseconds(static_cast<long long>(o.read_timeout_s * 1000)));
   // An open connection holds an HTTP thread between its requests: closing it after 100 lets waiting clients in.
@@ -247,14 +306,19 @@ int serve_main(const serve_cli& o) {
   const auto log_line = [&](const std::string& route, int status, double secs, std::size_t rows,
                             const std::string& served, const std::string& version, const std::string& error,
                             const std::string& payload) {
-    std::string line = "{\"ts\":" + std::to_string(std::time(nullptr)) + ",\"route\":" + json_escape(route) +
+    std::string line = "{\"ts\":" + std::to_string(std::time(nullptr)) + ",\"route\":" + json_string(route) +
                        ",\"status\":" + std::to_string(status) + ",\"ms\":" + std::to_string(secs * 1000) +
-                       ",\"rows\":" + std::to_string(rows) + ",\"served_by\":" + json_escape(served) +
-                       ",\"model_version\":" + json_escape(version);
-    if (!error.empty()) line += ",\"error\":" + json_escape(error);
-    if (o.log_payloads && !payload.empty()) line += ",\"payload\":" + json_escape(payload);
+                       ",\"rows\":" + std::to_string(rows) + ",\"served_by\":" + json_string(served) +
+                       ",\"model_version\":" + json_string(version);
+    if (!error.empty()) line += ",\"error\":" + json_string(error);
+    if (o.log_payloads && !payload.empty()) line += ",\"payload\":" + json_string(payload);
     line += "}\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
+  };
+  // A request refused before it was scored, by a POST route or the HTTP layer: counted and logged alike.
+  const auto count_refused = [&](const std::string& route, int status, const std::string& why) {
+    requests.with({route, std::to_string(status), "none"}).inc();
+    log_line(route, status, 0, 0, "none", "", why, "");
   };
   const auto summary = [](const std::vector<std::string>& who) {
     if (who.empty()) return std::string("none");
@@ -283,12 +347,22 @@ int serve_main(const serve_cli& o) {
       lim.max_rows = o.max_rows;
       lim.allow_missing = rt->model->imputes();
       if (v2) {
-        const infer_request ir = decode_infer_request(body, rt->model->n_features(), lim);
+        // The binary tensor data extension: the header gives the length of the JSON that binary tensors follow.
+        std::optional<std::size_t> json_size;
+        const char* const header = "Inference-Header-Content-Length";
+        if (const std::size_t given = req.get_header_value_count(header); given > 1)
+          throw request_error(400, std::string(header) + ": given " + std::to_string(given) + " times; send it once");
+        else if (given == 1)
+          json_size = parse_inference_header_length(req.get_header_value(header));
+        const infer_request ir = decode_infer_request(body, rt->model->n_features(), lim, json_size);
         check_outputs(ir);
         rows = static_cast<std::size_t>(ir.x.rows());
         const engine_answer a = eng.score(rt, ir.x);
         served = summary(a.rows.served_by);
-        res.set_content(encode_infer_response(ir, a.rows, o.name, a.model_version), "application/json");
+        infer_response out = encode_infer_response_as_asked(ir, a.rows, o.name, a.model_version);
+        const bool binary = out.binary();
+        if (binary) res.set_header(header, std::to_string(out.json_size));
+        res.set_content(std::move(out.body), binary ? "application/octet-stream" : "application/json");
       } else {
         const decoded_rows d = decode_score_request(body, rt->model->n_features(), rt->model->feature_names(), lim);
         rows = static_cast<std::size_t>(d.x.rows());
@@ -326,17 +400,23 @@ int serve_main(const serve_cli& o) {
         res.status = status;
         res.set_header("Connection", "close");  // the rest of the body is not read
         res.set_content(encode_error(why, v2), "application/json");
-        requests.with({route, std::to_string(status), "none"}).inc();
-        log_line(route, status, 0, 0, "none", "", why, "");
+        count_refused(route, status, why);
       };
       if (req.get_header_value("Content-Type").starts_with("multipart/"))
         return refuse(415,
                       "multipart bodies are not accepted; send the JSON as the body (Content-Type: application/json)");
       std::string body;
-      bool too_large = false;
+      bool too_large = false, too_slow = false;
+      // --read-timeout-s bounds each read only: a client trickling a byte at a time would hold this thread
+      // for as long as it liked. The whole body has --body-timeout-s from here, after the headers.
+      const auto deadline = std::chrono::steady_clock::now() + body_timeout;
       const bool complete = reader([&](const char* data, std::size_t n) {
         if (body.size() + n > max_body) {
           too_large = true;
+          return false;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+          too_slow = true;
           return false;
         }
         body.append(data, n);
@@ -344,6 +424,9 @@ int serve_main(const serve_cli& o) {
       });
       if (too_large || res.status == 413)
         return refuse(413, "the body is over the limit of " + std::to_string(max_body) + " bytes (--max-body-mb)");
+      if (too_slow)
+        return refuse(408,
+                      "the body did not arrive within --body-timeout-s (" + seconds_text(o.body_timeout_s) + " s)");
       if (!complete) return refuse(408, "the body stopped arriving (--read-timeout-s between reads)");
       score_route(req, body, res, v2, route);
     };
@@ -364,7 +447,9 @@ int serve_main(const serve_cli& o) {
   });
   svr.Get("/v2", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(
-        nlohmann::json{{"name", "hqml"}, {"version", "0.1.0"}, {"extensions", nlohmann::json::array()}}.dump(),
+        nlohmann::json{
+            {"name", "hqml"}, {"version", "0.1.0"}, {"extensions", nlohmann::json::array({"binary_tensor_data"})}}
+            .dump(),
         "application/json");
   });
   const auto metadata = [&](const httplib::Request& req, httplib::Response& res) {
@@ -437,17 +522,20 @@ int serve_main(const serve_cli& o) {
     const std::string route = req.path.starts_with("/v2/models") ? "/v2/infer"
                               : req.path == "/score"             ? "/score"
                                                                  : "other";
-    requests.with({route, std::to_string(res.status), "none"}).inc();
-    log_line(route, res.status, 0, 0, "none", "", why, "");
+    count_refused(route, res.status, why);
   });
   svr.set_exception_handler([&](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
     res.set_content(encode_error("internal error"), "application/json");
   });
 
-  if (!svr.bind_to_port(o.host, port))
-    throw usage_error("--host " + o.host + " --port " + std::to_string(port) +
-                      ": cannot listen there (in use, or not an address of this machine)");
+  // A port in use (another server, without SO_REUSEPORT now) or an address not this machine's: the environment's
+  // failure, not the command line's (exit 1, as when listening stops).
+  if (!svr.bind_to_port(o.host, port)) {
+    std::fprintf(stderr, "hqml serve: cannot listen on %s: %s\n", endpoint(o.host, port).c_str(),
+                 bind_failure(o.host, port).c_str());
+    return 1;
+  }
   widen_backlog(port);
 
   // SIGHUP reloads, SIGTERM/SIGINT stop; the same thread polls the model folder for a change.
@@ -482,14 +570,14 @@ int serve_main(const serve_cli& o) {
         retry = false;
         last_error.clear();
         std::fprintf(stderr, "{\"event\":\"reloaded\",\"model_version\":%s}\n",
-                     json_escape(eng.current()->model->version()).c_str());
+                     json_string(eng.current()->model->version()).c_str());
       } catch (const std::exception& e) {  // the model in use stays
         stamp = now;
         retry = true;
         if (e.what() != last_error) {  // counted and logged once per distinct failure, retried at each poll
           last_error = e.what();
           eng.reload_failed();
-          std::fprintf(stderr, "{\"event\":\"reload_failed\",\"error\":%s}\n", json_escape(e.what()).c_str());
+          std::fprintf(stderr, "{\"event\":\"reload_failed\",\"error\":%s}\n", json_string(e.what()).c_str());
         }
       }
     }
@@ -508,9 +596,9 @@ int serve_main(const serve_cli& o) {
   std::fprintf(stderr,
                "{\"event\":\"listening\",\"host\":%s,\"port\":%d,\"model\":%s,\"model_version\":%s,\"route\":%s,"
                "\"device\":%s,\"classical\":%s}\n",
-               json_escape(o.host).c_str(), port, json_escape(model_dir.string()).c_str(),
-               json_escape(first->model->version()).c_str(), json_escape(eo.route.to_string()).c_str(),
-               json_escape(device).c_str(), first->model->has_classical() ? "true" : "false");
+               json_string(o.host).c_str(), port, json_string(model_dir.string()).c_str(),
+               json_string(first->model->version()).c_str(), json_string(eo.route.to_string()).c_str(),
+               json_string(device).c_str(), first->model->has_classical() ? "true" : "false");
   const bool ok = svr.listen_after_bind();
   listen_returned = true;
   // listen_after_bind returns false after stop() too: only a return without a stop is a failure.
@@ -572,7 +660,13 @@ void register_serve(CLI::App& app, action& run) {
       ->check(finite_positive)
       ->check(CLI::Range(0.0, 4096.0))
       ->capture_default_str();
-  sub->add_option("--read-timeout-s", o->read_timeout_s, "Time a client has to send its request")
+  sub->add_option("--read-timeout-s", o->read_timeout_s,
+                  "Longest wait for each read of a request (408 or 400 beyond) and each write of an answer")
+      ->check(finite_positive)
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  sub->add_option("--body-timeout-s", o->body_timeout_s,
+                  "Time a client has to send a request's whole body, from the end of its headers (408 beyond)")
       ->check(finite_positive)
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();

@@ -9,9 +9,12 @@
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,11 +26,15 @@ using hqml::serve::decode_limits;
 using hqml::serve::decode_score_request;
 using hqml::serve::encode_error;
 using hqml::serve::encode_infer_response;
+using hqml::serve::encode_infer_response_as_asked;
 using hqml::serve::encode_score_response;
 using hqml::serve::infer_request;
+using hqml::serve::json_string;
+using hqml::serve::parse_inference_header_length;
 using hqml::serve::request_error;
 using hqml::serve::scored_rows;
 using nlohmann::json;
+using namespace std::string_literals;
 
 namespace {
 
@@ -55,6 +62,44 @@ request_error score_refusal(std::string_view body, std::size_t n = 3,
 request_error infer_refusal(std::string_view body, std::size_t n = 3, const decode_limits& limits = {}) {
   return refusal([&] { return decode_infer_request(body, n, limits); });
 }
+
+// A request as tritonclient sends binary tensors: the JSON, then `bytes`; the header gives the JSON's length
+// unless `json_size` says otherwise.
+infer_request decode_binary(std::string_view json_part, std::string_view bytes, std::size_t n = 3,
+                            const decode_limits& limits = {}) {
+  return decode_infer_request(std::string(json_part) + std::string(bytes), n, limits, json_part.size());
+}
+
+request_error binary_refusal(std::string_view json_part, std::string_view bytes, std::size_t n = 3,
+                             const decode_limits& limits = {}, std::optional<std::size_t> json_size = std::nullopt) {
+  return refusal([&] {
+    return decode_infer_request(std::string(json_part) + std::string(bytes), n, limits,
+                                json_size.value_or(json_part.size()));
+  });
+}
+
+// tritonclient's JSON for one binary input (Python's json.dumps: ", " and ": ").
+std::string binary_input(std::string_view shape, std::string_view datatype, std::string_view size,
+                         std::string_view rest = "") {
+  return R"({"inputs": [{"name": "input", "shape": )" + std::string(shape) + R"(, "datatype": ")" +
+         std::string(datatype) + R"(", "parameters": {"binary_data_size": )" + std::string(size) + "}}]" +
+         std::string(rest) + "}";
+}
+
+// Little-endian IEEE 754 bytes, written out by hand (not by the code under test).
+const std::string f64_1 = "\x00\x00\x00\x00\x00\x00\xf0\x3f"s;        // 1.0
+const std::string f64_m2 = "\x00\x00\x00\x00\x00\x00\x00\xc0"s;       // -2.0
+const std::string f64_half = "\x00\x00\x00\x00\x00\x00\xe0\x3f"s;     // 0.5
+const std::string f64_quarter = "\x00\x00\x00\x00\x00\x00\xd0\x3f"s;  // 0.25
+const std::string f64_3 = "\x00\x00\x00\x00\x00\x00\x08\x40"s;        // 3.0
+const std::string f64_tenth = "\x9a\x99\x99\x99\x99\x99\xb9\x3f"s;    // 0.1
+const std::string f64_nan = "\x00\x00\x00\x00\x00\x00\xf8\x7f"s;      // quiet NaN
+const std::string f64_inf = "\x00\x00\x00\x00\x00\x00\xf0\x7f"s;      // +infinity
+const std::string f32_1 = "\x00\x00\x80\x3f"s;                        // 1.0f
+const std::string f32_m2 = "\x00\x00\x00\xc0"s;                       // -2.0f
+const std::string f32_half = "\x00\x00\x00\x3f"s;                     // 0.5f
+const std::string f32_tenth = "\xcd\xcc\xcc\x3d"s;                    // 0.1f
+const std::string f32_minf = "\x00\x00\x80\xff"s;                     // -infinity
 
 // A refusal's status and message: the message starts with `start` and is one line.
 #define CHECK_REFUSAL(error, status_code, start)                             \
@@ -198,6 +243,111 @@ TEST_CASE("Azure ML bodies that are not rows of numbers are refused, naming wher
   CHECK_REFUSAL(score_refusal(R"({"data": [[1, 2, 3]], "data": [[1, 2, 3]]})"), 400, "data: given twice");
   CHECK_REFUSAL(score_refusal(R"([[1, 2, 3]])"), 400, "body: an array; a JSON object is needed");
   CHECK_REFUSAL(score_refusal(R"("data")"), 400, "body: \"data\" is a string; a JSON object is needed");
+}
+
+TEST_CASE("MLflow scoring bodies: dataframe_split, dataframe_records, instances, inputs", "[serve][request]") {
+  SECTION("dataframe_split is pandas split orient, as input_data") {
+    const auto d = decode_score_request(
+        R"({"dataframe_split": {"columns": ["c", "a", "b"], "index": [4, 5], "data": [[1, 2, 3], [4, 5, 6]]}})", 3,
+        abc);
+    CHECK(d.x == rows({{2, 3, 1}, {5, 6, 4}}));
+    CHECK(d.index == std::vector<std::string>{"4", "5"});
+    CHECK(decode_score_request(R"({"dataframe_split": {"data": [[1, 2, 3]]}})", 3, abc).x == rows({{1, 2, 3}}));
+  }
+  SECTION("dataframe_records: each record's columns matched by name, in any order") {
+    const auto d = decode_score_request(
+        R"({"dataframe_records": [{"c": 3, "a": 1, "b": 2}, {"a": 4.5, "b": -5, "c": 6e-1}]})", 3, abc);
+    CHECK(d.x == rows({{1, 2, 3}, {4.5, -5, 0.6}}));
+    CHECK(d.index.empty());
+    decode_limits impute;
+    impute.allow_missing = true;
+    const auto m = decode_score_request(R"({"dataframe_records": [{"a": 1, "b": null, "c": 3}]})", 3, abc, impute);
+    CHECK(m.x(0, 0) == 1);
+    CHECK(std::isnan(m.x(0, 1)));
+    CHECK(m.x(0, 2) == 3);
+  }
+  SECTION("instances and inputs are rows, as data") {
+    CHECK(decode_score_request(R"({"instances": [[1, 2, 3], [4, 5, 6]]})", 3, abc).x == rows({{1, 2, 3}, {4, 5, 6}}));
+    CHECK(decode_score_request(R"({"inputs": [[1, 2, 3]]})", 3, no_names).x == rows({{1, 2, 3}}));
+  }
+  SECTION("the same rows in every form decode alike") {
+    Eigen::MatrixXd x;
+    const std::string text = rows_text(50, 3, &x);
+    std::string records = "[";
+    for (Eigen::Index i = 0; i < x.rows(); ++i)
+      records += std::string(i ? "," : "") + json{{"b", x(i, 1)}, {"c", x(i, 2)}, {"a", x(i, 0)}}.dump();
+    records += "]";
+    for (const std::string& body :
+         {R"({"data": )" + text + "}", R"({"instances": )" + text + "}", R"({"inputs": )" + text + "}",
+          R"({"dataframe_split": {"columns": ["a", "b", "c"], "data": )" + text + "}}",
+          R"({"dataframe_records": )" + records + "}"}) {
+      INFO(body.substr(0, 40));
+      CHECK(decode_score_request(body, 3, abc).x == x);
+    }
+  }
+}
+
+TEST_CASE("MLflow scoring bodies that do not match the model are refused, naming the column",
+          "[serve][request][errors]") {
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 2}]})"), 400,
+                "dataframe_records[1]: \"c\" is missing (the model reads 3 features: \"a\", \"b\", \"c\")");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": 2, "c": 3, "d": 4}]})"), 400,
+                "dataframe_records[0].d: \"d\" is not an input of the model (the model reads 3 features");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": 2, "a": 3}]})"), 400,
+                "dataframe_records[0].a: given twice; send it once");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": "x", "c": 3}]})"), 400,
+                "dataframe_records[0].b: \"x\" is a string; a number is needed");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": null, "c": 3}]})"), 400,
+                "dataframe_records[0].b: null; a number is needed (this model is served without imputing");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": [1], "b": 2, "c": 3}]})"), 400,
+                "dataframe_records[0].a: an array; a number is needed");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [[1, 2, 3]]})"), 400,
+                "dataframe_records[0]: an array; a record {\"column\": value, ...} is needed");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [7]})"), 400,
+                "dataframe_records[0]: 7 is a number; a record {\"column\": value, ...} is needed");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": []})"), 400,
+                "dataframe_records: empty batch; send at least one row");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": {"a": [1]}})"), 400,
+                "dataframe_records: an object; an array of records");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": "x"})"), 400,
+                "dataframe_records: \"x\" is a string; an array of records");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": 2, "c": 3}]})", 3, no_names), 400,
+                "dataframe_records: this model has no column names to match the records' keys with");
+  decode_limits small;
+  small.max_rows = 2;
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 2, "c": 3},
+                                                        {"a": 1, "b": 2, "c": 3}]})",
+                              3, abc, small),
+                413, "dataframe_records: more than 2 records; send at most that many per request");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2]]}})"), 400,
+                "dataframe_split.columns: \"c\" is missing");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_split": {"columns": ["a", "b", "x"], "data": [[1, 2, 3]]}})"), 400,
+                "dataframe_split.columns[2]: \"x\" is not an input of the model");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_split": {"index": [1], "data": [[1, 2, 3], [4, 5, 6]]}})"), 400,
+                "dataframe_split.index: 1 entry; dataframe_split.data has 2 rows");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_split": [[1, 2, 3]]})"), 400,
+                "dataframe_split: an array; an object {\"columns\": [...], \"data\": [[...], ...]} is needed");
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_split": {"columns": ["a", "b", "c"]}})"), 400,
+                "dataframe_split: no \"data\"");
+  CHECK_REFUSAL(score_refusal(R"({"instances": [[1, 2]]})"), 400, "instances[0]: 2 values; the model reads 3");
+  CHECK_REFUSAL(score_refusal(R"({"instances": {"a": [1]}})"), 400, "instances: an object; an array of rows");
+  CHECK_REFUSAL(score_refusal(R"({"inputs": {"a": [1], "b": [2], "c": [3]}})"), 400,
+                "inputs: an object; an array of rows is needed");
+  // An Open Inference Protocol body sent to /score: the message says where it goes.
+  CHECK_REFUSAL(score_refusal(R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}]})"),
+                400,
+                "inputs[0]: an object; a row (an array of numbers) is needed (an Open Inference Protocol request goes "
+                "to POST /v2/models/NAME/infer)");
+  // One form per body, the two named in a fixed order whichever came first.
+  CHECK_REFUSAL(score_refusal(R"({"dataframe_records": [{"a": 1, "b": 2, "c": 3}], "data": [[1, 2, 3]]})"), 400,
+                "data: the body has both \"data\" and \"dataframe_records\"; send one of them");
+  CHECK_REFUSAL(score_refusal(R"({"instances": [[1, 2, 3]], "input_data": [[1, 2, 3]]})"), 400,
+                "input_data: the body has both \"input_data\" and \"instances\"");
+  CHECK_REFUSAL(score_refusal(R"({"inputs": [[1, 2, 3]], "inputs": [[1, 2, 3]]})"), 400, "inputs: given twice");
+  CHECK_REFUSAL(score_refusal(R"({"rows": [[1, 2, 3]]})"), 400,
+                "body: no \"data\" or \"input_data\"; send {\"data\": [[...], ...]} or {\"input_data\": {\"columns\": "
+                "[...], \"data\": [[...], ...]}} (or MLflow's dataframe_split, dataframe_records, instances or "
+                "inputs)");
 }
 
 TEST_CASE("bodies that are not JSON are refused with the line and column", "[serve][request][errors]") {
@@ -423,22 +573,30 @@ TEST_CASE("Open Inference Protocol requests that are refused, naming where", "[s
                 400, "body: not valid JSON at line 1, column 76 (");
 }
 
-TEST_CASE("binary inputs, shared memory and classification are refused, binary outputs answered in JSON",
+TEST_CASE("shared memory and classification are refused; binary outputs asked for are recorded",
           "[serve][request][errors]") {
   const std::string body = R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}])";
   // tritonclient's defaults: InferRequestedOutput(name) asks for binary data; no outputs, binary_data_output.
-  // Binary outputs asked for are answered in JSON (tritonclient reads both), so those requests decode.
-  CHECK(
-      decode_infer_request(body + R"(, "outputs": [{"name": "predictions", "parameters": {"binary_data": true}}]})", 3)
-          .outputs == std::vector<std::string>{"predictions"});
-  CHECK(decode_infer_request(body + R"(, "parameters": {"binary_data_output": true}})", 3).x == rows({{1, 2, 3}}));
+  const auto one =
+      decode_infer_request(body + R"(, "outputs": [{"name": "predictions", "parameters": {"binary_data": true}}]})", 3);
+  CHECK(one.outputs == std::vector<std::string>{"predictions"});
+  CHECK(one.output_binary == std::vector<std::optional<bool>>{true});
+  CHECK(!one.binary_data_output);
+  CHECK(!one.binary_input);
+  const auto all = decode_infer_request(body + R"(, "parameters": {"binary_data_output": true}})", 3);
+  CHECK(all.x == rows({{1, 2, 3}}));
+  CHECK(all.binary_data_output);
+  CHECK(all.output_binary.empty());
+  const auto mixed = decode_infer_request(body + R"(, "parameters": {"binary_data_output": true},
+      "outputs": [{"name": "probabilities"}, {"name": "served_by", "parameters": {"binary_data": false}}]})",
+                                          3);
+  CHECK(mixed.output_binary == std::vector<std::optional<bool>>{std::nullopt, false});
+  CHECK(mixed.binary_data_output);
   CHECK_REFUSAL(infer_refusal(body + R"(, "outputs": [{"name": "predictions", "parameters": {"binary_data": 1}}]})"),
                 400, "outputs[0].parameters.binary_data: 1 is a number; true or false is needed");
-  CHECK(decode_infer_request(body + R"(, "parameters": {"binary_data_output": false}})", 3).x == rows({{1, 2, 3}}));
-  CHECK_REFUSAL(
-      infer_refusal(
-          R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "parameters": {"binary_data_size": 24}}]})"),
-      400, "inputs[0].parameters.binary_data_size: the binary tensor extension is not supported");
+  CHECK_REFUSAL(infer_refusal(body + R"(, "parameters": {"binary_data_output": "yes"}})"), 400,
+                "parameters.binary_data_output: \"yes\" is a string; true or false is needed");
+  CHECK(!decode_infer_request(body + R"(, "parameters": {"binary_data_output": false}})", 3).binary_data_output);
   CHECK_REFUSAL(infer_refusal(R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64",
                                                "parameters": {"shared_memory_region": "r"}}]})"),
                 400, "inputs[0].parameters.shared_memory_region: the shared-memory extension is not supported");
@@ -446,6 +604,208 @@ TEST_CASE("binary inputs, shared memory and classification are refused, binary o
                 400, "outputs[0].parameters.classification: the classification extension is not supported");
   CHECK_REFUSAL(infer_refusal(body + R"(, "outputs": [{"parameters": {"binary_data": false}}]})"), 400,
                 "outputs[0]: no \"name\"");
+}
+
+TEST_CASE("binary tensor data: inputs after the JSON, as tritonclient sends them", "[serve][request]") {
+  SECTION("FP64, little-endian, row-major") {
+    const auto r = decode_binary(binary_input("[2, 3]", "FP64", "48"),
+                                 f64_1 + f64_m2 + f64_half + f64_quarter + f64_3 + f64_tenth);
+    CHECK(r.x == rows({{1, -2, 0.5}, {0.25, 3, 0.1}}));
+    CHECK(r.datatype == "FP64");
+    CHECK(r.input_name == "input");
+    CHECK(r.binary_input);
+  }
+  SECTION("FP32: the doubles of the floats sent") {
+    const auto r = decode_binary(binary_input("[2, 2]", "FP32", "16"), f32_1 + f32_m2 + f32_half + f32_tenth, 2);
+    CHECK(r.x == rows({{1, -2}, {0.5, static_cast<double>(0.1f)}}));
+    CHECK(r.datatype == "FP32");
+  }
+  SECTION("shape [n_features] is one row; the keys in any order; outputs and id beside") {
+    const auto r = decode_binary(
+        R"({"id":"b-1","inputs":[{"parameters":{"binary_data_size":24},"datatype":"FP64","name":"x","shape":[3]}],)"
+        R"("outputs":[{"name":"probabilities","parameters":{"binary_data":true}}]})",
+        f64_3 + f64_1 + f64_m2);
+    CHECK(r.x == rows({{3, 1, -2}}));
+    CHECK(r.id == "b-1");
+    CHECK(r.output_binary == std::vector<std::optional<bool>>{true});
+  }
+  SECTION("the same tensor in binary and in JSON decodes to the same doubles") {
+    Eigen::MatrixXd x;
+    const std::string text = rows_text(300, 7, &x);
+    std::string bytes;
+    for (Eigen::Index i = 0; i < x.rows(); ++i)
+      for (Eigen::Index j = 0; j < x.cols(); ++j) {
+        auto bits = std::bit_cast<std::uint64_t>(x(i, j));
+        for (int b = 0; b < 8; ++b, bits >>= 8) bytes += static_cast<char>(bits & 0xff);
+      }
+    const auto from_json = decode_infer_request(
+        R"({"inputs": [{"name": "x", "shape": [300, 7], "datatype": "FP64", "data": )" + text + "}]}", 7);
+    const auto from_binary = decode_binary(binary_input("[300, 7]", "FP64", std::to_string(bytes.size())), bytes, 7);
+    CHECK(from_binary.x == from_json.x);
+    CHECK(from_binary.x == x);
+  }
+  SECTION("a header over an all-JSON request that has no trailing bytes is accepted") {
+    const std::string body = R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}]})";
+    CHECK(decode_infer_request(body, 3, {}, body.size()).x == rows({{1, 2, 3}}));
+  }
+  SECTION("NaN is a missing value where the model imputes") {
+    decode_limits impute;
+    impute.allow_missing = true;
+    const auto r = decode_binary(binary_input("[3]", "FP64", "24"), f64_1 + f64_nan + f64_3, 3, impute);
+    CHECK(r.x(0, 0) == 1);
+    CHECK(std::isnan(r.x(0, 1)));
+    CHECK(r.x(0, 2) == 3);
+  }
+}
+
+TEST_CASE("binary tensor data that does not add up is refused, naming where", "[serve][request][errors]") {
+  const std::string six = f64_1 + f64_m2 + f64_half + f64_quarter + f64_3 + f64_tenth;
+  // The header: beyond the body, or not a number at all.
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, {}, 10000), 400,
+                "Inference-Header-Content-Length: 10000 is beyond the body's");
+  CHECK(parse_inference_header_length("0") == 0);
+  CHECK(parse_inference_header_length("123") == 123);
+  CHECK(parse_inference_header_length("18446744073709551615") == std::numeric_limits<std::size_t>::max());
+  for (const std::string_view bad : {"", "-5", " 5", "5 ", "+5", "0x10", "1e3", "12a"})
+    CHECK_REFUSAL(refusal([&] { return parse_inference_header_length(bad); }), 400,
+                  "Inference-Header-Content-Length: \"");
+  CHECK_REFUSAL(refusal([] { return parse_inference_header_length("18446744073709551616"); }), 400,
+                "Inference-Header-Content-Length: \"18446744073709551616\" is beyond any body");
+  CHECK_REFUSAL(refusal([] { return parse_inference_header_length("99999999999999999999999"); }), 400,
+                "Inference-Header-Content-Length: \"99999999999999999999999\" is beyond any body");
+  // A header that cuts the JSON short, or gives it no length, leaves JSON that does not parse.
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, {}, 20), 400,
+                "body: not valid JSON at line 1, column");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, {}, 0), 400,
+                "body: not valid JSON at line 1, column 1 (");
+  // Sizes that are not the shape's bytes in the datatype.
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "40"), six.substr(0, 40)), 400,
+                "inputs[0].parameters.binary_data_size: 40 bytes; shape [2,3] of FP64 is 48 bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP32", "48"), six), 400,
+                "inputs[0].parameters.binary_data_size: 48 bytes; shape [2,3] of FP32 is 24 bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "18446744073709551615"), six), 400,
+                "inputs[0].parameters.binary_data_size: 18446744073709551615 bytes; shape [2,3] of FP64 is 48 bytes");
+  // Fewer bytes after the JSON than the input says, or more than the inputs take.
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six.substr(0, 40)), 400,
+                "inputs[0].parameters.binary_data_size: 48 bytes, but 40 bytes of binary data follow the JSON part");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six + "\x01\x02"s), 400,
+                "body: 2 bytes after the JSON part (Inference-Header-Content-Length) that no input's binary_data_size "
+                "accounts for");
+  const std::string json_input = R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}]})";
+  CHECK_REFUSAL(binary_refusal(json_input, "abc"), 400, "body: 3 bytes after the JSON part");
+  // binary_data_size on an input sent in JSON, or with no header to find the bytes by.
+  CHECK_REFUSAL(binary_refusal(R"({"inputs": [{"name": "x", "shape": [3], "datatype": "FP64", "data": [1, 2, 3],
+                                   "parameters": {"binary_data_size": 24}}]})",
+                               f64_1 + f64_1 + f64_1),
+                400, "inputs[0]: both \"data\" and parameters.binary_data_size");
+  // Without the header the bytes would be read as JSON: the input is refused first, saying why.
+  for (const std::string& body :
+       {binary_input("[3]", "FP64", "24") + f64_1 + f64_1 + f64_1, binary_input("[3]", "FP64", "24")})
+    CHECK_REFUSAL(infer_refusal(body), 400,
+                  "inputs[0].parameters.binary_data_size: binary data, but the request has no "
+                  "Inference-Header-Content-Length header");
+  // binary_data_size itself: a non-negative integer, given once.
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "-24"), f64_1), 400,
+                "inputs[0].parameters.binary_data_size: -24 is a number; a size in bytes (a non-negative integer) is "
+                "needed");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "24.0"), f64_1), 400,
+                "inputs[0].parameters.binary_data_size: 24.0 is a number; a size in bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "1e30"), f64_1), 400,
+                "inputs[0].parameters.binary_data_size: 1e30 is a number; a size in bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "100000000000000000000000000000"), f64_1), 400,
+                "inputs[0].parameters.binary_data_size: 100000000000000000000000000000 is a number; a size in bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", R"("24")"), f64_1), 400,
+                "inputs[0].parameters.binary_data_size: \"24\" is a string; a size in bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "[24]"), f64_1), 400,
+                "inputs[0].parameters.binary_data_size: an array; a size in bytes");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "24, \"binary_data_size\": 24"), f64_1 + f64_1 + f64_1), 400,
+                "inputs[0].parameters.binary_data_size: given twice");
+  // The values: infinities never, NaN only where the model imputes.
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 2]", "FP64", "32"), f64_1 + f64_1 + f64_inf + f64_1, 2), 400,
+                "inputs[0] binary element 2 (row 1, feature 0): inf; a finite number is needed");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 2]", "FP32", "16"), f32_1 + f32_minf + f32_1 + f32_1, 2), 400,
+                "inputs[0] binary element 1 (row 0, feature 1): -inf; a finite number is needed");
+  CHECK_REFUSAL(binary_refusal(binary_input("[3]", "FP64", "24"), f64_1 + f64_1 + f64_nan), 400,
+                "inputs[0] binary element 2 (row 0, feature 2): NaN; a number is needed (this model is served without "
+                "imputing missing values)");
+  // The shape's checks hold as for JSON data; other datatypes are refused before any byte is read.
+  CHECK_REFUSAL(binary_refusal(binary_input("[1, 4]", "FP64", "32"), six.substr(0, 32)), 400,
+                "inputs[0].shape [1,4]: the model reads 3 features");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "INT32", "24"), six.substr(0, 24)), 400,
+                "inputs[0].datatype: \"INT32\" is not supported");
+  // The limits hold for the whole body and for the rows.
+  decode_limits small;
+  small.max_body_bytes = 100;
+  small.max_rows = 1;
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, small), 413, "body: ");
+  small.max_body_bytes = 1000;
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, small), 413,
+                "inputs[0].shape [2,3]: 2 rows; send at most 1 per request");
+}
+
+TEST_CASE("binary outputs: after the JSON, as Triton sends them, where the request asks", "[serve][request]") {
+  scored_rows s;
+  s.labels = {"setosa", "versi\"color"};
+  s.probabilities = rows({{0.5, 0.25}, {1, 3}});
+  s.served_by = {"quantum", "cache"};
+  const std::string predictions_bytes = "\x06\x00\x00\x00setosa\x0b\x00\x00\x00versi\"color"s;
+  const std::string probabilities_bytes = f64_half + f64_quarter + f64_1 + f64_3;
+  const std::string served_by_bytes = "\x07\x00\x00\x00quantum\x05\x00\x00\x00"s + "cache";
+
+  SECTION("binary_data_output: every output in binary, in the JSON's order") {
+    infer_request req;
+    req.binary_data_output = true;
+    const auto out = encode_infer_response_as_asked(req, s, "iris", "v3");
+    REQUIRE(out.binary());
+    const json head = json::parse(out.body.substr(0, out.json_size));
+    const json& o = head.at("outputs");
+    REQUIRE(o.size() == 3);
+    CHECK(o[0] == json{{"name", "predictions"},
+                       {"datatype", "BYTES"},
+                       {"shape", {2}},
+                       {"parameters", {{"binary_data_size", predictions_bytes.size()}}}});
+    CHECK(o[1] == json{{"name", "probabilities"},
+                       {"datatype", "FP64"},
+                       {"shape", {2, 2}},
+                       {"parameters", {{"binary_data_size", 32}}}});
+    CHECK(o[2].at("parameters").at("binary_data_size") == served_by_bytes.size());
+    CHECK(out.body.substr(out.json_size) == predictions_bytes + probabilities_bytes + served_by_bytes);
+  }
+  SECTION("an output's binary_data overrides the request's, either way") {
+    infer_request req;
+    req.outputs = {"served_by", "probabilities", "predictions"};
+    req.output_binary = {false, true, std::nullopt};
+    req.binary_data_output = true;
+    const auto out = encode_infer_response_as_asked(req, s, "iris", "v3");
+    const json head = json::parse(out.body.substr(0, out.json_size));
+    const json& o = head.at("outputs");
+    REQUIRE(o.size() == 3);
+    CHECK(o[0].at("data") == json(s.served_by));
+    CHECK(!o[0].contains("parameters"));
+    CHECK(!o[1].contains("data"));
+    CHECK(!o[2].contains("data"));
+    CHECK(out.body.substr(out.json_size) == probabilities_bytes + predictions_bytes);
+    req.binary_data_output = false;
+    const auto one = encode_infer_response_as_asked(req, s, "iris", "v3");
+    CHECK(one.body.substr(one.json_size) == probabilities_bytes);
+    CHECK(json::parse(one.body.substr(0, one.json_size)).at("outputs")[2].at("data") == json(s.labels));
+  }
+  SECTION("nothing asked in binary: the JSON response, byte for byte") {
+    infer_request req;
+    req.id = "r";
+    req.outputs = {"probabilities"};
+    req.output_binary = {false};
+    const auto out = encode_infer_response_as_asked(req, s, "iris", "v3");
+    CHECK(!out.binary());
+    CHECK(out.json_size == out.body.size());
+    CHECK(out.body == encode_infer_response(req, s, "iris", "v3"));
+  }
+  SECTION("encode_infer_response answers in JSON whatever was asked") {
+    infer_request req;
+    req.binary_data_output = true;
+    const json all = json::parse(encode_infer_response(req, s, "iris", "v3"));
+    for (const json& o : all.at("outputs")) CHECK((o.contains("data") && !o.contains("parameters")));
+  }
 }
 
 TEST_CASE("outputs that are not the model's are refused before scoring", "[serve][request][errors]") {
@@ -517,6 +877,15 @@ TEST_CASE("response bodies read back to the scores, doubles exactly", "[serve][r
   // Scores that do not agree in length are the server's bug, not the request's.
   s.served_by.pop_back();
   CHECK_THROWS_AS(encode_score_response(s, "v3"), std::invalid_argument);
+}
+
+TEST_CASE("json_string quotes and escapes, and replaces bytes that are not UTF-8", "[serve][request]") {
+  CHECK(json_string("") == "\"\"");
+  CHECK(json_string("a \"q\" \\ b") == R"("a \"q\" \\ b")");
+  CHECK(json_string("line\n\x01") == R"("line\n\u0001")");
+  CHECK(json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");
+  CHECK(json_string("bad \xff byte") == "\"bad \xef\xbf\xbd byte\"");
+  CHECK(json::parse(json_string("x\ty")) == "x\ty");
 }
 
 TEST_CASE("error bodies are JSON in either protocol's style, whatever the message holds", "[serve][request]") {

@@ -164,9 +164,24 @@ if CASE == "protocols":
     b = s.score(split).json()
     check(b["predictions"] == a["predictions"], "split orient with reordered columns answers differently")
     check(set(b["served_by"]) == {"cache"}, "the same rows again are not answered from the cache")
+    # MLflow's scoring bodies (what Azure ML users send to MLflow models): the same rows, columns matched by name,
+    # read to the same doubles (the cache answers every row) and answered exactly alike.
+    cols = ["a", "b", "c", "d", "e"]
+    records = [{cols[j]: float(rows[i, j]) for j in (3, 1, 4, 0, 2)} for i in range(40)]
+    for body in ({"dataframe_split": {"columns": [cols[i] for i in order], "data": rows[:, order].tolist()}},
+                 {"dataframe_records": records}, {"instances": rows.tolist()}, {"inputs": rows.tolist()}):
+        r = s.score(body)
+        check(r.status_code == 200, f"{list(body)[0]}: {r.status_code} {r.text[:200]}")
+        m = r.json()
+        check(m["predictions"] == a["predictions"] and np.array_equal(np.array(m["probabilities"]), p)
+              and set(m["served_by"]) == {"cache"}, f"{list(body)[0]} answers differently from /score's data")
+    r = s.score({"dataframe_records": [{c: 1.0 for c in cols[:4]}]})
+    check(r.status_code == 400 and r.json()["message"].startswith('dataframe_records[0]: "e" is missing'),
+          f"a record without a column: {r.status_code} {r.text[:200]}")
     # KServe v2 through tritonclient, FP64 and FP32.
     c = httpclient.InferenceServerClient(url=f"127.0.0.1:{s.port}")
     check(c.is_server_live() and c.is_server_ready() and c.is_model_ready("hqml"), "v2 health")
+    check("binary_tensor_data" in c.get_server_metadata()["extensions"], "v2 server metadata: extensions")
     md = c.get_model_metadata("hqml")
     check(md["inputs"][0]["shape"] == [-1, 5] and md["versions"] == [a["model_version"]], f"v2 metadata {md}")
     for dtype, np_type in (("FP64", np.float64), ("FP32", np.float32)):
@@ -174,15 +189,62 @@ if CASE == "protocols":
         inp.set_data_from_numpy(rows.astype(np_type), binary_data=False)
         outs = [httpclient.InferRequestedOutput(n, binary_data=False) for n in ("predictions", "probabilities")]
         res = c.infer("hqml", [inp], outputs=outs, request_id="req-1")
+        check(not any("parameters" in o for o in res.get_response()["outputs"]), "JSON outputs asked, binary sent")
         got = [v.decode() if isinstance(v, bytes) else v for v in res.as_numpy("predictions").tolist()]
         if dtype == "FP64":
             check(got == a["predictions"], "v2 FP64 predictions differ from /score's")
             check(np.allclose(res.as_numpy("probabilities"), p, atol=1e-12), "v2 probabilities differ")
         check(res.get_response()["id"] == "req-1", "v2 id not echoed")
-    # tritonclient's defaults ask for binary outputs of every tensor: answered in JSON, which it reads.
-    res = c.infer("hqml", [inp])
-    got = [v.decode() if isinstance(v, bytes) else v for v in res.as_numpy("predictions").tolist()]
-    check(len(got) == 40 and res.as_numpy("probabilities").shape == (40, len(classes)), "v2 default outputs")
+        # The same rows as binary tensor data (set_data_from_numpy's default) and every output asked for in
+        # binary (InferRequestedOutput's default): the same answers exactly, and the rows read to the JSON
+        # path's doubles exactly (the cache, keyed by the rows' bytes, answers all 40).
+        binp = httpclient.InferInput("input", [40, 5], dtype)
+        binp.set_data_from_numpy(rows.astype(np_type))
+        bouts = [httpclient.InferRequestedOutput(n) for n in ("predictions", "probabilities", "served_by")]
+        bres = c.infer("hqml", [binp], outputs=bouts, request_id="req-2")
+        check(all(o["parameters"]["binary_data_size"] > 0 for o in bres.get_response()["outputs"]),
+              f"{dtype}: binary outputs asked, JSON sent")
+        check([v.decode() for v in bres.as_numpy("predictions").tolist()] == got, f"{dtype}: binary predictions")
+        check(np.array_equal(bres.as_numpy("probabilities"), res.as_numpy("probabilities")),
+              f"{dtype}: binary probabilities differ from JSON's")
+        check(bres.as_numpy("probabilities").dtype == np.float64, "binary probabilities are not FP64")
+        check([v.decode() for v in bres.as_numpy("served_by").tolist()] == ["cache"] * 40,
+              f"{dtype}: binary rows are not the JSON rows' doubles (the cache missed them)")
+        check(bres.get_response()["id"] == "req-2", "v2 id not echoed with binary data")
+    # tritonclient's defaults with no outputs named ask for every output in binary (binary_data_output).
+    res = c.infer("hqml", [binp])
+    check([o["name"] for o in res.get_response()["outputs"]] == ["predictions", "probabilities", "served_by"] and
+          all("binary_data_size" in o["parameters"] for o in res.get_response()["outputs"]), "v2 default outputs")
+    check([v.decode() for v in res.as_numpy("predictions").tolist()] == got and
+          np.array_equal(res.as_numpy("probabilities"), bres.as_numpy("probabilities")), "v2 default outputs' values")
+    # The wire format by hand: the JSON's length in Inference-Header-Content-Length both ways; what does not add
+    # up is refused with a one-line message naming it.
+    head = json.dumps({"inputs": [{"name": "input", "shape": [2, 5], "datatype": "FP64",
+                                   "parameters": {"binary_data_size": 80}}],
+                       "outputs": [{"name": "probabilities", "parameters": {"binary_data": True}},
+                                   {"name": "predictions"}]}).encode()
+    tensor = rows[:2].astype("<f8").tobytes()
+    infer_url = s.url + "/v2/models/hqml/infer"
+    r = requests.post(infer_url, data=head + tensor, headers={"Inference-Header-Content-Length": str(len(head))},
+                      timeout=30)
+    check(r.status_code == 200 and r.headers["Content-Type"] == "application/octet-stream",
+          f"raw binary request: {r.status_code} {r.headers.get('Content-Type')}")
+    n = int(r.headers["Inference-Header-Content-Length"])
+    rj = json.loads(r.content[:n])
+    check(rj["outputs"][0]["parameters"]["binary_data_size"] == len(r.content) - n == 2 * len(classes) * 8,
+          f"raw binary response sizes: {rj}")
+    check(np.array_equal(np.frombuffer(r.content[n:], "<f8").reshape(2, -1), p[:2]), "raw binary probabilities")
+    check(rj["outputs"][1]["data"] == a["predictions"][:2], "raw binary request: JSON output beside a binary one")
+    for header, body, word in ((str(len(head) + 10**6), head + tensor, "Inference-Header-Content-Length: 10"),
+                               ("-1", head + tensor, "Inference-Header-Content-Length: \"-1\""),
+                               (str(len(head)), head + tensor + b"xy", "body: 2 bytes after the JSON part"),
+                               (str(len(head)), head + tensor[:40], "binary_data_size: 80 bytes, but 40"),
+                               (None, head + tensor, "no Inference-Header-Content-Length")):
+        r = requests.post(infer_url, data=body, timeout=30,
+                          headers={"Inference-Header-Content-Length": header} if header else {})
+        msg = r.json().get("error", "") if r.headers.get("Content-Type") == "application/json" else r.text
+        check(r.status_code == 400 and word in msg and "\n" not in msg,
+              f"binary refusal {word!r}: {r.status_code} {msg}")
     try:
         c.infer("nosuch", [inp])
         fail("v2 infer on an unknown model succeeded")
@@ -240,7 +302,9 @@ if CASE == "protocols":
     check(batches - single_req >= 1, f"no batch held two requests ({batches} batches, {single_req} with one)")
     check(metric(m, "hqml_requests_total", route="/score", status="200", served_by="quantum") >= 3,
           "request counter")
-    check(metric(m, "hqml_requests_total", route="/score", status="400", served_by="none") == len(bad) + 1, "400 counter")
+    check(metric(m, "hqml_requests_total", route="/score", status="400", served_by="none") == len(bad) + 2,
+          "400 counter")
+    check(metric(m, "hqml_requests_total", route="/v2/infer", status="400", served_by="none") == 5, "v2 400 counter")
     check(metric(m, "hqml_model_info", version=a["model_version"], route="quantum") == 1, "model info gauge")
     check(metric(m, "hqml_cache_hits_total") >= 40, "cache hits")
     check(metric(m, "hqml_training_feature_mean", feature="a") != 0, "training mean gauge")
@@ -377,9 +441,17 @@ elif CASE == "lifecycle":
         time.sleep(0.2)
     check(v3 == v1, "a folder completed after a failed reload was not loaded")
     check(s.stop(signal.SIGINT) == 0, "SIGINT did not exit 0")
+    s = Server("--model", model, "--read-timeout-s", "1", "--body-timeout-s", "2")
+    # A second server on the port in use fails to bind (no SO_REUSEPORT: it would take half the connections):
+    # one line, exit 1, and the first answers on, every request.
+    r = subprocess.run([HQML, "serve", "--model", model, "--port", str(s.port)], capture_output=True, text=True,
+                       timeout=120)
+    check(r.returncode == 1 and r.stderr.startswith(f"hqml serve: cannot listen on 127.0.0.1:{s.port}: ") and
+          "in use" in r.stderr and r.stderr.count("\n") == 1,
+          f"a second server on the port: {r.returncode} {r.stderr!r}")
+    check(all(s.score({"data": rows[:1].tolist()}).status_code == 200 for _ in range(8)), "the first server after it")
     # Slow clients: a body that stops arriving gets 408, headers that stop get 400; both within the read timeout,
     # and the server answers others meanwhile and afterwards.
-    s = Server("--model", model, "--read-timeout-s", "1")
     for head, status in ((b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"data\":", 408),
                          (b"POST /score HTTP/1.1\r\nHost: x\r\n", 400)):
         c = socket.create_connection(("127.0.0.1", s.port))
@@ -394,7 +466,36 @@ elif CASE == "lifecycle":
         c.close()
         check(reply.startswith(f"HTTP/1.1 {status} ") and time.time() - t0 < 5, f"slow client: {reply[:80]!r}")
         check("read-timeout-s" in reply, f"slow client message: {reply!r}")
+    # A body trickled a byte every 0.25 s, each read within --read-timeout-s: 408 once --body-timeout-s has passed.
+    c = socket.create_connection(("127.0.0.1", s.port))
+    c.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+    t0 = time.time()
+    reply = b""
+    try:
+        while time.time() - t0 < 10:
+            c.sendall(b" ")
+            c.settimeout(0.25)
+            try:
+                reply += c.recv(4096)  # the answer: stop sending, read the rest
+                break
+            except socket.timeout:
+                pass
+        c.settimeout(5)
+        while chunk := c.recv(4096):
+            reply += chunk
+    except OSError:  # the server closed; what it answered has been read
+        pass
+    took = time.time() - t0
+    c.close()
+    reply = reply.decode()
+    check(reply.startswith("HTTP/1.1 408 ") and "--body-timeout-s (2 s)" in reply and 1.9 < took < 5,
+          f"a trickling client after {took:.1f} s: {reply[:300]!r}")
+    check(s.score({"data": rows[:2].tolist()}).status_code == 200, "the server after a trickling client")
+    check(metric(s.metrics(), "hqml_requests_total", route="/score", status="408", served_by="none") == 2,
+          "408 counter")
     check(s.stop() == 0, "SIGTERM exit code")
+    r = subprocess.run([HQML, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "--body-timeout-s" in r.stdout, "--help does not document --body-timeout-s")
     # Bad command lines exit 2 with one line before anything is served.
     for args, word in ((["--model", os.path.join(WORK, "nosuch")], "nosuch"), (["--model", model, "--route", "x"],
                        "--route"), (["--model", model, "--cache", "redis://h:0"], "port"),

@@ -1,7 +1,9 @@
 #pragma once
 // hqml serve's request bodies and response bodies, without HTTP: Azure ML's scoring protocol
-// ({"data": [[...]]} or pandas split orient under "input_data") and the Open Inference Protocol (KServe v2,
-// JSON tensors only) in, the model's rows out; scored rows in, JSON bodies out.
+// ({"data": [[...]]} or pandas split orient under "input_data"), MLflow's scoring bodies (dataframe_split,
+// dataframe_records, instances, inputs) and the Open Inference Protocol (KServe v2: JSON tensors, or binary
+// ones after the JSON with the binary tensor data extension) in, the model's rows out; scored rows in, JSON
+// bodies (and binary outputs where a v2 client asks for them) out.
 //
 // A body is read with nlohmann's SAX interface straight into the matrix: no DOM of the data is built, the
 // parser keeps its nesting on the heap, and this reader refuses nesting deeper than detail::max_nesting, so a
@@ -10,9 +12,11 @@
 //   input_data.data[3][2]: "abc" is a string; a number is needed
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <span>
@@ -29,6 +33,12 @@
 #include <hqml/error.hpp>
 
 namespace hqml::serve {
+
+/// `s` as a JSON string, quotes included, for log lines and bodies written by hand: bytes that are not UTF-8
+/// become U+FFFD instead of throwing (a path, a client's model name, a body logged with --log-payloads).
+[[nodiscard]] inline std::string json_string(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 namespace detail {
 
@@ -80,6 +90,19 @@ struct infer_request {
   std::string datatype;              // "FP64" or "FP32"
   Eigen::MatrixXd x;                 // rows x n_features
   std::vector<std::string> outputs;  // names from "outputs":[{"name":...}] (empty: all)
+  // Per entry of `outputs`: its "parameters": {"binary_data": ...} where given (the binary tensor data extension).
+  std::vector<std::optional<bool>> output_binary;
+  bool binary_data_output = false;  // "parameters": {"binary_data_output": true}: outputs binary unless one says not
+  bool binary_input = false;        // the tensor came as binary data after the JSON, not as JSON numbers
+};
+
+/// An Open Inference Protocol response as it is sent: `body` starts with `json_size` bytes of JSON; the outputs
+/// asked for in binary follow it (their bytes in the order of the JSON's outputs). Where any do, the HTTP
+/// header Inference-Header-Content-Length carries json_size.
+struct infer_response {
+  std::string body;
+  std::size_t json_size = 0;
+  [[nodiscard]] bool binary() const noexcept { return json_size < body.size(); }
 };
 
 struct scored_rows {
@@ -103,10 +126,10 @@ std::string dump(const Json& j) {
 // A string of the body as a message quotes it: JSON-escaped, at most `max_bytes` of it (cut on a UTF-8
 // character boundary; the parser has checked the encoding).
 inline std::string json_quote(std::string_view s, std::size_t max_bytes = 64) {
-  if (s.size() <= max_bytes) return dump(nlohmann::json(std::string(s)));
+  if (s.size() <= max_bytes) return json_string(s);
   std::size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
-  std::string text = dump(nlohmann::json(std::string(s.substr(0, cut))));
+  std::string text = json_string(s.substr(0, cut));
   text.insert(text.size() - 1, "...");
   return text + " (" + std::to_string(s.size()) + " bytes)";
 }
@@ -165,7 +188,7 @@ struct scalar {
       case kind::number:
         return integer ? std::string(text) : dump(nlohmann::json(number));
       case kind::string:
-        return dump(nlohmann::json(std::string(text)));
+        return json_string(text);
     }
     return "null";
   }
@@ -382,10 +405,18 @@ void parse(std::string_view body, Reader& reader) {
   if (!nlohmann::json::sax_parse(body.data(), body.data() + body.size(), &reader)) refuse("body", "not valid JSON");
 }
 
-enum class score_role { body, rows, row, input_data, columns, index, index_value, skip };
+enum class score_role { body, rows, row, input_data, columns, index, index_value, records, record, skip };
 
-// Azure ML scoring bodies: {"data": rows}, {"input_data": rows} (MLflow's tensor form) or
-// {"input_data": {"columns": [...], "index": [...], "data": rows}}, the keys in any order.
+// The body's keys that hold the rows, one per body; the index is the key's bit in the body frame's `seen`.
+// data: Azure ML; input_data: Azure ML's MLflow models (rows, or pandas split orient); dataframe_split,
+// dataframe_records, instances, inputs: MLflow's scoring server.
+inline constexpr std::string_view score_forms[] = {"data",      "input_data", "dataframe_split", "dataframe_records",
+                                                   "instances", "inputs"};
+
+// Azure ML and MLflow scoring bodies: {"data": rows}, {"input_data": rows} (MLflow's tensor form),
+// {"input_data" or "dataframe_split": {"columns": [...], "index": [...], "data": rows}} (pandas split orient),
+// {"dataframe_records": [{"column": value, ...}, ...]} (pandas records orient), {"instances": rows} or
+// {"inputs": rows}; the keys in any order.
 class score_reader : public json_reader<score_reader, score_role> {
   friend class json_reader<score_reader, score_role>;
 
@@ -409,7 +440,8 @@ class score_reader : public json_reader<score_reader, score_role> {
     if (!have_rows_)
       refuse("body",
              "no \"data\" or \"input_data\"; send {\"data\": [[...], ...]} or "
-             "{\"input_data\": {\"columns\": [...], \"data\": [[...], ...]}}");
+             "{\"input_data\": {\"columns\": [...], \"data\": [[...], ...]}} (or MLflow's dataframe_split, "
+             "dataframe_records, instances or inputs)");
     decoded_rows out;
     out.x = to_matrix(values_, rows_, n_, named_columns_ ? perm_ : std::vector<std::size_t>{});
     out.index = std::move(index_);
@@ -418,22 +450,38 @@ class score_reader : public json_reader<score_reader, score_role> {
 
  private:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
-  enum : unsigned { key_data = 1, key_input_data = 2, key_columns = 4, key_index = 8 };
+  enum : unsigned { key_data = 1, key_columns = 4, key_index = 8 };
+  static constexpr std::size_t no_form = std::size(score_forms);
+
+  static std::size_t form_of(std::string_view key) {
+    return static_cast<std::size_t>(std::find(std::begin(score_forms), std::end(score_forms), key) -
+                                    std::begin(score_forms));
+  }
 
   void on_key(frame& f) {
     if (f.role == score_role::body) {
-      if (f.key == "data" || f.key == "input_data") {
-        once(f.key == "data" ? key_data : key_input_data);
-        if ((f.seen & (key_data | key_input_data)) == (key_data | key_input_data))
-          refuse(here(), "the body has both \"data\" and \"input_data\"; send one of them");
-      }
+      const std::size_t form = form_of(f.key);
+      if (form == no_form) return;
+      once(1u << form);
+      // A second form: the two named in the table's order ("data" before "input_data").
+      for (std::size_t other = 0; other < no_form; ++other)
+        if (other != form && (f.seen & (1u << other)))
+          refuse(here(), "the body has both " + json_quote(score_forms[std::min(form, other)]) + " and " +
+                             json_quote(score_forms[std::max(form, other)]) + "; send one of them");
+    } else if (f.role == score_role::record) {
+      const auto it = by_name_.find(f.key);
+      if (it == by_name_.end())
+        refuse(here(), json_quote(f.key) + " is not an input of the model (" + model_columns() + ")");
+      if (record_seen_[it->second]) refuse(here(), "given twice; send it once");
+      record_seen_[it->second] = true;
+      record_column_ = it->second;
     } else if (f.role == score_role::input_data) {
       if (f.key == "columns") once(key_columns);
       if (f.key == "index") once(key_index);
       if (f.key == "data") once(key_data);
     } else if (f.role == score_role::index_value) {
       if (f.index++ > 0) capture_ += ',';
-      capture_ += dump(nlohmann::json(f.key));
+      capture_ += json_string(f.key);
       capture_ += ':';
     }
   }
@@ -448,11 +496,25 @@ class score_reader : public json_reader<score_reader, score_role> {
     const std::string_view key = slot_key();
     switch (top.role) {
       case score_role::body:
-        if (key == "data") {
+        if (key == "data" || key == "instances" || key == "inputs") {
           if (!array) refuse(here(), "an object; an array of rows is needed");
+          form_ = std::string(key);
           return start_rows();
         }
         if (key == "input_data") return array ? start_rows() : score_role::input_data;
+        if (key == "dataframe_split") {
+          if (array) refuse(here(), "an array; an object {\"columns\": [...], \"data\": [[...], ...]} is needed");
+          return score_role::input_data;
+        }
+        if (key == "dataframe_records") {
+          if (!array) refuse(here(), "an object; an array of records [{\"column\": value, ...}, ...] is needed");
+          if (columns_.empty())
+            refuse(here(),
+                   "this model has no column names to match the records' keys with; send dataframe_split "
+                   "or data, the columns in the model's order");
+          have_rows_ = true;
+          return score_role::records;
+        }
         return score_role::skip;
       case score_role::input_data:
         if (key == "columns") {
@@ -470,7 +532,10 @@ class score_reader : public json_reader<score_reader, score_role> {
         }
         return score_role::skip;
       case score_role::rows:
-        if (!array) refuse(here(), "an object; a row (an array of numbers) is needed");
+        if (!array)
+          refuse(here(), form_ == "inputs" ? "an object; a row (an array of numbers) is needed (an Open Inference "
+                                             "Protocol request goes to POST /v2/models/NAME/infer)"
+                                           : "an object; a row (an array of numbers) is needed");
         if (rows_ == limits_.max_rows)
           refuse(container_path(),
                  "more than " + count_of(limits_.max_rows, "row") + "; send at most that many per request", 413);
@@ -489,6 +554,18 @@ class score_reader : public json_reader<score_reader, score_role> {
         if (top.array && top.index > 0) capture_ += ',';
         capture_ += array ? '[' : '{';
         return score_role::index_value;
+      case score_role::records:
+        if (array) refuse(here(), "an array; a record {\"column\": value, ...} is needed");
+        if (rows_ == limits_.max_rows)
+          refuse(container_path(),
+                 "more than " + count_of(limits_.max_rows, "record") + "; send at most that many per request", 413);
+        ++rows_;
+        // The record's values go straight to the model's columns; NaN until given (a missing one is refused).
+        values_.resize(values_.size() + n_, std::numeric_limits<double>::quiet_NaN());
+        record_seen_.assign(n_, false);
+        return score_role::record;
+      case score_role::record:
+        refuse(here(), container(array) + "; a number is needed");
       case score_role::skip:
         return score_role::skip;
     }
@@ -502,9 +579,12 @@ class score_reader : public json_reader<score_reader, score_role> {
     const std::string_view key = slot_key();
     switch (top.role) {
       case score_role::body:
-        if (key == "data") refuse(here(), s.describe() + "; an array of rows is needed");
-        if (key == "input_data")
+        if (key == "data" || key == "instances" || key == "inputs")
+          refuse(here(), s.describe() + "; an array of rows is needed");
+        if (key == "input_data" || key == "dataframe_split")
           refuse(here(), s.describe() + "; an object {\"columns\": [...], \"data\": [[...], ...]} is needed");
+        if (key == "dataframe_records")
+          refuse(here(), s.describe() + "; an array of records [{\"column\": value, ...}, ...] is needed");
         return;
       case score_role::input_data:
         if (key == "columns") refuse(here(), s.describe() + "; an array of column names is needed");
@@ -531,6 +611,12 @@ class score_reader : public json_reader<score_reader, score_role> {
         if (top.array && top.index > 0) capture_ += ',';
         capture_ += s.json();
         return;
+      case score_role::records:
+        refuse(here(), s.describe() + "; a record {\"column\": value, ...} is needed");
+      case score_role::record:
+        values_[(rows_ - 1) * n_ + record_column_] =
+            feature_value(s, limits_.allow_missing, s.type == scalar::kind::number ? "" : here());
+        return;
       case score_role::skip:
         return;
     }
@@ -539,7 +625,13 @@ class score_reader : public json_reader<score_reader, score_role> {
   void on_close(const frame& f) {
     switch (f.role) {
       case score_role::rows:
+      case score_role::records:
         if (rows_ == 0) refuse(container_path(), "empty batch; send at least one row");
+        return;
+      case score_role::record:
+        for (std::size_t j = 0; j < n_; ++j)
+          if (!record_seen_[j])
+            refuse(container_path(), json_quote(columns_[j]) + " is missing (" + model_columns() + ")");
         return;
       case score_role::row:
         if (row_length_ != n_)
@@ -629,7 +721,10 @@ class score_reader : public json_reader<score_reader, score_role> {
   std::vector<double> values_;  // the rows, row-major, in the body's column order
   bool have_index_ = false;
   std::vector<std::string> index_;
-  std::string capture_;  // the index entry being read, an array or object, as compact JSON text
+  std::string capture_;            // the index entry being read, an array or object, as compact JSON text
+  std::string form_;               // the body's key of the rows when they are an array of rows ("data", ...)
+  std::vector<bool> record_seen_;  // dataframe_records: the model's columns the record at hand has given
+  std::size_t record_column_ = 0;  // dataframe_records: the model's column of the value at hand
 };
 
 enum class infer_role {
@@ -647,13 +742,15 @@ enum class infer_role {
   skip
 };
 
-// Open Inference Protocol (KServe v2) inference requests with JSON tensor data.
+// Open Inference Protocol (KServe v2) inference requests: the JSON part, and the binary part after it where the
+// request has one (`binary`: the bytes after the JSON; nullopt: no Inference-Header-Content-Length, all JSON).
 class infer_reader : public json_reader<infer_reader, infer_role> {
   friend class json_reader<infer_reader, infer_role>;
 
  public:
-  infer_reader(std::string_view body, std::size_t n_features, const decode_limits& limits)
-      : json_reader(body), n_(n_features), limits_(limits) {
+  infer_reader(std::string_view json_part, std::size_t n_features, const decode_limits& limits,
+               std::optional<std::string_view> binary = std::nullopt)
+      : json_reader(json_part), n_(n_features), limits_(limits), binary_(binary) {
     if (n_features == 0) throw std::invalid_argument("hqml::serve: a model reads at least one feature");
     max_values_ = limits.max_rows > std::numeric_limits<std::size_t>::max() / n_features
                       ? std::numeric_limits<std::size_t>::max()
@@ -664,6 +761,10 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
     if (!have_inputs_)
       refuse("body", "no \"inputs\"; send {\"inputs\": [{\"name\": \"x\", \"shape\": [rows, " + std::to_string(n_) +
                          "], \"datatype\": \"FP64\", \"data\": [...]}]}");
+    if (binary_ && binary_used_ != binary_->size())
+      refuse("body", count_of(binary_->size() - binary_used_, "byte") +
+                         " after the JSON part (Inference-Header-Content-Length) that no input's binary_data_size "
+                         "accounts for; send only the tensors' bytes after it");
     return std::move(request_);
   }
 
@@ -671,6 +772,7 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
   enum : unsigned { key_id = 1, key_inputs = 2, key_outputs = 4, key_parameters = 8 };
   enum : unsigned { key_name = 1, key_shape = 2, key_datatype = 4, key_data = 8, key_input_parameters = 16 };
   enum : unsigned { key_output_name = 1, key_output_parameters = 2 };
+  enum : unsigned { key_binary_data_size = 1 };
 
   void on_key(frame& f) {
     const std::string_view k = f.key;
@@ -689,8 +791,7 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
         if (k == "parameters") once(key_input_parameters);
         return;
       case infer_role::input_parameters:
-        if (k == "binary_data_size")
-          refuse(here(), "the binary tensor extension is not supported; send the tensor as JSON numbers in \"data\"");
+        if (k == "binary_data_size") once(key_binary_data_size);
         if (k.starts_with("shared_memory_"))
           refuse(here(), "the shared-memory extension is not supported; send the tensor as JSON numbers in \"data\"");
         return;
@@ -745,6 +846,7 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
         if (array) refuse(here(), "an array; an input {\"name\", \"shape\", \"datatype\", \"data\"} is needed");
         if (top.index > 0)
           refuse(container_path(), "more than one input; this model reads one tensor, send exactly one");
+        binary_size_.reset();
         return infer_role::input;
       case infer_role::input:
         if (key == "shape") {
@@ -775,6 +877,7 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
       case infer_role::outputs:
         if (array) refuse(here(), "an array; an output {\"name\": ...} is needed");
         output_name_.reset();
+        output_binary_.reset();
         return infer_role::output;
       case infer_role::output:
         if (key == "parameters") {
@@ -787,6 +890,9 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
       case infer_role::parameters:
         if (key == "binary_data" || key == "binary_data_output")
           refuse(here(), container(array) + "; true or false is needed");
+        return infer_role::skip;
+      case infer_role::input_parameters:
+        if (key == "binary_data_size") refuse(here(), container(array) + "; " + size_needed);
         return infer_role::skip;
       default:
         return infer_role::skip;
@@ -845,9 +951,18 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
       case infer_role::parameters:
         if (key == "binary_data" || key == "binary_data_output") {
           if (s.type != scalar::kind::boolean) refuse(here(), s.describe() + "; true or false is needed");
-          // A request for binary outputs (tritonclient's default: InferRequestedOutput(name) asks for them, a
-          // request listing no outputs sends "binary_data_output": true) is answered in JSON, which the
-          // protocol lets a client read in every case; only binary *inputs* cannot be read (refused above).
+          // tritonclient's defaults: InferRequestedOutput(name) asks for binary_data, a request listing no
+          // outputs sends "binary_data_output": true. Each key counts where the extension puts it.
+          if (top.role == infer_role::output_parameters && key == "binary_data") output_binary_ = s.boolean;
+          if (top.role == infer_role::parameters && key == "binary_data_output")
+            request_.binary_data_output = s.boolean;
+        }
+        return;
+      case infer_role::input_parameters:
+        if (key == "binary_data_size") {
+          if (!s.whole) refuse(here(), s.describe() + "; " + size_needed);
+          binary_size_ = *s.whole;
+          binary_size_path_ = here();
         }
         return;
       default:
@@ -879,6 +994,7 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
       case infer_role::output:
         if (!output_name_) refuse(container_path(), "no \"name\"; name the output, {\"name\": \"predictions\"}");
         request_.outputs.push_back(std::move(*output_name_));
+        request_.output_binary.push_back(output_binary_);
         return;
       default:
         return;
@@ -923,10 +1039,18 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
     if (!(f.seen & key_name)) refuse(where, "no \"name\"; name the input tensor");
     if (!(f.seen & key_datatype)) refuse(where, "no \"datatype\"; send \"FP64\" or \"FP32\"");
     if (!(f.seen & key_shape)) refuse(where, "no \"shape\"; send [rows, " + std::to_string(n_) + "]");
-    if (!(f.seen & key_data)) refuse(where, "no \"data\"; send the tensor as JSON numbers in \"data\"");
     // check_shape bounds the rows by max_rows and the columns are n: the product does not overflow.
     const std::size_t rows = shape_.size() == 2 ? static_cast<std::size_t>(shape_[0]) : 1;
     const std::size_t elements = rows * n_;
+    if (binary_size_) {
+      if (f.seen & key_data)
+        refuse(where,
+               "both \"data\" and parameters.binary_data_size; send the tensor as JSON numbers or as binary "
+               "data after the JSON, not both");
+      read_binary(where, rows, elements);
+      return;
+    }
+    if (!(f.seen & key_data)) refuse(where, "no \"data\"; send the tensor as JSON numbers in \"data\"");
     if (values_.size() != elements)
       refuse(where + ".shape " + shape_text(),
              count_of(elements, "element") + ", data has " + std::to_string(values_.size()));
@@ -938,8 +1062,55 @@ class infer_reader : public json_reader<infer_reader, infer_role> {
     request_.x = to_matrix(values_, rows, n_);
   }
 
+  // The input's tensor from the binary part: binary_data_size bytes from where the previous input's ended,
+  // little-endian IEEE doubles (FP64) or floats (FP32), row-major.
+  void read_binary(const std::string& where, std::size_t rows, std::size_t elements) {
+    if (!binary_)
+      refuse(binary_size_path_,
+             "binary data, but the request has no Inference-Header-Content-Length header (the length of its JSON "
+             "part); send that header, or the tensor as JSON numbers in \"data\"");
+    const std::size_t width = request_.datatype == "FP64" ? 8 : 4;
+    const std::uint64_t want = static_cast<std::uint64_t>(elements) * width;
+    if (*binary_size_ != want)
+      refuse(binary_size_path_, std::to_string(*binary_size_) + (*binary_size_ == 1 ? " byte" : " bytes") + "; shape " +
+                                    shape_text() + " of " + request_.datatype + " is " +
+                                    count_of(static_cast<std::size_t>(want), "byte"));
+    const std::size_t left = binary_->size() - binary_used_;
+    if (want > left)
+      refuse(binary_size_path_, count_of(static_cast<std::size_t>(want), "byte") + ", but " + count_of(left, "byte") +
+                                    " of binary data follow the JSON part (Inference-Header-Content-Length)");
+    const std::string_view bytes = binary_->substr(binary_used_, static_cast<std::size_t>(want));
+    binary_used_ += static_cast<std::size_t>(want);
+    Eigen::MatrixXd x(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(n_));
+    for (std::size_t k = 0; k < elements; ++k) {
+      // Assembled byte by byte: little-endian whatever this machine's order.
+      std::uint64_t bits = 0;
+      for (std::size_t b = width; b-- > 0;) bits = (bits << 8) | static_cast<unsigned char>(bytes[k * width + b]);
+      double v = width == 8 ? std::bit_cast<double>(bits)
+                            : static_cast<double>(std::bit_cast<float>(static_cast<std::uint32_t>(bits)));
+      if (!std::isfinite(v)) {
+        const std::string at = where + " binary element " + std::to_string(k) + " (row " + std::to_string(k / n_) +
+                               ", feature " + std::to_string(k % n_) + ")";
+        if (!std::isnan(v)) refuse(at, std::string(v > 0 ? "inf" : "-inf") + "; a finite number is needed");
+        if (!limits_.allow_missing)
+          refuse(at, "NaN; a number is needed (this model is served without imputing missing values)");
+        v = std::numeric_limits<double>::quiet_NaN();  // a missing value, as null is in JSON
+      }
+      x(static_cast<Eigen::Index>(k / n_), static_cast<Eigen::Index>(k % n_)) = v;
+    }
+    request_.x = std::move(x);
+    request_.binary_input = true;
+  }
+
+  static constexpr const char size_needed[] = "a size in bytes (a non-negative integer) is needed";
+
   std::size_t n_;
   const decode_limits& limits_;
+  std::optional<std::string_view> binary_;  // the bytes after the JSON part, where the request has one
+  std::size_t binary_used_ = 0;             // of binary_, taken by the inputs read so far
+  std::optional<std::uint64_t> binary_size_;
+  std::string binary_size_path_;
+  std::optional<bool> output_binary_;
   std::size_t max_values_;
   infer_request request_;
   bool have_inputs_ = false;
@@ -965,10 +1136,13 @@ inline void check_scored(const scored_rows& r) {
 }  // namespace detail
 
 /// Azure ML scoring body: {"data": [[...], ...]} or {"input_data": {"columns": [...], "index": [...], "data": [[...],
-/// ...]}} (pandas split orient; also MLflow's {"input_data": [[...], ...]}). `columns`: the model's input column names
-/// (may be empty). When the body names its columns and `columns` is not empty, the body's columns are matched
-/// BY NAME and reordered into the model's order (extra columns refused, missing ones refused, duplicates
+/// ...]}} (pandas split orient; also MLflow's {"input_data": [[...], ...]}), or MLflow's scoring bodies:
+/// {"dataframe_split": {"columns", "index", "data"}} (as input_data), {"dataframe_records": [{"col": v, ...}, ...]},
+/// {"instances": [[...], ...]} or {"inputs": [[...], ...]}; exactly one of these keys. `columns`: the model's input
+/// column names (may be empty). When the body names its columns and `columns` is not empty, the body's columns are
+/// matched BY NAME and reordered into the model's order (extra columns refused, missing ones refused, duplicates
 /// refused, each naming the column); when `columns` is empty, the body's column count must equal n_features.
+/// Records need the model's names: each record gives every column once, by name, and no other.
 /// Throws request_error (400, or 413 beyond `limits`); std::invalid_argument for n_features == 0 or `columns`
 /// that are not n_features distinct names.
 [[nodiscard]] inline decoded_rows decode_score_request(std::string_view body, std::size_t n_features,
@@ -984,13 +1158,45 @@ inline void check_scored(const scored_rows& r) {
 /// "parameters":{..}}: exactly one input, datatype FP64 or FP32 (anything else refused, naming it), shape
 /// [rows, n_features] or [n_features] (one row), "data" flat row-major or nested to the shape (tritonclient's
 /// HTTP client sends flat). The element count must equal the shape's product. FP32 data are read as the
-/// doubles sent. The binary-data, shared-memory and classification extensions are refused.
+/// doubles sent.
+/// Binary tensor data extension (tritonclient's set_data_from_numpy default): `json_size`, the HTTP header
+/// Inference-Header-Content-Length (parse_inference_header_length), splits the body into the JSON and the bytes
+/// after it; an input with "parameters": {"binary_data_size": B} and no "data" takes the next B bytes, which
+/// must be its shape's elements as little-endian FP64 or FP32, row-major, and the inputs must take every byte.
+/// NaN among them is a missing value where `limits` allows missing values, infinities are refused. The
+/// outputs' "binary_data" and the request's "binary_data_output" are recorded for encode_infer_response_as_asked.
+/// The shared-memory and classification extensions are refused.
 [[nodiscard]] inline infer_request decode_infer_request(std::string_view body, std::size_t n_features,
-                                                        const decode_limits& limits = {}) {
+                                                        const decode_limits& limits = {},
+                                                        std::optional<std::size_t> json_size = std::nullopt) {
   detail::check_size(body, limits);
-  detail::infer_reader reader(body, n_features, limits);
-  detail::parse(body, reader);
+  if (json_size && *json_size > body.size())
+    detail::refuse("Inference-Header-Content-Length", std::to_string(*json_size) + " is beyond the body's " +
+                                                          detail::count_of(body.size(), "byte") +
+                                                          "; it is the length of the JSON part");
+  const std::string_view json_part = json_size ? body.substr(0, *json_size) : body;
+  detail::infer_reader reader(json_part, n_features, limits,
+                              json_size ? std::optional<std::string_view>(body.substr(*json_size)) : std::nullopt);
+  detail::parse(json_part, reader);
   return reader.finish();
+}
+
+/// The value of the HTTP header Inference-Header-Content-Length as decode_infer_request takes it: decimal
+/// digits (a byte count), nothing else. Throws request_error (400) naming the header otherwise.
+[[nodiscard]] inline std::size_t parse_inference_header_length(std::string_view value) {
+  const auto refuse = [&](std::string_view why) {
+    detail::refuse("Inference-Header-Content-Length", detail::json_quote(value, 32) + " " + std::string(why));
+  };
+  if (value.empty()) refuse("is empty; a length in bytes (decimal digits) is needed");
+  std::size_t n = 0;
+  for (const char c : value) {
+    if (c < '0' || c > '9') refuse("is not a length in bytes (decimal digits)");
+    const auto digit = static_cast<std::size_t>(c - '0');
+    if (n > (std::numeric_limits<std::size_t>::max() - digit) / 10)
+      refuse("is beyond any body; it is the length of the JSON part");
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 /// Refuses (400) a requested output this server does not have, or one asked for twice, before any scoring.
@@ -1028,31 +1234,50 @@ inline void check_outputs(const infer_request& req) {
   return detail::dump(out);
 }
 
-/// {"model_name":..,"model_version":..,"id":..(only if non-empty),"outputs":[
-///   {"name":"predictions","datatype":"BYTES","shape":[n],"data":[labels]},
-///   {"name":"probabilities","datatype":"FP64","shape":[n,k],"data":[flat row-major]},
-///   {"name":"served_by","datatype":"BYTES","shape":[n],"data":[..]}]}: the requested outputs in the
-/// order asked for when req.outputs is not empty (check_outputs refuses unknown ones), else all three.
-[[nodiscard]] inline std::string encode_infer_response(const infer_request& req, const scored_rows& r,
-                                                       std::string_view model_name, std::string_view model_version) {
+namespace detail {
+
+inline void put_le(std::string& out, std::uint64_t bits, std::size_t bytes) {
+  for (std::size_t b = 0; b < bytes; ++b) out += static_cast<char>((bits >> (8 * b)) & 0xff);
+}
+
+// The response to `req`; with `binary` false every output in JSON, whatever the request asked.
+inline infer_response infer_response_of(const infer_request& req, const scored_rows& r, std::string_view model_name,
+                                        std::string_view model_version, bool binary) {
   check_outputs(req);
-  detail::check_scored(r);
+  check_scored(r);
   using json = nlohmann::ordered_json;
   const auto n = r.labels.size();
-  const auto tensor = [&](std::string_view name) {
+  std::string tail;  // the binary outputs' bytes, in the order of the JSON's outputs
+  const auto tensor = [&](std::string_view name, bool as_binary) {
     json t;
     t["name"] = std::string(name);
-    if (name == "probabilities") {
-      t["datatype"] = "FP64";
-      t["shape"] = json::array({n, static_cast<std::size_t>(r.probabilities.cols())});
+    const bool probabilities = name == "probabilities";
+    t["datatype"] = probabilities ? "FP64" : "BYTES";
+    t["shape"] = probabilities ? json::array({n, static_cast<std::size_t>(r.probabilities.cols())}) : json::array({n});
+    const std::vector<std::string>& strings = name == "predictions" ? r.labels : r.served_by;
+    if (as_binary) {
+      // Little-endian doubles, row-major; BYTES: each element a 4-byte little-endian length and its bytes.
+      const std::size_t before = tail.size();
+      if (probabilities) {
+        for (Eigen::Index i = 0; i < r.probabilities.rows(); ++i)
+          for (Eigen::Index j = 0; j < r.probabilities.cols(); ++j)
+            put_le(tail, std::bit_cast<std::uint64_t>(r.probabilities(i, j)), 8);
+      } else {
+        for (const std::string& s : strings) {
+          if (s.size() > std::numeric_limits<std::uint32_t>::max())
+            throw std::invalid_argument("hqml::serve: a BYTES element of " + std::to_string(s.size()) + " bytes");
+          put_le(tail, s.size(), 4);
+          tail += s;
+        }
+      }
+      t["parameters"] = json{{"binary_data_size", tail.size() - before}};
+    } else if (probabilities) {
       auto data = json::array();
       for (Eigen::Index i = 0; i < r.probabilities.rows(); ++i)
         for (Eigen::Index j = 0; j < r.probabilities.cols(); ++j) data.push_back(r.probabilities(i, j));
       t["data"] = std::move(data);
     } else {
-      t["datatype"] = "BYTES";
-      t["shape"] = json::array({n});
-      t["data"] = name == "predictions" ? r.labels : r.served_by;
+      t["data"] = strings;
     }
     return t;
   };
@@ -1062,12 +1287,42 @@ inline void check_outputs(const infer_request& req) {
   if (!req.id.empty()) out["id"] = req.id;
   auto outputs = json::array();
   if (req.outputs.empty()) {
-    for (const std::string_view name : detail::output_names) outputs.push_back(tensor(name));
+    for (const std::string_view name : output_names) outputs.push_back(tensor(name, binary && req.binary_data_output));
   } else {
-    for (const std::string& name : req.outputs) outputs.push_back(tensor(name));
+    for (std::size_t i = 0; i < req.outputs.size(); ++i) {
+      const auto asked = i < req.output_binary.size() ? req.output_binary[i] : std::nullopt;
+      outputs.push_back(tensor(req.outputs[i], binary && asked.value_or(req.binary_data_output)));
+    }
   }
   out["outputs"] = std::move(outputs);
-  return detail::dump(out);
+  infer_response response;
+  response.body = dump(out);
+  response.json_size = response.body.size();
+  response.body += tail;
+  return response;
+}
+
+}  // namespace detail
+
+/// {"model_name":..,"model_version":..,"id":..(only if non-empty),"outputs":[
+///   {"name":"predictions","datatype":"BYTES","shape":[n],"data":[labels]},
+///   {"name":"probabilities","datatype":"FP64","shape":[n,k],"data":[flat row-major]},
+///   {"name":"served_by","datatype":"BYTES","shape":[n],"data":[..]}]}: the requested outputs in the
+/// order asked for when req.outputs is not empty (check_outputs refuses unknown ones), else all three.
+/// Every output in JSON, even those asked for in binary (the protocol lets a client read JSON in every case).
+[[nodiscard]] inline std::string encode_infer_response(const infer_request& req, const scored_rows& r,
+                                                       std::string_view model_name, std::string_view model_version) {
+  return detail::infer_response_of(req, r, model_name, model_version, false).body;
+}
+
+/// As encode_infer_response, but the outputs asked for in binary (an output's "binary_data": true, or the
+/// request's "binary_data_output": true for those that do not say) are sent after the JSON, each with
+/// "parameters": {"binary_data_size": B} in place of "data": FP64 little-endian, BYTES as a 4-byte little-endian
+/// length and the bytes per element, as Triton sends them and tritonclient reads them.
+[[nodiscard]] inline infer_response encode_infer_response_as_asked(const infer_request& req, const scored_rows& r,
+                                                                   std::string_view model_name,
+                                                                   std::string_view model_version) {
+  return detail::infer_response_of(req, r, model_name, model_version, true);
 }
 
 /// Error bodies: Azure ML style {"message": "..."}; v2 style {"error": "..."}.
