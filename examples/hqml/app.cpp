@@ -9,6 +9,7 @@ std::unique_ptr<CLI::App> make_app(action& run) {
   app->require_subcommand(1);
   app->set_version_flag("--version", "hqml 0.1.0");
   register_run(*app, run);
+  register_prep(*app, run);
   register_simulate(*app, run);
   register_kernel(*app, run);
   register_train(*app, run);

@@ -2,12 +2,14 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 
+#include <hqml/app/transform.hpp>
 #include <hqml/io/atomic_file.hpp>
 #include <hqml/quantum_kernel.hpp>
 
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,11 +29,11 @@ constexpr std::string_view to_string(kernel_kind k) {
 }
 
 struct kernel_cli {
-  std::string train, test, label, out;
+  std::string train, test, label, out, transform;
   map_options map;
   csv_cli csv;
   std::string kind{to_string(kernel_kind::fidelity)};
-  double gamma = 1.0;
+  double gamma = 1.0, scale = 1.0;
   int threads = 0;
   precision_option precision;
   device_option device;
@@ -44,21 +46,42 @@ int kernel_main(const kernel_cli& o) {
   const std::string where = o.device.check();
   io::check_output_path(o.out);
   const auto t0 = std::chrono::steady_clock::now();
-  // The label column: --label, or a column named "label" when there is one, so that it never becomes an
-  // angle silently. It may be absent from the test file (the samples to score).
-  const std::string label = o.label.empty() ? "label" : o.label;
-  const io::labeled_dataset dx = read_features(o.train, label, o.csv.options(), o.label.empty());
-  const io::labeled_dataset dy =
-      o.test.empty() ? io::labeled_dataset{} : read_features(o.test, label, o.csv.options(), true);
-  const Eigen::MatrixXd& x = dx.features;
-  const Eigen::MatrixXd& y = dy.features;
+  // --transform (hqml prep's): raw rows read by the transform's columns and turned into angles by it.
+  std::optional<data_transform> transform;
+  if (!o.transform.empty()) {
+    if (!o.csv.features.empty() || !o.csv.drop.empty() || o.csv.na != to_string(missing_values::refuse) ||
+        !o.csv.na_values.empty() || o.csv.text != to_string(io::text_columns::refuse))
+      throw usage_error(
+          "--transform reads the columns it was fitted on: leave out --features, --drop, --na, "
+          "--na-values and --text");
+    transform = data_transform::load(o.transform);
+  }
+  // The label column: --label, or a column named "label" when there is one (with --transform: the transform's
+  // label column), so that it never becomes an angle silently. It may be absent (the samples to score).
+  const std::string label = o.label.empty() ? (transform ? transform->inputs.label_name : "label") : o.label;
+  const auto read = [&](const std::string& file, bool label_optional) {
+    if (!transform) return read_features(file, label, o.csv.options(), label_optional);
+    io::labeled_dataset d = transform->read(file, false, label);
+    d.features = transform->apply(d.features);
+    d.feature_names = transform->output_names();
+    return d;
+  };
+  const io::labeled_dataset dx = read(o.train, o.label.empty());
+  const io::labeled_dataset dy = o.test.empty() ? io::labeled_dataset{} : read(o.test, true);
+  // --feature-scale: the features multiplied before the map, as hqml train and the saved models do.
+  const Eigen::MatrixXd x = o.scale * dx.features;
+  const Eigen::MatrixXd y = o.scale * dy.features;
   for (const auto& w : dx.warnings) std::cerr << "hqml: warning: " << w << "\n";
   if (!o.test.empty() && dy.feature_names != dx.feature_names)
     throw usage_error(o.test + ": its feature columns differ from " + o.train + "'s (names or order)");
   if (!o.test.empty() && y.cols() != x.cols())
     throw usage_error(o.test + ": " + std::to_string(y.cols()) + " feature columns, but " + o.train + " has " +
                       std::to_string(x.cols()));
-  const feature_map_spec spec = o.map.spec(static_cast<std::size_t>(x.cols()));
+  if (transform && o.map.qubits && o.map.qubits != transform->qubits)
+    throw usage_error("--qubits " + std::to_string(o.map.qubits) + ": the transform " + o.transform + " gives " +
+                      std::to_string(transform->qubits) + " angles per row (one per qubit)");
+  feature_map_spec spec = o.map.spec(static_cast<std::size_t>(x.cols()));
+  if (transform && !o.map.qubits) spec.num_qubits = transform->qubits;  // every angle, even past 8
   if (spec.features_read() > static_cast<std::size_t>(x.cols()))
     throw usage_error("--qubits " + std::to_string(spec.num_qubits) + " needs " + std::to_string(spec.features_read()) +
                       " feature columns; " + o.train + " has " + std::to_string(x.cols()));
@@ -100,8 +123,13 @@ void register_kernel(CLI::App& app, action& act) {
   sub->add_option("--label", o->label,
                   "Label column to leave out (name or 0-based index; default: the column named label, if any)");
   sub->add_option("--out", o->out, "Output .npy file")->required();
+  sub->add_option("--transform", o->transform,
+                  "hqml prep's transform folder: --train and --test are raw rows, turned into angles by it");
   o->csv.add_to(sub);
   o->map.add_to(sub);
+  sub->add_option("--feature-scale", o->scale, "Features are multiplied by this before the map")
+      ->check(finite_positive)
+      ->capture_default_str();
   sub->add_option("--kernel", o->kind, "Quantum kernel")->check(CLI::IsMember(names_in(kernel_kind_names)));
   sub->add_option("--gamma", o->gamma, "Projected kernel gamma")->check(finite_positive);
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));

@@ -3,13 +3,18 @@
 #include "pipeline_options.hpp"
 
 #include <hqml/app/pipeline.hpp>
+#include <hqml/app/transform.hpp>
 #include <hqml/io/atomic_file.hpp>
+#include <hqml/io/npy.hpp>
 #include <hqml/io/output_lock.hpp>
 #include <hqml/kernel_training.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +22,7 @@ namespace hqml::cli {
 namespace {
 
 struct train_cli {
-  std::string train, label = "label", out;
+  std::string train, label, out, transform, gram;
   map_options map;
   csv_cli csv;
   kernel_training_cli training;
@@ -44,6 +49,46 @@ std::vector<double> train_theta(const train_cli& o, const feature_map_spec& spec
   return r.theta;
 }
 
+// --gram: the training rows' kernel computed elsewhere (hqml kernel, on a GPU node of a pipeline). It must be the
+// kernel of exactly these rows under this map and scale: its shape, symmetry and a few of its rows, recomputed
+// here, are checked before the SVM is fitted on it (hqml kernel --precision float agrees to about 1e-7).
+Eigen::MatrixXd checked_gram(const train_cli& o, const feature_map_spec& spec, const Eigen::MatrixXd& xs,
+                             const kernel_options& kopt) {
+  Eigen::MatrixXd k;
+  try {
+    k = io::read_npy_matrix<double>(o.gram);
+  } catch (const hqml::parse_error&) {
+    throw;
+  } catch (const std::filesystem::filesystem_error&) {  // a missing or unreadable file: main names it
+    throw;
+  } catch (const std::runtime_error& e) {
+    std::string why = e.what();
+    if (why.starts_with("hqml: ")) why.erase(0, 6);
+    throw usage_error("--gram: " + why);
+  }
+  const auto n = xs.rows();
+  const std::string where = "--gram " + printable(o.gram);
+  if (k.rows() != n || k.cols() != n)
+    throw usage_error(where + ": a " + std::to_string(k.rows()) + " x " + std::to_string(k.cols()) +
+                      " matrix; the training data has " + std::to_string(n) + " rows, so its kernel is " +
+                      std::to_string(n) + " x " + std::to_string(n));
+  if (!k.allFinite()) throw usage_error(where + ": holds NaN or infinite values");
+  if ((k - k.transpose()).cwiseAbs().maxCoeff() > 1e-6) throw usage_error(where + ": not symmetric");
+  std::vector<std::ptrdiff_t> probe = {0, n / 3, (2 * n) / 3, n - 1};
+  probe.erase(std::unique(probe.begin(), probe.end()), probe.end());
+  const Eigen::MatrixXd rows = learn::take_rows(xs, probe);
+  const Eigen::MatrixXd expected = fidelity_kernel<double>(spec.build(), rows, xs, {}, kopt);
+  for (std::size_t i = 0; i < probe.size(); ++i)
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (std::abs(expected(static_cast<Eigen::Index>(i), j) - k(probe[i], j)) > 1e-5)
+        throw usage_error(where + ": entry (" + std::to_string(probe[i]) + ", " + std::to_string(j) + ") is " +
+                          std::to_string(k(probe[i], j)) + ", but these rows under this feature map give " +
+                          std::to_string(expected(static_cast<Eigen::Index>(i), j)) +
+                          ": compute it from the same rows with the same --transform, --feature-scale and "
+                          "feature-map options (hqml kernel)");
+  return k;
+}
+
 int train_main(const train_cli& o) {
   const std::string where = o.device.check();
   if (o.training.method != "none" && !o.training.trainable)
@@ -58,15 +103,43 @@ int train_main(const train_cli& o) {
   if (out.filename().empty()) out = out.parent_path();
   const io::output_lock lock(out);  // creating its file beside the model checks that the folder is writable
   lock.remove_stale_temporaries();
-  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label), o.csv.options());
+  if (!o.gram.empty()) {
+    if (o.training.trainable)
+      throw usage_error("--gram is a fixed kernel: a trainable map (--trainable) needs its own");
+  }
+  // --transform (hqml prep's): the raw rows are read by its columns and turned into angles by it, instead of
+  // fitting a preprocessing here; the model keeps it, so hqml predict and hqml serve score raw rows.
+  std::optional<data_transform> transform;
+  if (!o.transform.empty()) {
+    if (!o.csv.features.empty() || !o.csv.drop.empty() || o.csv.na != to_string(missing_values::refuse) ||
+        !o.csv.na_values.empty() || o.csv.text != to_string(io::text_columns::refuse))
+      throw usage_error(
+          "--transform reads the columns it was fitted on: leave out --features, --drop, --na, "
+          "--na-values and --text");
+    transform = data_transform::load(o.transform);
+    if (o.map.qubits && o.map.qubits != transform->qubits)
+      throw usage_error("--qubits " + std::to_string(o.map.qubits) + ": the transform " + o.transform + " gives " +
+                        std::to_string(transform->qubits) + " angles per row (one per qubit)");
+  }
+  const io::labeled_dataset d =
+      transform ? transform->read(o.train, true, o.label)
+                : io::read_csv_dataset(o.train, parse_label(o.label.empty() ? "label" : o.label), o.csv.options());
   if (d.class_names.size() < 2)
     throw usage_error(printable(o.train) + ": the label column holds one class only; a classifier needs two or more");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
-  if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && !is_angle_map(o.map.value()))
+  if (!transform && o.map.qubits > static_cast<std::size_t>(d.features.cols()) && !is_angle_map(o.map.value()))
     std::cerr << "hqml: warning: --qubits " << o.map.qubits << " is more than the " << d.features.cols()
               << " feature columns: using " << d.features.cols() << " qubits, one per feature\n";
-  feature_map_spec spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
-  const preprocessing pre = fit_preprocessing(spec, d.features);
+  feature_map_spec spec;
+  preprocessing pre;
+  if (transform) {
+    spec = o.map.spec(transform->qubits);
+    spec.num_qubits = transform->qubits;
+    pre = transform->pre;
+  } else {
+    spec = o.map.spec(static_cast<std::size_t>(d.features.cols()));
+    pre = fit_preprocessing(spec, d.features);
+  }
   const Eigen::MatrixXd x = pre.transform(d.features);
   spec.trainable = o.training.trainable;
   std::vector<double> theta(spec.num_params(), 0.0);  // θ = 0: RY(0) = I, the map without the trainable layer
@@ -82,13 +155,20 @@ int train_main(const train_cli& o) {
   sp.threads = o.threads;
   sp.probability = true;  // predict writes class probabilities
   // Kernel training (above) runs on the CPU; the final kernel where --device says.
-  const Eigen::MatrixXd k = kernel_matrix(o.device.value(), spec.build(), o.scale * x, nullptr, theta, false, kopt);
+  const Eigen::MatrixXd k =
+      o.gram.empty() ? kernel_matrix(o.device.value(), spec.build(), o.scale * x, nullptr, theta, false, kopt)
+                     : checked_gram(o, spec, o.scale * x, kopt);
   const learn::svc m = learn::svc::fit(k, d.labels, sp);
   model_inputs inputs;
-  inputs.feature_names = d.feature_names;
-  inputs.categories = d.categories;
-  inputs.label_name = d.label_name;
-  inputs.input_columns = input_columns(d);
+  if (transform) {
+    inputs = transform->inputs;
+    inputs.label_name = d.label_name;
+  } else {
+    inputs.feature_names = d.feature_names;
+    inputs.categories = d.categories;
+    inputs.label_name = d.label_name;
+    inputs.input_columns = input_columns(d);
+  }
   save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta, &inputs, o.force);
   const double acc = learn::accuracy(d.labels, m.predict(k));
   std::cout << "trained on " << d.labels.size() << " samples (kernel on " << where << "): " << m.support().size()
@@ -97,7 +177,7 @@ int train_main(const train_cli& o) {
 }
 
 struct predict_cli {
-  std::string model, data, label, out;
+  std::string model, data, label, out, metrics;
   int threads = 0;
 };
 
@@ -110,6 +190,9 @@ std::string exact(double v) {
 
 int predict_main(const predict_cli& o) {
   if (!o.out.empty()) io::check_output_path(o.out);
+  if (!o.metrics.empty()) io::check_output_path(o.metrics);
+  if (!o.out.empty() && !o.metrics.empty() && std::filesystem::absolute(o.out) == std::filesystem::absolute(o.metrics))
+    throw usage_error("--out and --metrics name the same file");
   const pipeline_model m = pipeline_model::load(o.model);
   io::csv_options opt = m.csv_options();
   if (!m.inputs)
@@ -206,6 +289,34 @@ int predict_main(const predict_cli& o) {
     io::write_file_atomically(o.out, text);
   else
     std::cout << text;
+  if (!o.metrics.empty()) {
+    // The scores of the labelled rows (an evaluation stage's output): accuracy over every row, as printed
+    // below, and the confusion matrix of the rows whose label the model knows (rows x predicted, model order).
+    const auto nc = m.class_names.size();
+    std::vector<std::vector<std::int64_t>> confusion(nc, std::vector<std::int64_t>(nc, 0));
+    for (std::size_t i = 0; i < truth.size(); ++i)
+      if (truth[i] >= 0 && static_cast<std::size_t>(pred[i]) < nc)
+        ++confusion[static_cast<std::size_t>(truth[i])][static_cast<std::size_t>(pred[i])];
+    std::vector<std::int64_t> predicted(nc, 0);
+    for (const int p : pred)
+      if (static_cast<std::size_t>(p) < nc) ++predicted[static_cast<std::size_t>(p)];
+    nlohmann::json j = {{"format_version", 1},
+                        {"model", o.model},
+                        {"data", o.data},
+                        {"rows", pred.size()},
+                        {"class_names", m.class_names},
+                        {"predicted_counts", predicted}};
+    if (d.labels.empty()) {
+      j["label"] = nullptr;
+      j["accuracy"] = nullptr;
+    } else {
+      j["label"] = d.label_name;
+      j["accuracy"] = learn::accuracy(truth, pred);
+      j["unknown_label_rows"] = unknown;
+      j["confusion_matrix"] = {{"labels", m.class_names}, {"matrix", confusion}};
+    }
+    io::write_file_atomically(o.metrics, j.dump(2) + "\n");
+  }
   if (!d.labels.empty()) {
     std::cerr << "accuracy: " << learn::accuracy(truth, pred) << " on " << pred.size() << " samples";
     if (unknown) std::cerr << " (" << unknown << " rows have labels the model does not know and count as wrong)";
@@ -220,8 +331,13 @@ void register_train(CLI::App& app, action& act) {
   auto o = std::make_shared<train_cli>();
   auto* sub = app.add_subcommand("train", "Fit a quantum-kernel SVM on CSV data and save the model");
   sub->add_option("--train", o->train, "Training data (CSV with header)")->required();
-  sub->add_option("--label", o->label, "Label column (name or 0-based index)")->capture_default_str();
+  sub->add_option("--label", o->label,
+                  "Label column (name or 0-based index; default: label, with --transform the transform's)");
   sub->add_option("--out", o->out, "Model directory")->required();
+  sub->add_option("--transform", o->transform,
+                  "hqml prep's transform folder: --train holds raw rows, turned into angles by it (kept in the model)");
+  sub->add_option("--gram", o->gram,
+                  "The training rows' kernel as .npy (hqml kernel with the same options): fit on it, not recompute");
   sub->add_flag("--force", o->force,
                 "Write the model into a folder that holds other files, beside them (never removing any)");
   o->csv.add_to(sub);
@@ -244,6 +360,8 @@ void register_predict(CLI::App& app, action& act) {
   sub->add_option("--label", o->label,
                   "Label column, used to report accuracy (default: the model's label column, when present)");
   sub->add_option("--out", o->out, "Write predictions to this CSV (default: stdout)");
+  sub->add_option("--metrics", o->metrics,
+                  "Write the scores as JSON (rows, accuracy and confusion matrix when the data has labels)");
   sub->add_option("--threads", o->threads, "Threads (0: all)")->check(CLI::Range(0, 4096));
   sub->callback([o, &act] { act = [o] { return predict_main(*o); }; });
 }

@@ -130,6 +130,7 @@ struct precision_option {
 
 void register_simulate(CLI::App& app, action& run);
 void register_run(CLI::App& app, action& run);
+void register_prep(CLI::App& app, action& run);
 void register_kernel(CLI::App& app, action& run);
 void register_train(CLI::App& app, action& run);
 void register_predict(CLI::App& app, action& run);

@@ -10,18 +10,28 @@ For each deployment (deployment.yml with Dockerfile, deployment-gpu.yml with Doc
     non-root user, and EXPOSEs the routes' port.
 load_online_endpoint accepts endpoint.yml (key authentication). The loaders must also refuse broken copies
 (a route without a port, an unknown key), and the Dockerfile check broken Dockerfiles, so that this check
-can fail. Needs azure-ai-ml (tests/python/setup-venv.sh deploy), no Azure credentials, no network, no Docker.
+can fail.
+The training pipeline (README.md, "Azure ML pipeline"): load_component and the component's own validation
+accept components/*.yml, load_job and the job's validation accept pipeline.yml and sweep.yml, and
+load_environment, load_model and load_datastore the environments, model.yml and datastore.yml; each
+component runs the hqml program in one of the two pipeline environments, uses its optional inputs only inside
+$[[ ]], and hands its outputs as uploaded folders (hqml renames its folders into place); the pipeline's model
+is registered under the name deployment.yml serves; the sweep's search space names trial inputs and its
+objective is the metric the trial logs. (tests/deploy/run_components.py runs the commands themselves.)
+Needs azure-ai-ml (tests/python/setup-venv.sh deploy), no Azure credentials, no network, no Docker.
 Usage: check_azureml.py [DEPLOY_DIR] (default: the repository's deploy/).
 """
 import copy
 import json
 import pathlib
 import re
+import shutil
 import sys
 import tempfile
 
 import yaml
-from azure.ai.ml import load_online_deployment, load_online_endpoint
+from azure.ai.ml import (load_component, load_datastore, load_environment, load_job, load_model,
+                         load_online_deployment, load_online_endpoint)
 from azure.ai.ml.entities import ManagedOnlineDeployment, ManagedOnlineEndpoint
 
 # What hqml serve serves (examples/hqml: `hqml serve`): its default port and its routes.
@@ -189,6 +199,167 @@ def self_test(deploy, tmp):
             print(f"check_azureml: rejected as expected: Dockerfile with {label}")
 
 
+# The training pipeline: its components, the subcommand each runs, and the environments they run in.
+COMPONENTS = {"data_prep": "prep", "quantum_features": "kernel", "model_training": "train", "evaluate": "predict"}
+PIPELINE_ENVIRONMENTS = {"environment.yml": "hqml-pipeline", "environment-gpu.yml": "hqml-pipeline-cuda"}
+OPTIONAL_BLOCK = re.compile(r"\$\[\[(.*?)\]\]", re.S)
+INPUT_REF = re.compile(r"\$\{\{\s*inputs\.(\w+)\s*\}\}")
+
+
+def validated(entity, where):
+    """azure-ai-ml's own validation of a loaded component or job (what `az ml ... create` runs first)."""
+    result = entity._validate()  # pylint: disable=protected-access
+    check(result.passed, f"{where}: azure-ai-ml's validation: {getattr(result, 'error_messages', result)}")
+    return entity
+
+
+def check_pipeline(deploy):
+    aml = deploy / "azureml"
+    envs = {}
+    for yml, name in PIPELINE_ENVIRONMENTS.items():
+        e = load_environment(str(aml / yml))
+        check(e.name == name and e.version, f"{yml}: environment {e.name}:{e.version}, expected {name}:VERSION")
+        check(re.fullmatch(r"[a-z0-9]+\.azurecr\.io/" + re.escape(name) + r":[\w.-]+", e.image or ""),
+              f"{yml}: image {e.image!r}, expected REGISTRY.azurecr.io/{name}:TAG")
+        envs[f"{e.name}:{e.version}"] = yml  # the loader keeps "name:version" of azureml:name:version
+    components = {}
+    for name, sub in COMPONENTS.items():
+        where = f"components/{name}.yml"
+        c = validated(load_component(str(aml / "components" / f"{name}.yml")), where)
+        components[name] = c
+        check(c.type == "command", f"{where}: type {c.type}")
+        check(str(c.environment) in envs, f"{where}: environment {c.environment}, expected one of {sorted(envs)}")
+        command = " ".join(c.command.split())
+        check(command.startswith(f"hqml {sub} "), f"{where}: command {command[:60]!r}, expected `hqml {sub} ...`")
+        outside = OPTIONAL_BLOCK.sub("", c.command)
+        for inp, spec in c.inputs.items():
+            if spec.optional and spec.default is None:
+                check(inp not in INPUT_REF.findall(outside),
+                      f"{where}: optional input {inp} is used outside $[[ ]] (it has no value when not given)")
+        for out, spec in c.outputs.items():
+            check(spec.mode == "upload", f"{where}: output {out} mode {spec.mode!r}: hqml publishes folders by "
+                                         "renaming them into place, which a mounted output cannot take; use upload")
+        if c.code:
+            check((aml / "components" / c.code / "log_metrics.py").is_file(), f"{where}: code {c.code} lacks "
+                                                                               "log_metrics.py")
+    qf = components["quantum_features"]
+    check("--device ${{inputs.device}}" in qf.command and str(qf.environment) == "hqml-pipeline-cuda:1",
+          "quantum_features: --device from its input, in the CUDA environment")
+
+    served = load_online_deployment(str(aml / "deployment.yml")).model.split(":")[0]
+    for yml in ("pipeline.yml", "sweep.yml"):
+        job = validated(load_job(str(aml / yml)), yml)
+        check(type(job).__name__ == "PipelineJob", f"{yml}: loaded as {type(job).__name__}")
+        model = job.outputs.get("model")
+        check(model is not None and model.type == "custom_model" and model.name == served,
+              f"{yml}: the model output is not registered as {served!r} (deployment.yml serves it)")
+        for key in ("raw_train", "raw_test"):
+            path = getattr(job.inputs.get(key), "path", "") or ""
+            check(path.startswith("azureml://datastores/hqml_adls/paths/"), f"{yml}: {key} {path!r} is not on the "
+                                                                             "hqml_adls datastore")
+        print(f"check_azureml: {yml} loaded: {type(job).__name__}, jobs {', '.join(job.jobs)}; model registered "
+              f"as {model.name if model else None}")
+    job = load_job(str(aml / "pipeline.yml"))
+    node = job.jobs["quantum_features"]
+    check(str(node.compute) == "gpu-cluster" or str(node.compute).endswith("gpu-cluster"),
+          f"pipeline.yml: quantum_features compute {node.compute!r}, expected the GPU cluster")
+    sweep_doc = yaml.safe_load((aml / "sweep.yml").read_text(encoding="utf-8"))["jobs"]["sweep"]
+    trial = yaml.safe_load((aml / "components/model_training.yml").read_text(encoding="utf-8"))
+    check(sweep_doc["sampling_algorithm"] in ("bayesian", "random"), "sweep.yml: sampling neither bayesian nor random")
+    check(set(sweep_doc["search_space"]) == {"c", "feature_scale", "reps"} <= set(trial["inputs"]),
+          f"sweep.yml: search space {sorted(sweep_doc['search_space'])} is not the trial's C, feature scale, reps")
+    metric = sweep_doc["objective"]["primary_metric"]
+    check(metric.startswith("validation_") and "log_metrics.py" in trial["command"]
+          and f" {metric.removesuffix('accuracy')}]]" in " ".join(trial["command"].split()),
+          f"sweep.yml: objective {metric!r} is not what the trial's log_metrics.py logs")
+    print(f"check_azureml: sweep.yml: {sweep_doc['sampling_algorithm']} sampling over "
+          f"{', '.join(sweep_doc['search_space'])}, objective {metric}")
+    for yml in ("pipeline.yml", "sweep.yml"):
+        failures.extend(binding_problems(aml, yml))
+    m = load_model(str(aml / "model.yml"))
+    check(m.name == served and m.type == "custom_model", f"model.yml: {m.name} {m.type}")
+    d = load_datastore(str(aml / "datastore.yml"))
+    check(type(d).__name__ == "AzureDataLakeGen2Datastore" and d.name == "hqml_adls",
+          f"datastore.yml: {type(d).__name__} {d.name}")
+    text = (aml / "Dockerfile.pipeline").read_text(encoding="utf-8")
+    check(re.search(r"^FROM \$\{BASE\}", text, re.M) and re.search(r"^ENTRYPOINT \[\]", text, re.M)
+          and "azureml-mlflow" in text, "Dockerfile.pipeline: FROM ${BASE}, no ENTRYPOINT, MLflow installed")
+    print(f"check_azureml: components {', '.join(COMPONENTS)} loaded and valid; environments, model.yml, "
+          "datastore.yml loaded")
+    return components
+
+
+def binding_problems(aml, yml, doc=None):
+    """What azure-ai-ml's validation lets through in a pipeline's wiring (it leaves it to the service): a node
+    input its component lacks, ${{parent.inputs.X}} of no pipeline input, ${{parent.outputs.X}} of no pipeline
+    output, ${{parent.jobs.N.outputs.Y}} of no node N or no output Y of N's component."""
+    doc = doc or yaml.safe_load((aml / yml).read_text(encoding="utf-8"))
+    problems = []
+    comps = {}
+    for name, node in doc["jobs"].items():
+        ref = node.get("component") or node.get("trial")
+        comps[name] = yaml.safe_load((aml / ref).read_text(encoding="utf-8"))
+    for name, node in doc["jobs"].items():
+        c = comps[name]
+        for side in ("inputs", "outputs"):
+            for key, value in (node.get(side) or {}).items():
+                if key not in (c.get(side) or {}):
+                    problems.append(f"{yml}: {name}.{side}.{key}: the component has no such {side[:-1]}")
+                if not isinstance(value, str):
+                    continue
+                for kind, ref in re.findall(r"\$\{\{\s*parent\.(inputs|outputs)\.(\w+)\s*\}\}", value):
+                    if ref not in (doc.get(kind) or {}):
+                        problems.append(f"{yml}: {name}.{side}.{key}: no pipeline {kind[:-1]} {ref!r}")
+                for node_ref, out in re.findall(r"\$\{\{\s*parent\.jobs\.(\w+)\.outputs\.(\w+)\s*\}\}", value):
+                    if node_ref not in comps:
+                        problems.append(f"{yml}: {name}.{side}.{key}: no node {node_ref!r}")
+                    elif out not in (comps[node_ref].get("outputs") or {}):
+                        problems.append(f"{yml}: {name}.{side}.{key}: node {node_ref} has no output {out!r}")
+    return problems
+
+
+def pipeline_self_test(deploy, tmp):
+    """The loaders and checks refuse broken copies of the pipeline's files."""
+    aml = deploy / "azureml"
+    doc = yaml.safe_load((aml / "components/data_prep.yml").read_text(encoding="utf-8"))
+    broken = copy.deepcopy(doc)
+    broken["comand"] = broken.pop("command")
+    f = pathlib.Path(tmp, "misspelt.yml")
+    f.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    try:
+        load_component(str(f))
+        check(False, "a component with a misspelt command key loaded")
+    except Exception as e:  # marshmallow's ValidationError, wrapped
+        said = re.search(r'"message": "Missing data for required field\.",\s*"path": "command"', str(e))
+        if check(said, f"a component without a command: rejected, but not for its command: {str(e)[:300]!r}"):
+            print("check_azureml: rejected as expected: component with a misspelt command key")
+    broken = copy.deepcopy(doc)
+    broken["command"] = broken["command"].replace("${{inputs.qubits}}", "${{inputs.qbits}}")
+    f.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    if check(not load_component(str(f))._validate().passed,  # pylint: disable=protected-access
+             "a component naming an input it lacks passed validation"):
+        print("check_azureml: rejected as expected: component naming an input it lacks")
+    job = yaml.safe_load((aml / "pipeline.yml").read_text(encoding="utf-8"))
+    broken = copy.deepcopy(job)
+    del broken["jobs"]["data_prep"]["inputs"]["label"]
+    sub = pathlib.Path(tmp, "azureml")
+    shutil.copytree(aml, sub, dirs_exist_ok=True)
+    (sub / "pipeline.yml").write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    if check(not load_job(str(sub / "pipeline.yml"))._validate().passed,  # pylint: disable=protected-access
+             "a pipeline leaving a required component input unset passed validation"):
+        print("check_azureml: rejected as expected: pipeline leaving data_prep's label unset")
+    for label, edit in (
+            ("an output of a node it lacks", lambda j: j["jobs"]["evaluate"]["inputs"].update(
+                model="${{parent.jobs.nowhere.outputs.model}}")),
+            ("a pipeline input it lacks", lambda j: j["jobs"]["data_prep"]["inputs"].update(
+                label="${{parent.inputs.lable}}")),
+            ("an input the component lacks", lambda j: j["jobs"]["data_prep"]["inputs"].update(qbits=3))):
+        broken = copy.deepcopy(job)
+        edit(broken)
+        if check(binding_problems(aml, "pipeline.yml", broken), f"the wiring check accepted {label}"):
+            print(f"check_azureml: rejected as expected: pipeline wiring {label}")
+
+
 def main():
     root = pathlib.Path(__file__).resolve().parents[2]
     deploy = pathlib.Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else root / "deploy"
@@ -205,8 +376,10 @@ def main():
         if not problems:
             args = " ".join(["hqml serve --host 0.0.0.0"] + extra_args)
             print(f"check_azureml: {dockerfile}: ENTRYPOINT {args} (non-root), EXPOSE {SERVE_PORT}")
+    check_pipeline(deploy)
     with tempfile.TemporaryDirectory() as tmp:
         self_test(deploy, tmp)
+        pipeline_self_test(deploy, tmp)
     for message in failures:
         print(f"check_azureml: FAIL: {message}")
     return 1 if failures else 0
