@@ -14,6 +14,7 @@
 #include <hqml/learn/logistic_regression.hpp>
 #include <hqml/learn/significance.hpp>
 #include <hqml/quantum_kernel.hpp>
+#include <hqml/serve/route.hpp>  // hqml serve's routes, scored on the held-out rows
 
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
@@ -253,20 +254,8 @@ class preprocessing {
   return out;
 }
 
-/// How sure a model is of a row: its top probability minus the runner-up, 0 (cannot tell) to 1 (certain). The
-/// confidence route of hqml serve sends the rows whose classical margin is below its threshold to the quantum model.
-[[nodiscard]] inline double class_margin(const Eigen::Ref<const Eigen::RowVectorXd>& p) {
-  double a = -1, b = -1;
-  for (Eigen::Index j = 0; j < p.size(); ++j) {
-    if (p(j) > a) {
-      b = a;
-      a = p(j);
-    } else if (p(j) > b) {
-      b = p(j);
-    }
-  }
-  return b < 0 ? 1.0 : a - b;
-}
+/// How sure a model is of a row (top probability minus the runner-up): hqml serve's, where its routes live.
+using serve::class_margin;
 
 /// The classical RBF SVM `hqml run` fits beside the quantum model, kept with it so that one run's model folder
 /// serves both (hqml serve's fallback and routing): training-row medians where cells were missing, a standard
@@ -985,28 +974,27 @@ inline std::string comparison_summary(const model_comparison& c, const std::stri
     const auto add = [&](std::string route, const std::vector<int>& pred, std::size_t quantum_rows, double ms) {
       res.routes.push_back({std::move(route), learn::accuracy(res.y_test, pred), quantum_rows, ms / n_test});
     };
-    add("quantum", res.quantum.predictions, res.y_test.size(), all_quantum_ms);
-    add("classical", res.classical.predictions, 0, classical_ms);
-    for (const double t : {0.1, 0.25, 0.5}) {
-      std::vector<int> pred = res.classical.predictions;
-      std::vector<std::ptrdiff_t> unsure;
-      for (Eigen::Index i = 0; i < pc.rows(); ++i)
-        if (class_margin(pc.row(i)) < t) {
-          unsure.push_back(i);
-          pred[static_cast<std::size_t>(i)] = res.quantum.predictions[static_cast<std::size_t>(i)];
-        }
-      const double ms = classical_ms + (unsure.empty() ? 0.0 : quantum_ms(learn::take_rows(res.x_test, unsure)));
-      char name[32];
-      std::snprintf(name, sizeof name, "confidence:%g", t);
-      add(name, pred, unsure.size(), ms);
+    // Each route as the server answers (serve::route_answers), from the two models' answers to all the rows.
+    using serve::route_policy;
+    const serve::class_scores classical{pc, res.classical.predictions};
+    const std::size_t n = res.y_test.size();
+    for (const route_policy& route :
+         {route_policy{route_policy::kind::quantum, 0}, route_policy{route_policy::kind::classical, 0},
+          route_policy{route_policy::kind::confidence, 0.1}, route_policy{route_policy::kind::confidence, 0.25},
+          route_policy{route_policy::kind::confidence, 0.5}, route_policy{route_policy::kind::ensemble, 0.5}}) {
+      const std::vector<std::size_t> to_quantum = route.quantum_rows(n, pc);
+      const std::vector<std::ptrdiff_t> rows(to_quantum.begin(), to_quantum.end());
+      const serve::class_scores quantum{learn::take_rows(pq, rows), learn::take(res.quantum.predictions, rows)};
+      const serve::routed_scores routed = serve::route_answers(route, n, n_classes, classical, to_quantum, &quantum);
+      // Time: the classical model on every row where the route reads it, the quantum model on the rows it sends.
+      double ms = route.needs_classical() ? classical_ms : 0.0;
+      if (route.k == route_policy::kind::confidence) {
+        if (!rows.empty()) ms += quantum_ms(learn::take_rows(res.x_test, rows));
+      } else if (route.uses_quantum()) {
+        ms += all_quantum_ms;
+      }
+      add(route.to_string(), routed.label, to_quantum.size(), ms);
     }
-    std::vector<int> pred(res.y_test.size());
-    for (Eigen::Index i = 0; i < pq.rows(); ++i) {
-      Eigen::Index best = 0;
-      (0.5 * pq.row(i) + 0.5 * pc.row(i)).maxCoeff(&best);
-      pred[static_cast<std::size_t>(i)] = static_cast<int>(best);
-    }
-    add("ensemble:0.5", pred, res.y_test.size(), classical_ms + all_quantum_ms);
   }
   done("serving routes");
 

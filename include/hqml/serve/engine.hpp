@@ -187,7 +187,7 @@ class engine {
           const bool on = fault.k != fault_injection::kind::none && (!fault.active || fault.active());
           if (on && fault.k == fault_injection::kind::error) throw std::runtime_error("injected quantum-path fault");
           if (on && fault.k == fault_injection::kind::slow) std::this_thread::sleep_for(fault.delay);
-          class_scores all = model->quantum(rows);
+          class_scores all = model->quantum_scaled(rows);  // rows prepared once, in score()
           if (on && fault.k == fault_injection::kind::nan) all.proba.setConstant(std::nan(""));
           // One result per batch row: the batcher hands each request its own rows back.
           std::vector<class_scores> out(static_cast<std::size_t>(rows.rows()));
@@ -229,7 +229,8 @@ class engine {
     return current_;
   }
 
-  /// Answers rows decoded for `rt`'s model (the snapshot the caller decoded with).
+  /// Answers rows decoded for `rt`'s model (the snapshot the caller decoded with). The rows are preprocessed
+  /// once, here, for both models; the route (route_answers) decides which model answers each.
   [[nodiscard]] engine_answer score(const std::shared_ptr<const runtime>& rt, const Eigen::MatrixXd& x) {
     if (!rt) throw unavailable_error("no model is loaded yet");
     // This request is on its way to the batcher until it submits or knows it will not: an open batch waits
@@ -239,7 +240,8 @@ class engine {
     const served_model& m = *rt->model;
     const auto n = static_cast<std::size_t>(x.rows());
     const auto k = static_cast<Eigen::Index>(m.n_classes());
-    m.check_rows(x);  // values the preprocessing cannot scale are the client's error (400), not a model failure
+    // Values the preprocessing cannot scale are the client's error (400), not a model failure.
+    const served_model::prepared_rows prepared = m.prepare(x);
     observe_drift(x);
 
     engine_answer a;
@@ -274,7 +276,16 @@ class engine {
     }
 
     if (!todo.empty()) {
-      const Eigen::MatrixXd xs = learn::take_rows(x, std::vector<std::ptrdiff_t>(todo.begin(), todo.end()));
+      // The prepared rows of the rows to score (all of them, unless the cache answered some).
+      const bool every = todo.size() == n;
+      Eigen::MatrixXd xq_some, xc_some;
+      if (!every) {
+        const std::vector<std::ptrdiff_t> rows(todo.begin(), todo.end());
+        xq_some = learn::take_rows(prepared.quantum, rows);
+        if (m.has_classical()) xc_some = learn::take_rows(prepared.classical, rows);
+      }
+      const Eigen::MatrixXd& xq = every ? prepared.quantum : xq_some;
+      const Eigen::MatrixXd& xc = every ? prepared.classical : xc_some;
       std::vector<bool> cacheable(todo.size(), true);
       const auto put = [&](std::size_t t, const Eigen::Ref<const Eigen::RowVectorXd>& p, int lab, const char* who) {
         const auto r = todo[t];
@@ -287,7 +298,7 @@ class engine {
           throw unavailable_error("the quantum path failed and no classical model is loaded to answer instead");
         class_scores own;
         if (!classical) {
-          own = m.classical(learn::take_rows(xs, as_rows(which)));
+          own = m.classical_scaled(learn::take_rows(xc, as_rows(which)));
         }
         for (std::size_t j = 0; j < which.size(); ++j) {
           const auto src = classical ? static_cast<Eigen::Index>(which[j]) : static_cast<Eigen::Index>(j);
@@ -297,59 +308,26 @@ class engine {
         }
         fallbacks_.inc(static_cast<double>(which.size()));
       };
-      std::vector<std::size_t> all(todo.size());
-      for (std::size_t t = 0; t < all.size(); ++t) all[t] = t;
 
-      switch (opt_.route.k) {
-        case route_policy::kind::quantum: {
-          if (auto q = quantum(*rt, xs, arriving)) {
-            for (std::size_t t : all) put(t, q->proba.row(static_cast<Eigen::Index>(t)), q->label[t], "quantum");
-          } else {
-            fallback(all, nullptr);
-          }
-          break;
-        }
-        case route_policy::kind::classical: {
-          const class_scores c = m.classical(xs);
-          for (std::size_t t : all) put(t, c.proba.row(static_cast<Eigen::Index>(t)), c.label[t], "classical");
-          break;
-        }
-        case route_policy::kind::confidence: {
-          const class_scores c = m.classical(xs);
-          std::vector<std::size_t> unsure;
-          for (std::size_t t : all) {
-            if (class_margin(c.proba.row(static_cast<Eigen::Index>(t))) < opt_.route.value)
-              unsure.push_back(t);
-            else
-              put(t, c.proba.row(static_cast<Eigen::Index>(t)), c.label[t], "classical");
-          }
-          if (!unsure.empty()) {
-            if (auto q = quantum(*rt, learn::take_rows(xs, as_rows(unsure)), arriving)) {
-              for (std::size_t j = 0; j < unsure.size(); ++j)
-                put(unsure[j], q->proba.row(static_cast<Eigen::Index>(j)), q->label[j], "quantum");
-            } else {
-              fallback(unsure, &c);
-            }
-          }
-          break;
-        }
-        case route_policy::kind::ensemble: {
-          const class_scores c = m.classical(xs);
-          if (auto q = quantum(*rt, xs, arriving)) {
-            const double w = opt_.route.value;
-            for (std::size_t t : all) {
-              const auto r = static_cast<Eigen::Index>(t);
-              const Eigen::RowVectorXd p = w * q->proba.row(r) + (1 - w) * c.proba.row(r);
-              Eigen::Index best = 0;
-              p.maxCoeff(&best);
-              put(t, p, static_cast<int>(best), "ensemble");
-            }
-          } else {
-            fallback(all, &c);
-          }
-          break;
-        }
+      // The route's semantics are route.hpp's: which rows go to the quantum model, and how the answers combine.
+      class_scores c;
+      if (opt_.route.needs_classical()) c = m.classical_scaled(xc);
+      const std::vector<std::size_t> to_quantum = opt_.route.quantum_rows(todo.size(), c.proba);
+      std::optional<class_scores> q;
+      if (to_quantum.size() == todo.size())
+        q = quantum(*rt, xq, arriving);
+      else if (!to_quantum.empty())
+        q = quantum(*rt, learn::take_rows(xq, as_rows(to_quantum)), arriving);
+      const routed_scores routed =
+          route_answers(opt_.route, todo.size(), m.n_classes(), c, to_quantum, q ? &*q : nullptr);
+      std::vector<std::size_t> failed;  // the quantum path gave no answer: the classical model's instead
+      for (std::size_t t = 0; t < todo.size(); ++t) {
+        if (routed.served_by[t])
+          put(t, routed.proba.row(static_cast<Eigen::Index>(t)), routed.label[t], routed.served_by[t]);
+        else
+          failed.push_back(t);
       }
+      if (!failed.empty()) fallback(failed, opt_.route.needs_classical() ? &c : nullptr);
       if (cache_) {
         std::vector<std::pair<std::string, std::string>> entries;
         for (std::size_t t = 0; t < todo.size(); ++t)

@@ -25,14 +25,9 @@
 #include <hqml/batched.hpp>
 #include <hqml/quantum_kernel.hpp>
 #include <hqml/serve/request.hpp>
+#include <hqml/serve/route.hpp>  // class_scores
 
 namespace hqml::serve {
-
-/// Class probabilities and predicted class ids of some rows; columns in class-id order (class_names order).
-struct class_scores {
-  Eigen::MatrixXd proba;
-  std::vector<int> label;
-};
 
 /// An SVC's calibrated probabilities in class-id order (its own columns follow classes(), which need not) and
 /// its one-vs-one votes: the label `hqml predict` and the run's metrics give.
@@ -105,32 +100,46 @@ class served_model {
   [[nodiscard]] const Eigen::VectorXd& train_std() const noexcept { return quantum_.train_std; }
   [[nodiscard]] const pipeline_model& pipeline() const noexcept { return quantum_; }
 
-  /// Refuses (request_error 400, naming the first such row) rows whose values the models' preprocessing turns
-  /// into infinities or NaN (1e308 standardized overflows): a client's input must not count as a quantum failure.
-  void check_rows(const Eigen::MatrixXd& raw) const {
+  /// A request's rows as each model reads them, preprocessed once (served_model::prepare).
+  struct prepared_rows {
+    Eigen::MatrixXd quantum;    // preprocessed and multiplied by the feature scale: the feature map's angles
+    Eigen::MatrixXd classical;  // imputed where the classical model imputes, standardized; empty without one
+  };
+
+  /// Preprocesses raw rows for both models, once per request: quantum_scaled() and classical_scaled() score the
+  /// result (or rows taken from it). Refuses (request_error 400, naming the first such row, the quantum
+  /// model's before the classical one's) rows whose values the preprocessing turns into infinities or NaN
+  /// (1e308 standardized overflows): a client's input must not count as a quantum failure.
+  [[nodiscard]] prepared_rows prepare(const Eigen::MatrixXd& raw) const {
     const auto bad_row = [](const Eigen::MatrixXd& z) -> Eigen::Index {
       for (Eigen::Index r = 0; r < z.rows(); ++r)
         if (!z.row(r).allFinite()) return r;
       return -1;
     };
-    Eigen::Index r = quantum_.pre.identity() ? -1 : bad_row(quantum_.feature_scale * quantum_.pre.transform(raw));
-    if (r < 0 && quantum_.pre.identity() && !quantum_.pre.imputes()) r = bad_row(quantum_.feature_scale * raw);
+    prepared_rows p;
+    p.quantum = quantum_input(raw);
+    Eigen::Index r = bad_row(p.quantum);
     if (r < 0 && quantum_.classical) {
-      const auto& c = *quantum_.classical;
-      r = bad_row(c.scaler.transform(c.imputer.fitted() ? c.imputer.transform(raw) : raw));
+      p.classical = classical_input(raw);
+      r = bad_row(p.classical);
     }
     if (r >= 0)
       throw request_error(400, "row " + std::to_string(r) +
                                    ": values too large for the model's scaling (they become infinite); send values "
                                    "of the training data's magnitude");
+    return p;
   }
+  /// prepare()'s refusal alone.
+  void check_rows(const Eigen::MatrixXd& raw) const { (void)prepare(raw); }
 
-  /// The quantum model's scores of raw rows: one feature-map run over the rows, one Gram product against the
-  /// support states. Throws when anything fails, non-finite results included (the caller falls back).
-  [[nodiscard]] class_scores quantum(const Eigen::MatrixXd& raw) const {
-    if (!raw.allFinite() && !quantum_.pre.imputes())
-      throw std::invalid_argument("the rows have missing values; the model was trained without imputation");
-    const Eigen::MatrixXd x = quantum_.feature_scale * quantum_.pre.transform(raw);
+  /// The quantum model's scores of prepared rows (prepared_rows::quantum, or rows of it): one feature-map run
+  /// over the rows, one Gram product against the support states. Throws when anything fails, non-finite
+  /// results included (the caller falls back).
+  [[nodiscard]] class_scores quantum_scaled(const Eigen::MatrixXd& x) const {
+    if (x.cols() != support_scaled_.cols())
+      throw std::invalid_argument("the quantum model reads " + std::to_string(support_scaled_.cols()) +
+                                  " prepared columns; got " + std::to_string(x.cols()));
+    if (!x.allFinite()) throw std::invalid_argument("the prepared rows are not finite");
     Eigen::MatrixXd k;
     if (device_kernel_) {
       k = device_kernel_(feature_map_, x, support_scaled_, quantum_.theta);
@@ -143,6 +152,26 @@ class served_model {
     return s;
   }
 
+  /// The classical model's scores of prepared rows (prepared_rows::classical, or rows of it); std::logic_error
+  /// when the model has none.
+  [[nodiscard]] class_scores classical_scaled(const Eigen::MatrixXd& z) const {
+    if (!quantum_.classical) throw std::logic_error("no classical model is loaded");
+    const auto& c = *quantum_.classical;
+    if (z.cols() != c.support_z.cols())
+      throw std::invalid_argument("the classical model reads " + std::to_string(c.support_z.cols()) +
+                                  " prepared columns; got " + std::to_string(z.cols()));
+    class_scores s = svc_scores(c.model, rbf_kernel(z, c.support_z, c.gamma), n_classes());
+    if (!s.proba.allFinite()) throw std::runtime_error("the classical model gave non-finite probabilities");
+    return s;
+  }
+
+  /// The quantum model's scores of raw rows (preprocessed here: a request scores prepare()'s rows instead).
+  [[nodiscard]] class_scores quantum(const Eigen::MatrixXd& raw) const {
+    if (!raw.allFinite() && !quantum_.pre.imputes())
+      throw std::invalid_argument("the rows have missing values; the model was trained without imputation");
+    return quantum_scaled(quantum_input(raw));
+  }
+
   /// The classical model's scores of raw rows (std::logic_error when the model has none).
   [[nodiscard]] class_scores classical(const Eigen::MatrixXd& raw) const {
     if (!quantum_.classical) throw std::logic_error("no classical model is loaded");
@@ -153,6 +182,16 @@ class served_model {
 
  private:
   served_model() = default;
+
+  // The feature map's angles of raw rows, and the classical model's standardized rows as its support_kernel
+  // computes them: what prepare() and the raw-row scorers read.
+  [[nodiscard]] Eigen::MatrixXd quantum_input(const Eigen::MatrixXd& raw) const {
+    return quantum_.feature_scale * quantum_.pre.transform(raw);
+  }
+  [[nodiscard]] Eigen::MatrixXd classical_input(const Eigen::MatrixXd& raw) const {
+    const auto& c = *quantum_.classical;
+    return c.scaler.transform(c.imputer.fitted() ? c.imputer.transform(raw) : raw);
+  }
 
   static std::string version_of(const std::filesystem::path& dir, const std::filesystem::path& classical_dir) {
     const std::string a = learn::detail::read_bytes(dir / "model.json");
