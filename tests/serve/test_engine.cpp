@@ -157,6 +157,24 @@ TEST_CASE("engine: the quantum and classical routes answer as the saved models d
     for (Eigen::Index j = 0; j < 2; ++j)
       REQUIRE(c.rows.probabilities(i, j) == Approx(m.run.classical_test_proba(i, j)).margin(1e-12));
   REQUIRE(reg2.render().find("hqml_rows_total{served_by=\"classical\"} 20") != std::string::npos);
+
+  // This model's scaler leaves 1.7e308 finite, but the classical RBF kernel's squared distance overflows: still
+  // the client's error (400) on every route that reads the classical model, not a failure of the model.
+  Eigen::MatrixXd huge = x.topRows(3);
+  huge.row(2).setConstant(1.7e308);
+  for (const char* name : {"classical", "confidence:0.25", "ensemble:0.5"}) {
+    INFO(name);
+    metrics::registry r;
+    engine e(options(name), r);
+    e.install(model);
+    try {
+      (void)e.score(e.current(), huge);
+      FAIL("no error for a row of 1.7e308");
+    } catch (const request_error& err) {
+      REQUIRE(err.status() == 400);
+      REQUIRE_THAT(err.what(), Catch::StartsWith("row 2: values too large"));
+    }
+  }
 }
 
 TEST_CASE("engine: confidence and ensemble routes combine the two models exactly", "[serve][engine]") {

@@ -111,17 +111,19 @@ class served_model {
   /// model's before the classical one's) rows whose values the preprocessing turns into infinities or NaN
   /// (1e308 standardized overflows): a client's input must not count as a quantum failure.
   [[nodiscard]] prepared_rows prepare(const Eigen::MatrixXd& raw) const {
-    const auto bad_row = [](const Eigen::MatrixXd& z) -> Eigen::Index {
+    // The classical model's RBF kernel reads squared distances: a row whose squared norm overflows (1.7e308 where
+    // the scaler leaves values as they are) would give inf - inf there, so it is refused here too.
+    const auto bad_row = [](const Eigen::MatrixXd& z, bool norm) -> Eigen::Index {
       for (Eigen::Index r = 0; r < z.rows(); ++r)
-        if (!z.row(r).allFinite()) return r;
+        if (!z.row(r).allFinite() || (norm && !std::isfinite(z.row(r).squaredNorm()))) return r;
       return -1;
     };
     prepared_rows p;
     p.quantum = quantum_input(raw);
-    Eigen::Index r = bad_row(p.quantum);
+    Eigen::Index r = bad_row(p.quantum, false);
     if (r < 0 && quantum_.classical) {
       p.classical = classical_input(raw);
-      r = bad_row(p.classical);
+      r = bad_row(p.classical, true);
     }
     if (r >= 0)
       throw request_error(400, "row " + std::to_string(r) +
