@@ -3,7 +3,7 @@
 # Usage: cmake/install-deps.sh [--with-svm]
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libomp-dev libeigen3-dev catch2 libbenchmark-dev libcli11-dev nlohmann-json3-dev
-  libsvm-dev pkg-config libcpp-httplib-dev libhiredis-dev redis-server python3-venv)
+  libsvm-dev pkg-config libcpp-httplib-dev libhiredis-dev redis-server python3-venv libcurl4-openssl-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
