@@ -1,6 +1,7 @@
 // hqml kernel: a quantum kernel matrix of CSV data as a float64 .npy file, streamed row block by row block.
 #include "commands.hpp"
 #include "pipeline_options.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/app/transform.hpp>
 #include <hqml/io/atomic_file.hpp>
@@ -30,6 +31,7 @@ constexpr std::string_view to_string(kernel_kind k) {
 
 struct kernel_cli {
   std::string train, test, label, out, transform;
+  std::string train_name, test_name, out_name, transform_name;  // for messages: the values as given (URIs redacted)
   map_options map;
   csv_cli csv;
   std::string kind{to_string(kernel_kind::fidelity)};
@@ -39,7 +41,7 @@ struct kernel_cli {
   device_option device;
 };
 
-int kernel_main(const kernel_cli& o) {
+int kernel_local(const kernel_cli& o) {
   const kernel_kind kind = parse_in(kernel_kind_names, o.kind, "--kernel", "kernel");
   if (o.device.gpu() && kind == kernel_kind::projected)
     throw usage_error("--device gpu computes fidelity kernels; --kernel projected runs on the CPU (--device cpu)");
@@ -73,21 +75,21 @@ int kernel_main(const kernel_cli& o) {
   const Eigen::MatrixXd y = o.scale * dy.features;
   for (const auto& w : dx.warnings) std::cerr << "hqml: warning: " << w << "\n";
   if (!o.test.empty() && dy.feature_names != dx.feature_names)
-    throw usage_error(o.test + ": its feature columns differ from " + o.train + "'s (names or order)");
+    throw usage_error(o.test_name + ": its feature columns differ from " + o.train_name + "'s (names or order)");
   if (!o.test.empty() && y.cols() != x.cols())
-    throw usage_error(o.test + ": " + std::to_string(y.cols()) + " feature columns, but " + o.train + " has " +
-                      std::to_string(x.cols()));
+    throw usage_error(o.test_name + ": " + std::to_string(y.cols()) + " feature columns, but " + o.train_name +
+                      " has " + std::to_string(x.cols()));
   if (transform && o.map.qubits && o.map.qubits != transform->qubits)
-    throw usage_error("--qubits " + std::to_string(o.map.qubits) + ": the transform " + o.transform + " gives " +
+    throw usage_error("--qubits " + std::to_string(o.map.qubits) + ": the transform " + o.transform_name + " gives " +
                       std::to_string(transform->qubits) + " angles per row (one per qubit)");
   feature_map_spec spec = o.map.spec(static_cast<std::size_t>(x.cols()));
   if (transform && !o.map.qubits) spec.num_qubits = transform->qubits;  // every angle, even past 8
   if (spec.features_read() > static_cast<std::size_t>(x.cols()))
     throw usage_error("--qubits " + std::to_string(spec.num_qubits) + " needs " + std::to_string(spec.features_read()) +
-                      " feature columns; " + o.train + " has " + std::to_string(x.cols()));
+                      " feature columns; " + o.train_name + " has " + std::to_string(x.cols()));
   // hqml kernel reads the features as angles, one per qubit; it never drops columns silently.
   if (spec.features_read() < static_cast<std::size_t>(x.cols()))
-    throw usage_error(o.train + " has " + std::to_string(x.cols()) + " feature columns but the " +
+    throw usage_error(o.train_name + " has " + std::to_string(x.cols()) + " feature columns but the " +
                       std::string(to_string(spec.kind)) + " map on " + std::to_string(spec.num_qubits) +
                       " qubits reads " + std::to_string(spec.features_read()) +
                       ": choose the columns (--features or --drop), set --qubits " + std::to_string(x.cols()) +
@@ -108,9 +110,31 @@ int kernel_main(const kernel_cli& o) {
     fidelity_kernel_to_npy<double>(fm, rows, o.test.empty() ? nullptr : &x, o.out, {}, kopt);
   }
   std::cerr << "hqml kernel: " << rows.rows() << " x " << x.rows() << " " << o.kind << " kernel ("
-            << to_string(spec.kind) << ", " << spec.num_qubits << " qubits, on " << where << ") written to " << o.out
-            << " in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
+            << to_string(spec.kind) << ", " << spec.num_qubits << " qubits, on " << where << ") written to "
+            << o.out_name << " in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()
+            << " s\n";
   return 0;
+}
+
+// --train, --test, --transform and --out may be storage URIs (remote_paths.hpp): the inputs are downloaded to
+// private temporary files, the .npy is written locally and uploaded when complete.
+int kernel_main(const kernel_cli& o) {
+  remote::output_file out("--out", o.out);
+  const remote::input_file train("--train", o.train);
+  const remote::input_file test("--test", o.test);
+  const remote::input_dir transform("--transform", o.transform);
+  kernel_cli lo = o;
+  lo.train = train.path();
+  lo.test = test.path();
+  lo.out = out.path();
+  lo.transform = transform.path();
+  lo.train_name = train.display();
+  lo.test_name = test.display();
+  lo.out_name = out.display();
+  lo.transform_name = transform.display();
+  const int rc = kernel_local(lo);
+  out.publish();
+  return rc;
 }
 
 }  // namespace

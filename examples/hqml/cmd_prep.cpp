@@ -12,6 +12,7 @@
 // at OUT is refused before any work, and nothing the program did not write is ever removed.
 #include "commands.hpp"
 #include "pipeline_options.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/app/transform.hpp>
 #include <hqml/io/atomic_file.hpp>
@@ -117,7 +118,12 @@ std::string rows_csv(const data_transform& t, const Eigen::MatrixXd& x, const io
 }
 
 int prep_main(const prep_cli& o) {
-  fs::path out = o.out;
+  // --train, --test and --out may be storage URIs (remote_paths.hpp): the inputs are downloaded to private
+  // temporary files; the output is written to a temporary folder and published whole at the end.
+  remote::output_dir remote_out("--out", o.out);
+  const remote::input_file train_in("--train", o.train);
+  const remote::input_file test_in("--test", o.test);
+  fs::path out = remote_out.path();
   if (out.filename().empty()) out = out.parent_path();
   if (out.empty()) throw usage_error("--out: not a folder name");
   // The output before the work: a path that can never be written is refused first.
@@ -128,8 +134,8 @@ int prep_main(const prep_cli& o) {
   if (o.label.empty())
     throw usage_error("--label: the label column must be named (the transform is fitted without it)");
   io::csv_options opt = o.csv.options();
-  const io::labeled_dataset train = io::read_csv_dataset(o.train, parse_label(o.label), opt);
-  for (const auto& w : train.warnings) std::cerr << "hqml: warning: " << printable(o.train) << ": " << w << "\n";
+  const io::labeled_dataset train = io::read_csv_dataset(train_in.path(), parse_label(o.label), opt);
+  for (const auto& w : train.warnings) std::cerr << "hqml: warning: " << train_in.shown() << ": " << w << "\n";
   io::labeled_dataset test;
   if (!o.test.empty()) {
     // The test rows are read with the training file's columns (by name) and one-hot levels; their label is
@@ -140,13 +146,14 @@ int prep_main(const prep_cli& o) {
     topt.categories = train.categories;
     if (!train.categories.empty()) topt.text = io::text_columns::one_hot;
     topt.require_label = false;
-    test = io::read_csv_dataset(o.test, io::label_column::named(train.label_name), topt);
+    test = io::read_csv_dataset(test_in.path(), io::label_column::named(train.label_name), topt);
     if (test.feature_names != train.feature_names)
-      throw usage_error(printable(o.test) + ": its feature columns differ from " + printable(o.train) + "'s");
+      throw usage_error(test_in.shown() + ": its feature columns differ from " + train_in.shown() + "'s");
   }
   // As hqml run: a median imputer (fitted on the training rows) whenever a cell of the data is missing.
   const bool impute = !train.features.allFinite() || (test.features.size() && !test.features.allFinite());
-  const data_transform t = data_transform::fit(train, static_cast<std::size_t>(o.qubits), pi, impute, o.train);
+  const data_transform t =
+      data_transform::fit(train, static_cast<std::size_t>(o.qubits), pi, impute, train_in.display());
   const Eigen::MatrixXd x_train = t.apply(train.features);
   const Eigen::MatrixXd x_test = o.test.empty() ? Eigen::MatrixXd{} : t.apply(test.features);
   if (!x_train.allFinite() || !x_test.allFinite())
@@ -166,9 +173,10 @@ int prep_main(const prep_cli& o) {
       {"columns", t.output_names()},
       {"preprocessing", t.pre.describe()},
       {"raw_features", train.feature_names.size()},
-      {"train", {{"csv", "train.csv"}, {"source", source(o.train, train, x_train)}}},
-      {"test", o.test.empty() ? nlohmann::json(nullptr)
-                              : nlohmann::json{{"csv", "test.csv"}, {"source", source(o.test, test, x_test)}}}};
+      {"train", {{"csv", "train.csv"}, {"source", source(train_in.display(), train, x_train)}}},
+      {"test", o.test.empty()
+                   ? nlohmann::json(nullptr)
+                   : nlohmann::json{{"csv", "test.csv"}, {"source", source(test_in.display(), test, x_test)}}}};
   const std::string train_text = rows_csv(t, x_train, train);
   const std::string test_text = o.test.empty() ? std::string{} : rows_csv(t, x_test, test);
   const std::string manifest_text = manifest.dump(2) + "\n";
@@ -180,6 +188,7 @@ int prep_main(const prep_cli& o) {
     if (!o.test.empty()) dir.write_file("test.csv", test_text);
     dir.write_file("prep.json", manifest_text);
     dir.commit();
+    remote_out.publish();
   } else {
     // Into the folder: first the old manifest goes (the folder is unfinished until the new one is written),
     // then leftovers of killed writers of these same names, then each file atomically, prep.json last.
@@ -198,7 +207,7 @@ int prep_main(const prep_cli& o) {
   std::cout << "hqml prep: transform fitted on " << x_train.rows() << " training rows of " << train.feature_names.size()
             << " features -> " << t.qubits << " angles in [0, pi] (" << t.pre.describe()["steps"].dump() << ")"
             << (o.test.empty() ? std::string{} : "; " + std::to_string(x_test.rows()) + " test rows transformed")
-            << "; written to " << printable(out.string()) << "\n";
+            << "; written to " << (remote_out.remote() ? remote_out.shown() : printable(out.string())) << "\n";
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "pipeline_options.hpp"
 #include "progress.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/app/pipeline.hpp>
 #include <hqml/app/report.hpp>
@@ -69,7 +70,11 @@ int run_main(const run_options& o) {
   // writing the same directory is refused at once, and the results are built in a temporary sibling that
   // replaces the directory in one step when everything is written (readers see the old run or the new one,
   // never a mix; a kill leaves the old one and a temporary that the next run into it removes).
-  std::filesystem::path out = o.out;
+  // --data and --out may be storage URIs (remote_paths.hpp): the data is downloaded to a private temporary file,
+  // the results are written to a temporary folder and published whole at the end.
+  remote::output_dir remote_out("--out", o.out);
+  const remote::input_file data("--data", o.data);
+  std::filesystem::path out = remote_out.path();
   if (out.filename().empty()) out = out.parent_path();
   if (out.empty()) throw usage_error("--out: an output directory is needed");
   if (!out.parent_path().empty()) std::filesystem::create_directories(out.parent_path());
@@ -79,7 +84,7 @@ int run_main(const run_options& o) {
   io::atomic_directory staged(out);
 
   pipeline_config cfg;
-  cfg.data = o.data;
+  cfg.data = data.path();
   cfg.label = parse_label(o.label);
   cfg.csv = o.csv.options();
   cfg.positive_label = o.pos_label;
@@ -100,7 +105,8 @@ int run_main(const run_options& o) {
     };
   progress_bar bar;
   cfg.progress = [&bar](const std::string& stage, int i, int n) { bar(stage, i, n); };
-  const pipeline_result r = run_pipeline(cfg);
+  pipeline_result r = run_pipeline(cfg);
+  if (data.remote()) r.dataset_source = data.display();  // the URI (redacted), not the temporary copy
   bar.clear();
   for (const auto& w : r.warnings) std::fprintf(stderr, "hqml: warning: %s\n", w.c_str());
 
@@ -124,6 +130,7 @@ int run_main(const run_options& o) {
   write_report(dir / "report.html", shown, r.k_quantum_train, r.k_classical_train, r.y_train);
   check_run_dir_replaceable(out);  // again: a file put there while this run computed is not ours to remove
   staged.commit();
+  remote_out.publish();
 
   if (o.json) {
     std::cout << metrics.dump() << "\n";
@@ -197,7 +204,7 @@ int run_main(const run_options& o) {
   double total = 0;
   for (const auto& t : r.timings) total += t.second;
   std::printf("time      %.3f s\nwrote     %s/: model/, metrics.json, timings.json, report.html\n", total,
-              o.out.c_str());
+              remote_out.display().c_str());
   return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "device_option.hpp"
 #include "pipeline_options.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/serve/engine.hpp>
 #include <hqml/serve/request.hpp>
@@ -178,7 +179,10 @@ int serve_main(const serve_cli& o) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  const fs::path model_dir = resolve_model_dir(o);
+  // --model may be a storage URI (remote_paths.hpp): the folder is downloaded once, at start, to a private
+  // temporary folder that lives as long as the server (a reload reads that copy).
+  const remote::input_dir remote_model("--model", o.model);
+  const fs::path model_dir = remote_model.remote() ? fs::path(remote_model.path()) : resolve_model_dir(o);
   int port = o.port;
   if (port == 0) {
     port = 5001;
@@ -596,7 +600,8 @@ int serve_main(const serve_cli& o) {
   std::fprintf(stderr,
                "{\"event\":\"listening\",\"host\":%s,\"port\":%d,\"model\":%s,\"model_version\":%s,\"route\":%s,"
                "\"device\":%s,\"classical\":%s}\n",
-               json_string(o.host).c_str(), port, json_string(model_dir.string()).c_str(),
+               json_string(o.host).c_str(), port,
+               json_string(remote_model.remote() ? remote_model.display() : model_dir.string()).c_str(),
                json_string(first->model->version()).c_str(), json_string(eo.route.to_string()).c_str(),
                json_string(device).c_str(), first->model->has_classical() ? "true" : "false");
   const bool ok = svr.listen_after_bind();

@@ -1,6 +1,7 @@
 // hqml train / hqml predict: fit a quantum-kernel SVM on CSV data and save it; predict with a saved model.
 #include "commands.hpp"
 #include "pipeline_options.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/app/pipeline.hpp>
 #include <hqml/app/transform.hpp>
@@ -23,6 +24,7 @@ namespace {
 
 struct train_cli {
   std::string train, label, out, transform, gram;
+  std::string train_name, out_name, transform_name;  // for messages: the values as given (URIs redacted)
   map_options map;
   csv_cli csv;
   kernel_training_cli training;
@@ -89,7 +91,7 @@ Eigen::MatrixXd checked_gram(const train_cli& o, const feature_map_spec& spec, c
   return k;
 }
 
-int train_main(const train_cli& o) {
+int train_local(const train_cli& o) {
   const std::string where = o.device.check();
   if (o.training.method != "none" && !o.training.trainable)
     throw usage_error("--train-kernel " + o.training.method + " needs a trainable feature map: add --trainable");
@@ -118,14 +120,14 @@ int train_main(const train_cli& o) {
           "--na-values and --text");
     transform = data_transform::load(o.transform);
     if (o.map.qubits && o.map.qubits != transform->qubits)
-      throw usage_error("--qubits " + std::to_string(o.map.qubits) + ": the transform " + o.transform + " gives " +
+      throw usage_error("--qubits " + std::to_string(o.map.qubits) + ": the transform " + o.transform_name + " gives " +
                         std::to_string(transform->qubits) + " angles per row (one per qubit)");
   }
   const io::labeled_dataset d =
       transform ? transform->read(o.train, true, o.label)
                 : io::read_csv_dataset(o.train, parse_label(o.label.empty() ? "label" : o.label), o.csv.options());
   if (d.class_names.size() < 2)
-    throw usage_error(printable(o.train) + ": the label column holds one class only; a classifier needs two or more");
+    throw usage_error(o.train_name + ": the label column holds one class only; a classifier needs two or more");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
   if (!transform && o.map.qubits > static_cast<std::size_t>(d.features.cols()) && !is_angle_map(o.map.value()))
     std::cerr << "hqml: warning: --qubits " << o.map.qubits << " is more than the " << d.features.cols()
@@ -146,7 +148,7 @@ int train_main(const train_cli& o) {
   const kernel_options kopt{o.threads};
   if (o.training.method != "none") {
     if (d.class_names.size() != 2)
-      throw usage_error("--train-kernel needs two classes; the label column of " + o.train + " has " +
+      throw usage_error("--train-kernel needs two classes; the label column of " + o.train_name + " has " +
                         std::to_string(d.class_names.size()));
     theta = train_theta(o, spec, o.scale * x, d.labels, kopt);
   }
@@ -172,12 +174,33 @@ int train_main(const train_cli& o) {
   save_pipeline_model(o.out, spec, o.scale, pre, m, x, d.class_names, theta, &inputs, o.force);
   const double acc = learn::accuracy(d.labels, m.predict(k));
   std::cout << "trained on " << d.labels.size() << " samples (kernel on " << where << "): " << m.support().size()
-            << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out << "\n";
+            << " support vectors, training accuracy " << acc << "\nmodel written to " << o.out_name << "\n";
   return 0;
+}
+
+// --train, --transform, --gram and --out may be storage URIs (remote_paths.hpp): the inputs are downloaded to
+// private temporary files, the model is written to a temporary folder and published whole when it is saved.
+int train_main(const train_cli& o) {
+  remote::output_dir out("--out", o.out);
+  const remote::input_file train("--train", o.train);
+  const remote::input_dir transform("--transform", o.transform);
+  const remote::input_file gram("--gram", o.gram);
+  train_cli lo = o;
+  lo.train = train.path();
+  lo.out = out.path();
+  lo.transform = transform.path();
+  lo.gram = gram.path();
+  lo.train_name = train.shown();
+  lo.out_name = out.remote() ? out.shown() : o.out;
+  lo.transform_name = transform.remote() ? transform.shown() : o.transform;
+  const int rc = train_local(lo);
+  out.publish();
+  return rc;
 }
 
 struct predict_cli {
   std::string model, data, label, out, metrics;
+  std::string model_name, data_name;  // for messages and records: the values as given (URIs redacted)
   int threads = 0;
 };
 
@@ -188,7 +211,7 @@ std::string exact(double v) {
   return std::string(buf, r.ptr);
 }
 
-int predict_main(const predict_cli& o) {
+int predict_local(const predict_cli& o) {
   if (!o.out.empty()) io::check_output_path(o.out);
   if (!o.metrics.empty()) io::check_output_path(o.metrics);
   if (!o.out.empty() && !o.metrics.empty() && std::filesystem::absolute(o.out) == std::filesystem::absolute(o.metrics))
@@ -196,7 +219,7 @@ int predict_main(const predict_cli& o) {
   const pipeline_model m = pipeline_model::load(o.model);
   io::csv_options opt = m.csv_options();
   if (!m.inputs)
-    std::cerr << "hqml: warning: " << o.model << " was written before models stored their column names: "
+    std::cerr << "hqml: warning: " << o.model_name << " was written before models stored their column names: "
               << "columns are matched by position\n";
   io::labeled_dataset d;
   if (m.inputs) {
@@ -220,14 +243,14 @@ int predict_main(const predict_cli& o) {
       for (std::size_t i = 0; i < missing.size() && i < 8; ++i)
         list += (i ? ", '" : "'") + missing[i].substr(0, 40) + "'";
       if (missing.size() > 8) list += " and " + std::to_string(missing.size() - 8) + " more";
-      throw usage_error(o.data + ": the model was trained on column" + (missing.size() > 1 ? "s " : " ") + list +
+      throw usage_error(o.data_name + ": the model was trained on column" + (missing.size() > 1 ? "s " : " ") + list +
                         ", which the header lacks; predict matches columns by name and needs every one");
     }
     // The label column is read when present (or named by --label) to report accuracy.
     d = io::parse_csv_dataset(text, o.data, io::label_column::named(o.label.empty() ? m.inputs->label_name : o.label),
                               opt);
     if (d.feature_names != m.inputs->feature_names)
-      throw usage_error(o.data + ": the columns give features [" + std::to_string(d.feature_names.size()) +
+      throw usage_error(o.data_name + ": the columns give features [" + std::to_string(d.feature_names.size()) +
                         "] that differ from the model's [" + std::to_string(m.inputs->feature_names.size()) + "]");
   } else {
     d = read_features(o.data, o.label);
@@ -246,8 +269,7 @@ int predict_main(const predict_cli& o) {
         ++unknown;
     }
     if (unknown == truth.size())
-      throw usage_error(printable(o.data) + ": no label in column '" + printable(d.label_name) +
-                        "' is a class of the model");
+      throw usage_error(o.data_name + ": no label in column '" + printable(d.label_name) + "' is a class of the model");
   }
   const Eigen::MatrixXd k = m.support_kernel(d.features, o.threads);
   const std::vector<int> pred = m.model.predict_sv(k);
@@ -300,12 +322,8 @@ int predict_main(const predict_cli& o) {
     std::vector<std::int64_t> predicted(nc, 0);
     for (const int p : pred)
       if (static_cast<std::size_t>(p) < nc) ++predicted[static_cast<std::size_t>(p)];
-    nlohmann::json j = {{"format_version", 1},
-                        {"model", o.model},
-                        {"data", o.data},
-                        {"rows", pred.size()},
-                        {"class_names", m.class_names},
-                        {"predicted_counts", predicted}};
+    nlohmann::json j = {{"format_version", 1}, {"model", o.model_name},        {"data", o.data_name},
+                        {"rows", pred.size()}, {"class_names", m.class_names}, {"predicted_counts", predicted}};
     if (d.labels.empty()) {
       j["label"] = nullptr;
       j["accuracy"] = nullptr;
@@ -323,6 +341,27 @@ int predict_main(const predict_cli& o) {
     std::cerr << "\n";
   }
   return 0;
+}
+
+// --model, --data, --out and --metrics may be storage URIs (remote_paths.hpp): the model folder and the data are
+// downloaded to private temporary files, the outputs written locally and uploaded when complete.
+int predict_main(const predict_cli& o) {
+  if (!o.out.empty() && o.out == o.metrics) throw usage_error("--out and --metrics name the same file");
+  remote::output_file out("--out", o.out);
+  remote::output_file metrics("--metrics", o.metrics);
+  const remote::input_dir model("--model", o.model);
+  const remote::input_file data("--data", o.data);
+  predict_cli lo = o;
+  lo.model = model.path();
+  lo.data = data.path();
+  lo.out = out.path();
+  lo.metrics = metrics.path();
+  lo.model_name = model.display();
+  lo.data_name = data.display();
+  const int rc = predict_local(lo);
+  out.publish();
+  metrics.publish();
+  return rc;
 }
 
 }  // namespace
