@@ -308,7 +308,7 @@ def children(cont, path, recursive):
 
 
 class Faults:
-    KINDS = ("status", "reset", "truncate", "slow")
+    KINDS = ("status", "reset", "truncate", "slow", "after_status", "oversize")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -546,6 +546,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.dfs = False
         self.auth_kind = "none"
         self.fault = None
+        self.fault_replaced = False
         self.bytes_in = self.bytes_out = 0
         self.status = None
         self.error_code = None
@@ -687,16 +688,55 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
     def send_bytes(self, status, headers=None, body=b""):
+        if self.replace_by_fault():
+            return
         headers = dict(headers or {})
         head = self.command == "HEAD"
-        self.begin_response(status, headers, len(body))
+        extra = self.oversize_extra(len(body), headers)
+        self.begin_response(status, headers, len(body) + extra)
         if body and not head:
             self.write_body([body])
+        self.write_oversize(extra)
 
     def send_segments(self, status, headers, segs, length):
-        self.begin_response(status, headers, length)
+        if self.replace_by_fault():
+            return
+        extra = self.oversize_extra(length, headers)
+        self.begin_response(status, headers, length + extra)
         if self.command != "HEAD" and length:
             self.write_body(segs)
+        self.write_oversize(extra)
+
+    def replace_by_fault(self):
+        """after_status: the operation has run (whatever its outcome); its answer is replaced by the rule's status."""
+        fault = self.fault
+        if fault is None or fault["kind"] != "after_status" or self.fault_replaced:
+            return False
+        self.fault_replaced = True
+        code = fault["code"] or {500: "InternalError", 503: "ServerBusy", 408: "OperationTimedOut"}.get(
+            fault["status"], "InjectedFault")
+        self.dfs = self.dfs or self.looks_dfs()
+        self.send_error_response(StorageError(fault["status"], code, "Injected fault after the operation ran.",
+                                              headers=fault["headers"]))
+        return True
+
+    def oversize_extra(self, length, headers):
+        """oversize: a GET answer with a body gets after_bytes (default 1 MiB) more body bytes than it should."""
+        fault = self.fault
+        if fault is None or fault["kind"] != "oversize" or self.command != "GET" or length == 0:
+            return 0
+        extra = fault["after_bytes"] or (1 << 20)
+        if "Content-Length" in headers:
+            headers["Content-Length"] = str(int(headers["Content-Length"]) + extra)
+        return extra
+
+    def write_oversize(self, extra):
+        piece = b"\0" * min(extra, 64 << 10)
+        while extra > 0:
+            n = min(extra, len(piece))
+            self.wfile.write(piece[:n])
+            self.bytes_out += n
+            extra -= n
 
     def write_body(self, parts):
         """parts: bytes objects and (Chunk, offset, length) segments. Faults shape the stream here."""

@@ -408,6 +408,31 @@ TEST_CASE("azure HTTP date of a request (x-ms-date) is RFC 1123 GMT", "[azure]")
         "Thu, 29 Feb 2024 00:00:00 GMT");
 }
 
+TEST_CASE("azure token replies: lifetimes <= 0 are refused, huge ones clamped to 24 h without overflow", "[azure]") {
+  az::http_response r;
+  r.status = 200;
+  const auto lifetime = [&](const std::string& fields) {
+    r.body = R"({"access_token":"lifetime-token-xyz",)" + fields + "}";
+    return az::detail::parse_token_response(r, "test").expires_on - std::chrono::system_clock::now();
+  };
+  // Refused: zero, negative (number or string), an expires_on in the past.
+  CHECK_THROWS_WITH(lifetime(R"("expires_in":0)"), Catch::Contains("expired"));
+  CHECK_THROWS_WITH(lifetime(R"("expires_in":-5)"), Catch::Contains("expired"));
+  CHECK_THROWS_WITH(lifetime(R"("expires_in":"-5")"), Catch::Contains("expired"));
+  CHECK_THROWS_WITH(lifetime(R"("expires_on":"1")"), Catch::Contains("expired"));
+  CHECK_THROWS_WITH(lifetime(R"("expires_on":-100)"), Catch::Contains("expired"));
+  // Clamped to 24 h: values that would overflow system_clock's nanoseconds (UB before), and merely long ones.
+  for (const std::string f :
+       {R"("expires_in":9223372036854775807)", R"("expires_in":18446744073709551615)",
+        R"("expires_in":"4611686018427387903")", R"("expires_on":9223372036854775807)", R"("expires_in":100000)"}) {
+    INFO(f);
+    const auto left = lifetime(f);
+    CHECK(left <= 24h);
+    CHECK(left > 24h - 10s);
+  }
+  CHECK(lifetime(R"("expires_in":3600)") > 3590s);
+}
+
 TEST_CASE("azure token replies: AAD, IMDS and App Service forms - errors carry no secret", "[azure]") {
   az::http_response r;
   r.status = 200;
@@ -422,9 +447,12 @@ TEST_CASE("azure token replies: AAD, IMDS and App Service forms - errors carry n
   r.body = R"({"access_token":"imds-token-abcdef","expires_in":"600","expires_on":"1"})";
   t = az::detail::parse_token_response(r, "test");
   CHECK(t.expires_on - std::chrono::system_clock::now() > 590s);
-  r.body = R"({"access_token":"appsvc-token-abc","expires_on":"2000000000"})";
+  const auto now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  r.body = R"({"access_token":"appsvc-token-abc","expires_on":")" + std::to_string(now_s + 5000) + "\"}";
   t = az::detail::parse_token_response(r, "test");
-  CHECK(t.expires_on == std::chrono::system_clock::time_point{std::chrono::seconds(2000000000)});
+  CHECK(t.expires_on - std::chrono::system_clock::time_point{std::chrono::seconds(now_s + 5000)} <= 1s);
+  CHECK(std::chrono::system_clock::time_point{std::chrono::seconds(now_s + 5000)} - t.expires_on <= 1s);
   r.body = R"({"access_token":"x-token-abcdefg"})";
   CHECK_THROWS_WITH(az::detail::parse_token_response(r, "test"), Catch::Contains("expires_in"));
   r.body = "not json";
@@ -460,12 +488,16 @@ class counting_source final : public az::token_source {
 
 class failing_source final : public az::token_source {
  public:
+  explicit failing_source(long status = 0) : status_(status) {}
   az::access_token fetch(std::string_view) override {
     ++calls;
-    throw az::azure_error("unavailable here (secret client_secret=zzzSECRETzzz)");
+    throw az::azure_error("unavailable here (secret client_secret=zzzSECRETzzz)", status_);
   }
   [[nodiscard]] std::string name() const override { return "failing"; }
   int calls = 0;
+
+ private:
+  long status_;
 };
 
 }  // namespace
@@ -501,6 +533,23 @@ TEST_CASE("azure bearer credential: tokens cached until shortly before expiry - 
   const std::string msg = error_text([&] { (void)none.fetch("s"); });
   CHECK(msg.find("failing: unavailable here") != std::string::npos);
   CHECK(msg.find("zzzSECRETzzz") == std::string::npos);
+  // A source that answered with an HTTP error (wrong secret 401, AAD 503) stops the chain with its error: the
+  // next source (managed identity) is not tried, nothing is remembered.
+  for (const long status : {401L, 400L, 503L}) {
+    INFO(status);
+    auto answered = std::make_shared<failing_source>(status);
+    auto fallback = std::make_shared<counting_source>(3600s);
+    az::chain_source stop({answered, fallback});
+    try {
+      (void)stop.fetch("s");
+      FAIL("no error");
+    } catch (const az::azure_error& e) {
+      CHECK(e.status() == status);
+    }
+    CHECK_THROWS_AS(stop.fetch("s"), az::azure_error);
+    CHECK(fallback->fetches == 0);
+    CHECK(answered->calls == 2);
+  }
 
   // The default chain follows the configuration, IMDS last.
   az::config cfg;
@@ -578,6 +627,31 @@ TEST_CASE("azure parallel reader: ranges in order, bounded in flight, errors pro
   CHECK_THROWS_WITH(r3.read(buf, 4), !Catch::Contains("SECRETX1"));
   az::parallel_reader empty(fetch, 0, 4, 2);
   CHECK(empty.read(buf, 4) == 0);
+}
+
+TEST_CASE("azure parallel reader: after a failed chunk every read fails - never a clean end", "[azure]") {
+  const std::string object = "0123456789AB";  // 12 bytes in 4-byte chunks; chunk 1 (offset 4) fails
+  auto fetch = [&](std::uint64_t o, std::uint64_t n) -> std::string {
+    if (o == 4) throw az::azure_error("ranged read failed: status 403");
+    return object.substr(o, n);
+  };
+  {
+    az::parallel_reader r(fetch, object.size(), 4, 2);
+    char buf[12];
+    CHECK(r.read(buf, 12) == 4);  // the bytes before the failure
+    CHECK(std::string(buf, 4) == "0123");
+    for (int i = 0; i < 3; ++i) CHECK_THROWS_WITH(r.read(buf, 12), Catch::Contains("status 403"));
+  }
+  {
+    az::read_stream in(std::make_unique<az::parallel_reader>(fetch, object.size(), 4, 3));
+    std::string got;
+    CHECK_THROWS(got.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+    for (int i = 0; i < 3; ++i) {  // a caller that clears the state and reads on gets the error again, no EOF
+      in.clear();
+      char c = 0;
+      CHECK_THROWS_WITH(in.get(c), Catch::Contains("status 403"));
+    }
+  }
 }
 
 namespace {
@@ -670,6 +744,52 @@ TEST_CASE("azure chunked writer: chunks in order, parallel, commit publishes, fa
   }
 }
 
+TEST_CASE("azure config: credentials never go over plain http except to this machine", "[azure]") {
+  az::config c;
+  CHECK_NOTHROW(c.validate());  // https authority, link-local IMDS
+  for (const char* ok : {"http://127.0.0.1:10000/{account}", "http://localhost:1/{account}", "http://[::1]:8/{account}",
+                         "https://example.org/{account}"}) {
+    INFO(ok);
+    c.storage_endpoint = ok;
+    CHECK_NOTHROW(c.validate());
+  }
+  for (const char* bad :
+       {"http://example.org/{account}", "http://10.0.0.5:10000/{account}", "http://127.0.0.1.evil.example/{account}",
+        "http://localhost@evil.example/{account}", "http://169.254.169.254/{account}"}) {
+    INFO(bad);
+    c.storage_endpoint = bad;
+    CHECK_THROWS_WITH(c.validate(), Catch::Contains("HQML_AZURE_STORAGE_ENDPOINT must be https"));
+  }
+  c = az::config{};
+  c.authority_host = "http://login.microsoftonline.com";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("AZURE_AUTHORITY_HOST must be https"));
+  c.authority_host = "http://127.0.0.1:5000";
+  CHECK_NOTHROW(c.validate());
+  c.imds_endpoint = "http://10.1.2.3";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("IMDS endpoint must be https"));
+  c.imds_endpoint = "http://169.254.169.254";
+  c.identity_endpoint = "http://localhost:8081/msi/token";
+  CHECK_NOTHROW(c.validate());
+  c.identity_endpoint = "http://appsvc.example/msi/token";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("IDENTITY_ENDPOINT must be https"));
+}
+
+TEST_CASE("azure listing XML: each text decoded once, ranges past 2^64 refused", "[azure]") {
+  const std::string xml =
+      "<Blobs><Blob><Name>R&amp;amp;D</Name><Properties><Content-Length>5</Content-Length>"
+      "</Properties></Blob><Blob><Name>a&lt;b</Name></Blob></Blobs>";
+  std::size_t pos = 0;
+  const std::string_view first = az::detail::xml_element(xml, "Blob", &pos);
+  CHECK(az::detail::xml_text(first, "Name") == "R&amp;D");
+  CHECK(az::detail::xml_text(az::detail::xml_element(xml, "Blob", &pos), "Name") == "a<b");
+  CHECK(az::detail::xml_element(xml, "Blob", &pos).empty());
+  CHECK(az::detail::byte_range(10, 5) == "bytes=10-14");
+  CHECK(az::detail::byte_range(UINT64_MAX - 4, 5) == "bytes=18446744073709551611-18446744073709551615");
+  CHECK_THROWS_WITH(az::detail::byte_range(UINT64_MAX - 3, 5), Catch::Contains("out of range"));
+  CHECK_NOTHROW(az::detail::byte_range(1, UINT64_MAX));  // bytes 1 .. 2^64-1: the last byte fits
+  CHECK_THROWS_AS(az::detail::byte_range(2, UINT64_MAX), az::azure_error);
+}
+
 TEST_CASE("azure config: endpoint override and limits are checked", "[azure]") {
   az::config c;
   CHECK_NOTHROW(c.validate());
@@ -685,4 +805,21 @@ TEST_CASE("azure config: endpoint override and limits are checked", "[azure]") {
   const std::string msg = error_text([] { (void)az::shared_key_credential("acct1", "not*base64*key!"); });
   CHECK(msg.find("AZURE_STORAGE_KEY") != std::string::npos);
   CHECK(msg.find("not*base64") == std::string::npos);
+}
+
+TEST_CASE("azure errors: \"not replaced\" only for a request that asked not to replace", "[azure]") {
+  auto pipe = std::make_shared<az::pipeline>(std::make_shared<az::http_transport>(), az::retry_policy{});
+  const az::container_client c(az::resolve_uri("https://acct1.blob.core.windows.net/cont/a.bin", {}),
+                               {pipe, std::make_shared<az::sas_credential>("sv=x&sig=y"), {}});
+  az::http_response resp;
+  resp.status = 412;
+  resp.headers.set("x-ms-error-code", "ConditionNotMet");
+  auto req = c.make(az::service::blob, "GET", "a.bin");
+  req.headers.set("If-Match", "\"0x1\"");  // a read pinned to an ETag: the object changed, nothing was "replaced"
+  const std::string read_msg = error_text([&] { c.fail(req, resp, "read"); });
+  CHECK(read_msg.find("ConditionNotMet") != std::string::npos);
+  CHECK(read_msg.find("not replaced") == std::string::npos);
+  auto put = c.make(az::service::blob, "PUT", "a.bin");
+  put.headers.set("If-None-Match", "*");
+  CHECK_THROWS_WITH(c.fail(put, resp, "put blob"), Catch::Contains("not replaced"));
 }

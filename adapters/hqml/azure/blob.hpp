@@ -8,8 +8,10 @@
 #include <hqml/azure/redact.hpp>
 #include <hqml/azure/service.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,10 +37,31 @@ inline std::uint64_t parse_size(std::string_view s, std::string_view what) {
   return *v;
 }
 
-// "bytes=OFFSET-LAST" for x-ms-range.
+// "bytes=OFFSET-LAST" for x-ms-range (length > 0); a range past 2^64 is an error, not a wrapped one.
 inline std::string byte_range(std::uint64_t offset, std::uint64_t length) {
+  if (length == 0 || length - 1 > UINT64_MAX - offset)
+    throw azure_error("read: the range at offset " + std::to_string(offset) + " of " + std::to_string(length) +
+                      " bytes is out of range");
   return "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1);
 }
+
+// The response-body limit of a ranged read of `length` bytes: the range, or an error body if that is larger.
+inline std::size_t range_body_limit(std::uint64_t length) {
+  constexpr std::uint64_t error_room = 64 * 1024;
+  return static_cast<std::size_t>(std::min<std::uint64_t>(std::max(length, error_room), SIZE_MAX));
+}
+
+// Whether a HEAD reply describes a directory (hierarchical namespace): as Data Lake says it, or as the Blob
+// endpoint marks it (metadata hdi_isfolder=true).
+inline bool reply_is_directory(const http_response& resp) {
+  return resp.headers.get("x-ms-resource-type").value_or("") == "directory" ||
+         ascii_lower(resp.headers.get("x-ms-meta-hdi_isfolder").value_or("")) == "true";
+}
+
+// The metadata name under which hqml marks the blobs it writes with a random id of that write: after an
+// ambiguous answer (a retry that meets the blob a first, lost, success created) the id tells "ours" from
+// "someone else's".
+inline constexpr std::string_view write_id_meta = "x-ms-meta-hqmlwriteid";
 
 }  // namespace detail
 
@@ -57,13 +80,25 @@ class blob_container : public container_client {
   }
 
   /// One request: for small blobs only (the writer stages blocks for anything larger than a chunk).
-  void put_blob(std::string_view path, std::string_view data, bool overwrite = false) const {
+  /// write_id: when given, stored as the blob's metadata; a conditional write refused (409/412) is then a
+  /// success when the blob carries this id (an earlier try of this very write succeeded, its answer was lost).
+  void put_blob(std::string_view path, std::string_view data, bool overwrite = false,
+                std::string_view write_id = {}) const {
     auto req = make(service::blob, "PUT", path);
     req.headers.set("x-ms-blob-type", "BlockBlob");
     req.headers.set("Content-Type", "application/octet-stream");
     if (!overwrite) req.headers.set("If-None-Match", "*");
+    if (!write_id.empty()) req.headers.set(detail::write_id_meta, write_id);
     req.body = data;
-    (void)send(req, "put blob", {201});
+    const auto resp = send(req, "put blob", {201, 409, 412});
+    if (resp.status != 201 && !(!overwrite && written_by(path, write_id))) fail(req, resp, "put blob");
+  }
+
+  /// Whether the blob at `path` carries `write_id` (put_blob, put_block_list); false for an empty id.
+  [[nodiscard]] bool written_by(std::string_view path, std::string_view write_id) const {
+    if (write_id.empty()) return false;
+    const auto resp = send(make(service::blob, "HEAD", path), "get properties", {200, 404});
+    return resp.status == 200 && resp.headers.get(detail::write_id_meta).value_or("") == write_id;
   }
 
   /// Stages one block (invisible until put_block_list). block_id: base64, the same length for all blocks of
@@ -76,15 +111,19 @@ class blob_container : public container_client {
   }
 
   /// Commits the staged blocks, in this order, as the blob's content: the moment the blob appears whole.
-  void put_block_list(std::string_view path, const std::vector<std::string>& block_ids, bool overwrite = false) const {
+  /// write_id: as for put_blob (a refusal of our own earlier, successful try is a success).
+  void put_block_list(std::string_view path, const std::vector<std::string>& block_ids, bool overwrite = false,
+                      std::string_view write_id = {}) const {
     std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>";
     for (const auto& id : block_ids) xml += "<Latest>" + detail::xml_escape(id) + "</Latest>";
     xml += "</BlockList>";
     auto req = make(service::blob, "PUT", path, {{"comp", "blocklist"}});
     req.headers.set("Content-Type", "application/xml");
     if (!overwrite) req.headers.set("If-None-Match", "*");
+    if (!write_id.empty()) req.headers.set(detail::write_id_meta, write_id);
     req.body = xml;
-    (void)send(req, "commit block list", {201});
+    const auto resp = send(req, "commit block list", {201, 409, 412});
+    if (resp.status != 201 && !(!overwrite && written_by(path, write_id))) fail(req, resp, "commit block list");
   }
 
   /// nullopt when the blob does not exist.
@@ -94,6 +133,7 @@ class blob_container : public container_client {
     object_properties p;
     p.size = detail::parse_size(resp.headers.get("content-length").value_or(""), "Content-Length");
     p.etag = std::string(resp.headers.get("etag").value_or(""));
+    p.is_directory = detail::reply_is_directory(resp);
     return p;
   }
 
@@ -104,6 +144,7 @@ class blob_container : public container_client {
     if (length == 0) return {};
     auto req = make(service::blob, "GET", path);
     req.headers.set("x-ms-range", detail::byte_range(offset, length));
+    req.max_response_body = detail::range_body_limit(length);
     if (!if_match.empty()) req.headers.set("If-Match", if_match);
     auto resp = send(req, "read", {206, 200});
     if (resp.status == 200 && offset == 0 && resp.body.size() > length) resp.body.resize(length);
@@ -118,6 +159,7 @@ class blob_container : public container_client {
   [[nodiscard]] std::vector<blob_item> list(std::string_view prefix = {}) const {
     std::vector<blob_item> out;
     std::string marker;
+    std::set<std::string> seen;  // continuation markers already followed: a repeat would loop forever
     do {
       std::vector<std::pair<std::string, std::string>> q{
           {"restype", "container"}, {"comp", "list"}, {"include", "metadata"}};
@@ -126,7 +168,8 @@ class blob_container : public container_client {
       const auto resp = send(make(service::blob, "GET", "", std::move(q)), "list blobs", {200});
       std::size_t pos = 0;
       while (true) {
-        const std::string blob = detail::xml_text(resp.body, "Blob", &pos);
+        // The element raw, its fields decoded once each (a name "R&amp;amp;D" is "R&amp;D", not "R&D").
+        const std::string_view blob = detail::xml_element(resp.body, "Blob", &pos);
         if (blob.empty()) break;
         // On an account with a hierarchical namespace, directories are listed too: not objects, skipped.
         if (detail::xml_text(blob, "ResourceType") == "directory" || detail::xml_text(blob, "hdi_isfolder") == "true")
@@ -138,6 +181,8 @@ class blob_container : public container_client {
         out.push_back(std::move(item));
       }
       marker = detail::xml_text(resp.body, "NextMarker");
+      if (!marker.empty() && !seen.insert(marker).second)
+        throw azure_error("list blobs: the service repeated the continuation marker '" + marker + "'");
     } while (!marker.empty());
     return out;
   }

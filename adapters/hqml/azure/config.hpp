@@ -28,6 +28,34 @@
 
 namespace hqml::azure {
 
+namespace detail {
+
+// The host of "scheme://[userinfo@]host[:port][/...]", lowercased, without IPv6 brackets.
+inline std::string url_host(std::string_view url) {
+  if (const auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (const auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (url.starts_with('[')) return ascii_lower(url.substr(1, url.find(']') - 1));
+  return ascii_lower(url.substr(0, url.find(':')));
+}
+
+inline bool loopback_host(std::string_view host) { return host == "localhost" || host == "::1" || host == "127.0.0.1"; }
+
+// 169.254.0.0/16: the instance metadata service (and App Service's identity endpoint), not routable.
+inline bool link_local_host(std::string_view host) { return host.starts_with("169.254."); }
+
+// Credentials (a key's signature, a bearer token, a client secret) may travel over plain http only to a host
+// on this machine (or a link-local service for the managed identity endpoints): elsewhere https is required.
+inline void require_https(std::string_view url, std::string_view what, bool link_local_ok) {
+  if (url.starts_with("https://")) return;
+  const std::string host = url_host(url);
+  if (url.starts_with("http://") && (loopback_host(host) || (link_local_ok && link_local_host(host)))) return;
+  throw azure_error(std::string(what) + " must be https:// (plain http:// only for 127.0.0.1, ::1 or localhost" +
+                    (link_local_ok ? std::string(", or a link-local 169.254.x.x address") : std::string()) + ")");
+}
+
+}  // namespace detail
+
 struct config {
   std::string storage_endpoint;
   std::string storage_account;
@@ -52,7 +80,8 @@ struct config {
     register_secret(identity_header);
   }
 
-  /// Throws azure_error for values that cannot work (an endpoint that is not http(s)://, zero chunk size).
+  /// Throws azure_error for values that cannot work (an endpoint that is not http(s)://, zero chunk size) or
+  /// that would send credentials in cleartext (http:// to a host that is not this machine; see require_https).
   void validate() const {
     const auto http_url = [](std::string_view u) { return u.starts_with("http://") || u.starts_with("https://"); };
     if (!storage_endpoint.empty() && !http_url(storage_endpoint))
@@ -61,6 +90,10 @@ struct config {
     if (!http_url(imds_endpoint)) throw azure_error("the IMDS endpoint must start with http:// or https://");
     if (!identity_endpoint.empty() && !http_url(identity_endpoint))
       throw azure_error("IDENTITY_ENDPOINT must start with http:// or https://");
+    if (!storage_endpoint.empty()) detail::require_https(storage_endpoint, "HQML_AZURE_STORAGE_ENDPOINT", false);
+    detail::require_https(authority_host, "AZURE_AUTHORITY_HOST", false);
+    detail::require_https(imds_endpoint, "the IMDS endpoint", true);
+    if (!identity_endpoint.empty()) detail::require_https(identity_endpoint, "IDENTITY_ENDPOINT", true);
     if (chunk_size == 0 || chunk_size > (std::size_t{100} << 20))
       throw azure_error("chunk size must be in 1 byte..100 MiB");
     if (parallelism == 0 || parallelism > 64) throw azure_error("parallelism must be in 1..64");

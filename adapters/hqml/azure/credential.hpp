@@ -10,7 +10,8 @@
 //   workload_identity_source   the same with client_assertion = the federated token file (read each time)
 //   imds_source                GET {imds}/metadata/identity/oauth2/token (Metadata: true)
 //   app_service_source         GET IDENTITY_ENDPOINT (X-IDENTITY-HEADER), api-version 2019-08-01
-//   chain_source               the first of several that works, remembered for later fetches
+//   chain_source               the first of several that works, remembered for later fetches; a source that
+//                              answered with an error (wrong secret, AAD busy) ends the chain with it
 // make_credential() picks, for one location, in this order: the SAS in its URI; SharedKey from the
 // configured key; a bearer token from the chain of configured token sources (client secret, workload
 // identity, App Service, IMDS last).
@@ -31,6 +32,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -186,14 +188,23 @@ inline std::string form_encode(const std::vector<std::pair<std::string, std::str
   return out;
 }
 
-// A number given as a JSON number or a string of digits.
+// The longest token lifetime believed (24 h): a longer one is clamped, a reply's numbers are not trusted blindly.
+inline constexpr std::int64_t max_token_lifetime_s = 24 * 3600;
+
+// A number given as a JSON number or a string of digits (optionally negative).
 inline std::optional<std::int64_t> json_seconds(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   if (it == j.end()) return std::nullopt;
+  if (it->is_number_unsigned())
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), std::uint64_t{1} << 62));
   if (it->is_number_integer()) return it->get<std::int64_t>();
   if (it->is_string()) {
-    const auto v = parse_digits(it->get<std::string>());
-    if (v && *v < (std::uint64_t{1} << 62)) return static_cast<std::int64_t>(*v);
+    std::string_view text = it->get_ref<const std::string&>();
+    const bool negative = text.starts_with('-');
+    if (negative) text.remove_prefix(1);
+    const auto v = parse_digits(text);
+    if (v && *v < (std::uint64_t{1} << 62))
+      return negative ? -static_cast<std::int64_t>(*v) : static_cast<std::int64_t>(*v);
   }
   return std::nullopt;
 }
@@ -225,14 +236,22 @@ inline access_token parse_token_response(const http_response& resp, std::string_
   access_token t;
   t.token = j["access_token"].get<std::string>();
   register_secret(t.token);
-  const auto now = std::chrono::system_clock::now();
+  // Lifetimes are computed in seconds and clamped to max_token_lifetime_s (a huge expires_in/expires_on would
+  // overflow system_clock); a lifetime <= 0 is an error, not a token to use.
+  const std::int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::int64_t lifetime_s = 0;
   if (const auto in = json_seconds(j, "expires_in")) {
-    t.expires_on = now + std::chrono::seconds(*in);
+    lifetime_s = *in;
   } else if (const auto on = json_seconds(j, "expires_on")) {
-    t.expires_on = std::chrono::system_clock::time_point(std::chrono::seconds(*on));
+    lifetime_s = *on > now_s ? *on - now_s : 0;
   } else {
     throw azure_error(std::string(who) + ": the token reply has neither expires_in nor expires_on", resp.status);
   }
+  if (lifetime_s <= 0)
+    throw azure_error(std::string(who) + ": the token reply says the token has already expired", resp.status);
+  lifetime_s = std::min(lifetime_s, max_token_lifetime_s);
+  t.expires_on = std::chrono::system_clock::time_point(std::chrono::seconds(now_s + lifetime_s));
   if (t.token.empty()) throw azure_error(std::string(who) + ": the token reply has an empty access_token");
   return t;
 }
@@ -331,18 +350,29 @@ class imds_source final : public token_source {
       try {
         http_response first = probe_->send(req);
         answered_ = true;
-        if (!retryable_status(first.status)) return detail::parse_token_response(first, who);
+        if (!retryable_status(first.status) && !booting(first.status)) return detail::parse_token_response(first, who);
       } catch (const transport_error& e) {
         throw azure_error(std::string(who) + ": the metadata endpoint " + endpoint_ +
                           " is unreachable (not on an Azure VM, or HQML_AZURE_IMDS_ENDPOINT is wrong): " + e.what());
       }
     }
-    return detail::parse_token_response(pipeline_->send(req), who);
+    // IMDS answers 404 while the VM's identity is being set up and 410 during platform updates: both are
+    // retried (with the pipeline's backoff, up to its number of tries), as the IMDS documentation asks.
+    const retry_policy& p = pipeline_->policy();
+    for (int attempt = 1;; ++attempt) {
+      http_response resp = pipeline_->send(req);
+      if (!booting(resp.status) || attempt >= std::max(p.max_tries, 1)) return detail::parse_token_response(resp, who);
+      std::string line(who);  // appended piecewise: GCC 12 warns (falsely) about a chain of operator+ here
+      line.append(": status ").append(std::to_string(resp.status)).append(", retrying");
+      pipeline_->log(line);
+      std::this_thread::sleep_for(backoff_delay(p, attempt, 0.5));
+    }
   }
   [[nodiscard]] std::string name() const override { return "managed identity (IMDS)"; }
 
  private:
   static constexpr const char* who = "managed identity (IMDS) credential";
+  static bool booting(long status) { return status == 404 || status == 410; }
   std::shared_ptr<const pipeline> pipeline_, probe_;
   std::string endpoint_, client_id_;
   std::atomic<bool> answered_{false};
@@ -374,8 +404,11 @@ class app_service_source final : public token_source {
   std::string endpoint_, header_, client_id_;
 };
 
-/// Tries its sources in order; the first that returns a token is used from then on. When all fail, one
-/// error lists each failure.
+/// Tries its sources in order; the first that returns a token is used from then on. A source that is not
+/// available (its error has no HTTP status: not configured, endpoint unreachable) passes to the next; one that
+/// answered with an error (a wrong secret, AAD busy) stops the chain with that error, as azure-identity's
+/// ChainedTokenCredential does: a broken credential must not silently become another identity. When all
+/// are unavailable, one error lists each failure.
 class chain_source final : public token_source {
  public:
   explicit chain_source(std::vector<std::shared_ptr<token_source>> sources) : sources_(std::move(sources)) {}
@@ -392,6 +425,7 @@ class chain_source final : public token_source {
         chosen_ = s;
         return t;
       } catch (const azure_error& e) {
+        if (e.status() != 0) throw;  // configured and answered: its error is the answer
         failures += std::string(failures.empty() ? "" : "; ") + s->name() + ": " + e.what();
       }
     }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,7 @@ class datalake_filesystem : public container_client {
     if (length == 0) return {};
     auto req = make(service::dfs, "GET", path);
     req.headers.set("x-ms-range", detail::byte_range(offset, length));
+    req.max_response_body = detail::range_body_limit(length);
     if (!if_match.empty()) req.headers.set("If-Match", if_match);
     auto resp = send(req, "read", {206, 200});
     if (resp.status == 200 && offset == 0 && resp.body.size() > length) resp.body.resize(length);
@@ -87,13 +89,19 @@ class datalake_filesystem : public container_client {
   [[nodiscard]] std::vector<path_item> list(std::string_view directory = {}, bool recursive = true) const {
     std::vector<path_item> out;
     std::string continuation;
+    std::set<std::string> seen;  // continuation tokens already followed: a repeat would loop forever
     do {
       std::vector<std::pair<std::string, std::string>> q{{"resource", "filesystem"},
                                                          {"recursive", recursive ? "true" : "false"}};
       if (!directory.empty()) q.emplace_back("directory", std::string(directory));
       if (!continuation.empty()) q.emplace_back("continuation", continuation);
-      const auto resp = send(make(service::dfs, "GET", "", std::move(q)), "list paths", {200, 404});
-      if (resp.status == 404) return out;  // no such directory: nothing under it
+      const auto req = make(service::dfs, "GET", "", std::move(q));
+      const auto resp = send(req, "list paths", {200, 404});
+      if (resp.status == 404) {
+        // No such directory: nothing under it. Any other 404 (a mistyped file system) is an error, not "empty".
+        if (error_code(resp) == "PathNotFound") return out;
+        fail(req, resp, "list paths");
+      }
       nlohmann::json j;
       try {
         j = nlohmann::json::parse(resp.body);
@@ -118,24 +126,40 @@ class datalake_filesystem : public container_client {
         out.push_back(std::move(item));
       }
       continuation = std::string(resp.headers.get("x-ms-continuation").value_or(""));
+      if (!continuation.empty() && !seen.insert(continuation).second)
+        throw azure_error("list paths: the service repeated the continuation token '" + continuation + "'");
     } while (!continuation.empty());
     return out;
   }
 
   /// Renames `from` to `to` (both in this file system), atomically; fails if `to` exists unless overwrite
-  /// (a non-empty directory is never replaced).
-  void rename(std::string_view from, std::string_view to, bool overwrite = false) const {
+  /// (a non-empty directory is never replaced). A retry after a rename that succeeded but whose answer was
+  /// lost meets SourcePathNotFound (or, checked in the other order, the destination that now exists): then
+  /// `from` gone and `to` present (a file of expected_size bytes when given, else a directory) is the success
+  /// it was. Callers rename temporary names of their own, so "from is gone" is theirs to judge.
+  void rename(std::string_view from, std::string_view to, bool overwrite = false,
+              std::optional<std::uint64_t> expected_size = std::nullopt) const {
     auto req = make(service::dfs, "PUT", to);
     std::string source = resource_path(loc_, from);
     if (!loc_.sas.empty()) source += "?" + loc_.sas;
     req.headers.set("x-ms-rename-source", source);
     if (!overwrite) req.headers.set("If-None-Match", "*");
-    (void)send(req, "rename", {201});
+    const auto resp = send(req, "rename", {201, 404, 409, 412});
+    if (resp.status == 201) return;
+    const std::string code = error_code(resp);
+    const bool maybe_done = code == "SourcePathNotFound" || (!overwrite && (resp.status == 409 || resp.status == 412));
+    if (maybe_done && !properties(from)) {
+      if (const auto p = properties(to)) {
+        if (expected_size ? (!p->is_directory && p->size == *expected_size) : p->is_directory) return;
+      }
+    }
+    fail(req, resp, "rename");
   }
 
   /// Deletes a file, or a directory with everything under it when recursive; false if there was nothing.
   bool remove_path(std::string_view path, bool recursive = false) const {
     std::string continuation;
+    std::set<std::string> seen;  // as in list(): a repeated token would loop forever
     bool existed = false;
     do {
       std::vector<std::pair<std::string, std::string>> q{{"recursive", recursive ? "true" : "false"}};
@@ -144,6 +168,8 @@ class datalake_filesystem : public container_client {
       if (resp.status == 404) return existed;
       existed = true;
       continuation = std::string(resp.headers.get("x-ms-continuation").value_or(""));
+      if (!continuation.empty() && !seen.insert(continuation).second)
+        throw azure_error("delete: the service repeated the continuation token '" + continuation + "'");
     } while (!continuation.empty());
     return true;
   }

@@ -5,7 +5,10 @@
 // it retries and how long it waits).
 //
 // A response is whole or an error: a body shorter than its Content-Length (libcurl's "partial file", or a
-// count that differs) is a transport error and is retried, never returned. Redirects are not followed (they
+// count that differs) is a transport error and is retried, never returned. A body is never buffered beyond
+// the request's max_response_body (a ranged read: its range): a larger one aborts the transfer with a
+// non-retryable error. The libcurl callbacks never let an exception unwind through libcurl: they return 0
+// (libcurl aborts) and perform() rethrows it. Redirects are not followed (they
 // would carry the Authorization header elsewhere); only http and https are spoken. Every message the
 // pipeline logs or throws goes through redact().
 
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -33,6 +37,10 @@
 #include <curl/curl.h>
 
 namespace hqml::azure {
+
+/// The largest response body read when a request names no limit of its own (listings, token replies, error
+/// bodies): larger answers are refused rather than buffered without bound.
+inline constexpr std::size_t default_max_response_body = std::size_t{16} << 20;
 
 /// Header fields in order; names compared ASCII case-insensitively.
 class http_headers {
@@ -66,6 +74,9 @@ struct http_request {
   std::string sas;  // a SAS query appended verbatim (already encoded); set by the SAS credential
   http_headers headers;
   std::string_view body;  // not owned: the caller keeps it alive until send() returns
+  // The most response-body bytes accepted (0: default_max_response_body); beyond it the transfer is aborted
+  // with a non-retryable error. Ranged reads set it to the range's length (plus room for an error body).
+  std::size_t max_response_body = 0;
 
   /// The path of the URL as the server sees it: the base's own path prefix (path-style endpoints) + path.
   [[nodiscard]] std::string url_path() const {
@@ -136,14 +147,17 @@ class http_transport {
     for (CURL* h : idle_) curl_easy_cleanup(h);
   }
 
-  /// One try of `req`, bounded by `timeout` (whole transfer) and `connect_timeout`. Returns any status;
-  /// throws transport_error for everything below HTTP.
+  /// One try of `req`, bounded by `timeout` (whole transfer) and `connect_timeout`; when stall_timeout is
+  /// positive, a transfer that moves no byte for about that long (libcurl's low-speed check: below 1 byte/s,
+  /// measured over its last few seconds) fails as a timeout too. Returns any status; throws transport_error
+  /// for everything below HTTP.
   http_response perform(const http_request& req, std::chrono::milliseconds timeout,
-                        std::chrono::milliseconds connect_timeout) {
+                        std::chrono::milliseconds connect_timeout,
+                        std::chrono::milliseconds stall_timeout = std::chrono::milliseconds(0)) {
     handle h(*this);
     CURL* c = h.get();
     http_response resp;
-    state st{&resp, {}};
+    state st{&resp, req.max_response_body != 0 ? req.max_response_body : default_max_response_body, false, {}};
     const std::string url = req.url();
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
@@ -171,6 +185,11 @@ class http_transport {
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(timeout.count(), 1)));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(std::max<std::int64_t>(std::min(connect_timeout, timeout).count(), 1)));
+    if (stall_timeout.count() > 0) {
+      curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                       static_cast<long>(std::max<std::int64_t>((stall_timeout.count() + 999) / 1000, 1)));
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &st);
@@ -188,6 +207,17 @@ class http_transport {
       curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.empty() ? "" : req.body.data());
     }
     const CURLcode rc = curl_easy_perform(c);
+    // A callback that failed returned 0 (libcurl aborts); its exception is rethrown here, past libcurl's C frames.
+    if (st.error) {
+      h.discard();
+      std::rethrow_exception(st.error);
+    }
+    if (st.too_large) {
+      h.discard();
+      throw transport_error(req.method + " " + url + ": the response body exceeds the " + std::to_string(st.limit) +
+                                " bytes expected; the transfer was aborted",
+                            false);
+    }
     if (rc != CURLE_OK) {
       h.discard();  // a handle after a failed transfer may hold a broken connection: start afresh
       const std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
@@ -213,7 +243,9 @@ class http_transport {
  private:
   struct state {
     http_response* resp;
-    std::string partial;
+    std::size_t limit;  // the most body bytes accepted
+    bool too_large = false;
+    std::exception_ptr error;  // what a callback threw (it returned 0 instead of unwinding through libcurl)
   };
 
   static bool retryable_curl(CURLcode rc) {
@@ -235,9 +267,17 @@ class http_transport {
     }
   }
 
-  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) noexcept {
     auto* st = static_cast<state*>(user);
-    std::string_view line(data, size * n);
+    try {
+      return header_line(st, data, size * n);
+    } catch (...) {
+      st->error = std::current_exception();
+      return 0;
+    }
+  }
+  static std::size_t header_line(state* st, char* data, std::size_t bytes) {
+    std::string_view line(data, bytes);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
     if (line.substr(0, 5) == "HTTP/") {
       st->resp->headers.clear();  // a new response (after 100 Continue): its own fields only
@@ -246,19 +286,34 @@ class http_transport {
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
       st->resp->headers.add(std::string(line.substr(0, colon)), std::string(value));
     }
-    return size * n;
+    return bytes;
   }
 
-  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) noexcept {
     auto* st = static_cast<state*>(user);
-    if (st->resp->body.empty()) {
-      if (const auto cl = st->resp->headers.get("content-length")) {
-        if (const auto v = detail::parse_digits(*cl); v && *v < (std::uint64_t{1} << 32))
-          st->resp->body.reserve(static_cast<std::size_t>(*v));
+    try {
+      const std::size_t bytes = size * n;
+      std::string& body = st->resp->body;
+      if (body.empty()) {
+        if (const auto cl = st->resp->headers.get("content-length")) {
+          const auto v = detail::parse_digits(*cl);
+          if (v && *v > st->limit) {
+            st->too_large = true;  // announced too large: refused before anything is buffered
+            return 0;
+          }
+          if (v) body.reserve(static_cast<std::size_t>(*v));
+        }
       }
+      if (bytes > st->limit - body.size()) {
+        st->too_large = true;
+        return 0;
+      }
+      body.append(data, bytes);
+      return bytes;
+    } catch (...) {
+      st->error = std::current_exception();
+      return 0;
     }
-    st->resp->body.append(data, size * n);
-    return size * n;
   }
 
   // An easy handle borrowed from the pool for one request; back to the pool (reset, connections kept) after.
@@ -330,7 +385,8 @@ class pipeline {
       if (authorize) authorize(req);
       std::chrono::milliseconds wait{0};
       try {
-        http_response resp = transport_->perform(req, std::min(policy_.per_try_timeout, left), policy_.connect_timeout);
+        http_response resp = transport_->perform(req, std::min(policy_.per_try_timeout, left), policy_.connect_timeout,
+                                                 policy_.stall_timeout);
         if (!retryable_status(resp.status) || attempt >= tries) return resp;
         wait = retry_wait(policy_, attempt, jitter(), resp.headers.get("x-ms-retry-after-ms"),
                           resp.headers.get("retry-after"));

@@ -5,8 +5,9 @@
 // (x-ms-retry-after-ms, then Retry-After as seconds or an HTTP date), capped at max_retry_after; otherwise
 // exponential backoff with jitter: d = min(max_delay, base_delay * 2^(n-1)), a wait drawn uniformly from
 // [d/2, d] (half fixed so that waits grow; half random so that clients that failed together spread out).
-// Each try is bounded by per_try_timeout and all of them, waits included, by total_timeout: a wait that
-// would end past the total deadline is not begun, the request fails at once.
+// A try ends when it moves no data for stall_timeout, or at the latest after per_try_timeout (a generous
+// cap: a large transfer that progresses is not cut off), and all of them, waits included, are bounded by
+// total_timeout: a wait that would end past the total deadline is not begun, the request fails at once.
 
 #include <algorithm>
 #include <array>
@@ -27,7 +28,11 @@ struct retry_policy {
   std::chrono::milliseconds max_delay{20000};
   std::chrono::milliseconds max_retry_after{60000};  // a longer server-requested wait is cut to this
   std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds per_try_timeout{120000};
+  // A try may take as long as it moves data (a large chunk on a slow link is not cut off and retried from
+  // scratch forever): stall_timeout ends a try that moves nothing for about that long (0: off), and
+  // per_try_timeout is only a generous cap on one try.
+  std::chrono::milliseconds stall_timeout{60000};
+  std::chrono::milliseconds per_try_timeout{600000};
   std::chrono::milliseconds total_timeout{600000};
 };
 

@@ -29,15 +29,21 @@ struct storage_context {
 
 namespace detail {
 
-// The text of the first <tag>...</tag> in `xml` (entities decoded), or "".
-inline std::string xml_text(std::string_view xml, std::string_view tag, std::size_t* from = nullptr) {
+// The raw content of the first <tag>...</tag> in `xml` at or after *from (entities NOT decoded: for an element
+// whose children are read with xml_text, so that each text is decoded exactly once), or "".
+inline std::string_view xml_element(std::string_view xml, std::string_view tag, std::size_t* from = nullptr) {
   const std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
   const auto b = xml.find(open, from ? *from : 0);
   if (b == std::string_view::npos) return {};
   const auto e = xml.find(close, b + open.size());
   if (e == std::string_view::npos) return {};
   if (from) *from = e + close.size();
-  std::string_view raw = xml.substr(b + open.size(), e - b - open.size());
+  return xml.substr(b + open.size(), e - b - open.size());
+}
+
+// The text of the first <tag>...</tag> in `xml` (entities decoded), or "".
+inline std::string xml_text(std::string_view xml, std::string_view tag, std::size_t* from = nullptr) {
+  const std::string_view raw = xml_element(xml, tag, from);
   std::string out;
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] != '&') {
@@ -145,6 +151,22 @@ class container_client {
     fail(req, resp, what);
   }
 
+  /// The service's error code of a reply: x-ms-error-code, else the code in its XML or JSON body; "" if none.
+  [[nodiscard]] static std::string error_code(const http_response& resp) {
+    if (const auto c = resp.headers.get("x-ms-error-code")) return std::string(*c);
+    if (!resp.body.empty() && resp.body.front() == '<') return detail::xml_text(resp.body, "Code");
+    if (!resp.body.empty()) {
+      try {
+        const auto j = nlohmann::json::parse(resp.body);
+        if (j.contains("error") && j["error"].is_object() && j["error"].contains("code") &&
+            j["error"]["code"].is_string())
+          return j["error"]["code"].get<std::string>();
+      } catch (const std::exception&) {
+      }
+    }
+    return {};
+  }
+
   [[noreturn]] void fail(const http_request& req, const http_response& resp, std::string_view what) const {
     std::string code(resp.headers.get("x-ms-error-code").value_or(""));
     std::string message;
@@ -168,7 +190,9 @@ class container_client {
         std::string(what) + " " + req.method + " " + req.base + req.path + ": status " + std::to_string(resp.status);
     if (!code.empty()) text += " " + code;
     if (!message.empty()) text += ": " + message;
-    if (resp.status == 412 || code == "BlobAlreadyExists" || code == "PathAlreadyExists")
+    // The "not replaced" hint only for a request that asked not to replace (If-None-Match: *).
+    if (req.headers.get("if-none-match").value_or("") == "*" &&
+        (resp.status == 412 || code == "BlobAlreadyExists" || code == "PathAlreadyExists"))
       text += " (not replaced: it exists and overwriting was not asked for)";
     if (const auto id = resp.headers.get("x-ms-request-id")) text += " (request id " + std::string(*id) + ")";
     throw azure_error(text, resp.status, code, retryable_status(resp.status));

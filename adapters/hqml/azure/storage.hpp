@@ -15,7 +15,10 @@
 //                                     Blob (no directories, no rename): every file's blocks are staged first,
 //                                     then committed, then a marker object "<dir>/.hqml-published" last;
 //                                     readers of a Blob location check published() before reading.
-// Nothing existing is replaced unless overwrite is asked for.
+// Nothing existing is replaced unless overwrite is asked for. A publishing step whose answer was lost although
+// it succeeded (the retry meets its own result) counts as done: Blob commits carry a random write id
+// (metadata hqmlwriteid) that tells our blob from another's; a Data Lake rename that finds its source gone
+// checks that the destination is there. A failed Blob publish removes what it wrote, the marker first.
 
 #include <hqml/azure/blob.hpp>
 #include <hqml/azure/config.hpp>
@@ -78,13 +81,15 @@ class blob_target final : public upload_target {
     c_.put_block(path_, id(index), data);
   }
   void commit(std::size_t count, std::uint64_t, std::string_view small) override {
+    // prefix_ (random) is also the write's id: a retried commit refused because its first try succeeded
+    // is recognized as ours.
     if (count == 0) {
-      c_.put_blob(path_, small, o_.overwrite);
+      c_.put_blob(path_, small, o_.overwrite, prefix_);
       return;
     }
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < count; ++i) ids.push_back(id(i));
-    c_.put_block_list(path_, ids, o_.overwrite);
+    c_.put_block_list(path_, ids, o_.overwrite, prefix_);
   }
   void abort() noexcept override {}  // staged blocks are never committed; the service discards them
 
@@ -115,7 +120,7 @@ class dfs_target final : public upload_target {
   void commit(std::size_t count, std::uint64_t total, std::string_view small) override {
     if (count == 0 && !small.empty()) fs_.append(write_, 0, small);
     fs_.flush(write_, total, true);
-    if (atomic_) fs_.rename(write_, final_, o_.overwrite);
+    if (atomic_) fs_.rename(write_, final_, o_.overwrite, total);
     created_ = false;
   }
   void abort() noexcept override {
@@ -205,6 +210,8 @@ class storage_client {
     } else {
       auto c = blob(loc);
       p = c.properties(loc.path);
+      // A Data Lake directory seen through the Blob endpoint is a zero-length blob: not an object to read.
+      if (p && p->is_directory) throw azure_error("open_read " + loc.display() + ": it is a directory");
       fetch = [c, path = loc.path, etag = p ? p->etag : ""](std::uint64_t o, std::uint64_t n) {
         return c.get_range(path, o, n, etag);
       };
@@ -295,7 +302,7 @@ class storage_client {
         upload_file(local_dir / rel, w);
         w.commit();
       }
-      fs.rename(tmp, loc.path, false);
+      fs.rename(tmp, loc.path, false);  // a lost answer of a successful rename is recognized (datalake.hpp)
     } catch (...) {
       try {
         fs.remove_path(tmp, true);
@@ -339,21 +346,28 @@ class storage_client {
       if (in.bad()) throw azure_error("error reading '" + (local_dir / rel).string() + "'");
       all.push_back(std::move(s));
     }
-    std::vector<std::string> committed;
+    // Every blob of this publish carries `prefix` as its write id: a commit refused because an earlier try of
+    // it succeeded counts as done, and the rollback removes exactly the blobs this publish wrote, the marker
+    // first (a marker left behind would announce a directory that is not there).
+    const std::string marker = loc.path + "/" + std::string(published_marker);
+    std::vector<std::string> attempted;
+    bool marker_attempted = false;
     try {
       for (const auto& s : all) {
+        attempted.push_back(s.path);
         if (s.ids.empty()) {
-          c.put_blob(s.path, "", false);
+          c.put_blob(s.path, "", false, prefix);
         } else {
-          c.put_block_list(s.path, s.ids, false);
+          c.put_block_list(s.path, s.ids, false, prefix);
         }
-        committed.push_back(s.path);
       }
-      c.put_blob(loc.path + "/" + std::string(published_marker), "", false);
+      marker_attempted = true;
+      c.put_blob(marker, "", false, prefix);
     } catch (...) {
-      for (const auto& p : committed) {
+      if (marker_attempted) attempted.insert(attempted.begin(), marker);
+      for (const auto& p : attempted) {
         try {
-          c.remove_blob(p);
+          if (c.written_by(p, prefix)) c.remove_blob(p);
         } catch (const std::exception& e) {
           pipe_->log(std::string("could not delete a blob after a failed publish: ") + e.what());
         }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <future>
 #include <istream>
@@ -47,15 +48,27 @@ class parallel_reader {
 
   [[nodiscard]] std::uint64_t size() const { return size_; }
 
-  /// Copies up to n bytes into out; 0 only at the end. Throws what a fetch threw.
+  /// Copies up to n bytes into out; 0 only at the end. Throws what a fetch threw, and after a failure
+  /// throws that same error on every later call: the bytes of the failed chunk are gone, so the stream must
+  /// never look like it ended cleanly. Bytes copied before the failure are returned first.
   std::size_t read(char* out, std::size_t n) {
+    if (error_) std::rethrow_exception(error_);
     std::size_t done = 0;
     while (done < n) {
       if (pos_ == current_.size()) {
         if (inflight_.empty()) break;
         auto f = std::move(inflight_.front());
         inflight_.pop_front();
-        current_ = f.get();
+        try {
+          current_ = f.get();
+        } catch (...) {
+          error_ = std::current_exception();
+          current_.clear();
+          pos_ = 0;
+          cancelled_->store(true);  // the chunks after it are of no use
+          if (done > 0) return done;
+          throw;
+        }
         pos_ = 0;
         fill();
         if (current_.empty()) continue;
@@ -92,6 +105,7 @@ class parallel_reader {
   std::deque<std::future<std::string>> inflight_;
   std::string current_;
   std::size_t pos_ = 0;
+  std::exception_ptr error_;  // the first failure, rethrown by every later read
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
 };
 
