@@ -247,7 +247,16 @@ az get "$c/pred/p2.csv" "$work/pred-blob.csv"
 cmp -s "$work/pred-local.csv" "$work/pred-blob.csv" || fail "Blob predictions differ from local ones"
 cmp -s "$work/fetched/model/model.json" <(az get "$c/runs/43/model/model.json" /dev/stdout) ||
   fail "the Blob run's model.json differs"
-echo "blob (SAS): run published with its marker, predictions equal to a local predict"
+# What the run wrote names its data by URI: without the SAS's signature (metrics.json, the report, the model).
+for f in metrics.json report.html model/model.json; do
+  az get "$c/runs/43/$f" "$work/sas-check"
+  if grep -F -e "$sig" "$work/sas-check" >/dev/null || grep -E 'sig=[^[&]' "$work/sas-check" >/dev/null; then
+    fail "runs/43/$f holds the SAS signature"
+  fi
+done
+grep -F "data/train.csv" "$work/sas-check" >/dev/null || grep -F "data/train.csv" <(az get "$c/runs/43/metrics.json" /dev/stdout) >/dev/null ||
+  fail "metrics.json does not name the data's URI"
+echo "blob (SAS): run published with its marker, predictions equal to a local predict, no signature in its files"
 
 # --- hqml serve --model URI: the folder downloaded at start, scored as the local model, removed at exit ---------
 serve_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
