@@ -663,6 +663,8 @@ TEST_CASE("binary tensor data that does not add up is refused, naming where", "[
   // The header: beyond the body, or not a number at all.
   CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, {}, 10000), 400,
                 "Inference-Header-Content-Length: 10000 is beyond the body's");
+  CHECK_REFUSAL(binary_refusal(binary_input("[2, 3]", "FP64", "48"), six, 3, {}, 0), 400,
+                "Inference-Header-Content-Length: 0: the JSON part cannot be empty");
   CHECK(parse_inference_header_length("0") == 0);
   CHECK(parse_inference_header_length("123") == 123);
   CHECK(parse_inference_header_length("18446744073709551615") == std::numeric_limits<std::size_t>::max());

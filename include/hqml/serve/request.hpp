@@ -1170,6 +1170,10 @@ inline void check_scored(const scored_rows& r) {
                                                         const decode_limits& limits = {},
                                                         std::optional<std::size_t> json_size = std::nullopt) {
   detail::check_size(body, limits);
+  if (json_size && *json_size == 0)
+    detail::refuse("Inference-Header-Content-Length",
+                   "0: the JSON part cannot be empty (it is the length of the "
+                   "JSON before the binary tensors)");
   if (json_size && *json_size > body.size())
     detail::refuse("Inference-Header-Content-Length", std::to_string(*json_size) + " is beyond the body's " +
                                                           detail::count_of(body.size(), "byte") +
