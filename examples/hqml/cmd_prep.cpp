@@ -110,7 +110,10 @@ std::string rows_csv(const data_transform& t, const Eigen::MatrixXd& x, const io
   if (labelled) text += "," + io::csv_escape(d.label_name);
   text += "\n";
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
-    for (Eigen::Index c = 0; c < x.cols(); ++c) text += (c ? "," : "") + shortest(x(r, c));
+    for (Eigen::Index c = 0; c < x.cols(); ++c) {
+      if (c) text += ',';
+      text += shortest(x(r, c));
+    }
     if (labelled) text += "," + io::csv_escape(d.class_names[static_cast<std::size_t>(d.labels[r])]);
     text += "\n";
   }

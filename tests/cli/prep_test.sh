@@ -76,6 +76,8 @@ hostile)
   printf 'a,b,y\n1,2,yes\n3,NaN,no\n5,6,yes\n' >nan.csv
   printf 'a,b,y\n1,2,yes\n3,4,no\n' >two.csv
   printf 'a,b,c,d,e,y\nx\n' >ragged.csv
+  # 4 rows of 5 features: centered, they span 3 directions, so 4 PCA components would be rounding noise.
+  printf 'a,b,c,d,e,y\n1,2,0,4,5,yes\n2,1,3,0,4,no\n0,3,1,2,2,yes\n4,0,2,1,3,no\n' >four.csv
   echo "keep me" >afile
   mkdir project && echo "mine" >project/notes.txt
   mkdir fakeprep && echo '{"kind": "hqml-prep"}' >fakeprep/prep.json && echo x >fakeprep/other.txt
@@ -96,6 +98,8 @@ hostile)
   refused 2 "does not exist" "$hqml" prep --train train.csv --label y --qubits 2 --out nowhere/o7
   refused 2 "missing.csv" "$hqml" prep --train missing.csv --label y --qubits 2 --out o8
   refused 2 "--out" "$hqml" prep --train train.csv --label y --qubits 2
+  refused 2 "span 3 independent directions" "$hqml" prep --train four.csv --label y --qubits 4 --out o9
+  refused 2 "lower --qubits to at most 3" "$hqml" prep --train four.csv --label y --qubits 4 --out o9
   [ "$(cat afile)" = "keep me" ] && [ "$(cat project/notes.txt)" = "mine" ] && [ -e fakeprep/other.txt ] ||
     fail "a refused output was changed"
   # --na median imputes from the training rows, as hqml run does.

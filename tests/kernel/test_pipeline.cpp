@@ -3,6 +3,8 @@
 
 #include <hqml/app/pipeline.hpp>
 
+#include <Eigen/Eigenvalues>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -325,4 +327,109 @@ TEST_CASE("feature map specs validate and round-trip", "[pipeline]") {
       Catch::Contains("feature map: unknown kind 'nope'; valid names: zz, pauli, iqp, angle, angle_ladder"));
   s.kind = static_cast<feature_map_kind>(9);
   REQUIRE_THROWS_WITH(s.build(), Catch::Contains("is none of feature_map_kind_names"));
+}
+
+TEST_CASE("preprocessing refuses more PCA components than directions the training rows span", "[pipeline]") {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> nd;
+  const auto gaussian = [&](Eigen::Index rows, Eigen::Index cols) {
+    Eigen::MatrixXd m(rows, cols);
+    for (Eigen::Index i = 0; i < rows; ++i)
+      for (Eigen::Index j = 0; j < cols; ++j) m(i, j) = nd(rng);
+    return m;
+  };
+
+  SECTION("4 rows x 30 features at 4 qubits: centered, 4 rows span 3 directions") {
+    const Eigen::MatrixXd x = gaussian(4, 30);
+    REQUIRE_THROWS_AS(preprocessing(4, pi).fit(x), std::invalid_argument);
+    REQUIRE_THROWS_WITH(preprocessing(4, pi).fit(x), Catch::Contains("span 3 independent directions") &&
+                                                         Catch::Contains("lower --qubits to at most 3"));
+    // hqml run's and hqml train's path.
+    feature_map_spec spec;
+    spec.kind = feature_map_kind::zz;
+    spec.num_qubits = 4;
+    REQUIRE_THROWS_WITH(fit_preprocessing(spec, x), Catch::Contains("lower --qubits to at most 3"));
+    // Fewer rows than components: refused the same way, not by PCA's generic message.
+    REQUIRE_THROWS_WITH(preprocessing(4, pi).fit(x.topRows(3)), Catch::Contains("lower --qubits to at most 2"));
+    // At the span it is fitted, and new rows stay near the angle range (not at ~1e16).
+    preprocessing ok(3, pi);
+    REQUIRE_NOTHROW(ok.fit(x));
+    REQUIRE(ok.reduces());
+    const Eigen::MatrixXd angles = ok.transform(gaussian(20, 30));
+    REQUIRE(angles.allFinite());
+    REQUIRE(angles.cwiseAbs().maxCoeff() < 100.0);
+  }
+
+  SECTION("exactly collinear columns") {
+    // Columns a, 2a, b, 1 - 3b: 4 columns spanning 2 directions.
+    const Eigen::MatrixXd ab = gaussian(40, 2);
+    Eigen::MatrixXd x(40, 4);
+    x.col(0) = ab.col(0);
+    x.col(1) = 2.0 * ab.col(0);
+    x.col(2) = ab.col(1);
+    x.col(3) = (1.0 - 3.0 * ab.col(1).array()).matrix();
+    REQUIRE_THROWS_WITH(preprocessing(3, pi).fit(x), Catch::Contains("span 2 independent directions") &&
+                                                         Catch::Contains("lower --qubits to at most 2"));
+    REQUIRE_NOTHROW(preprocessing(2, pi).fit(x));
+    // Two collinear columns and as many qubits as columns: no PCA, so nothing is stretched; each column is
+    // scaled on its own and the duplicated direction gives equal angles.
+    Eigen::MatrixXd y(40, 2);
+    y.col(0) = ab.col(0);
+    y.col(1) = 2.0 * ab.col(0);
+    preprocessing same(2, pi);
+    REQUIRE_NOTHROW(same.fit(y));
+    REQUIRE_FALSE(same.reduces());
+    const Eigen::MatrixXd t = same.transform(y);
+    REQUIRE((t.col(0) - t.col(1)).cwiseAbs().maxCoeff() < 1e-12);
+    // Three collinear columns, at the column count less one: PCA asked for 2 of a 1-direction span.
+    Eigen::MatrixXd w(40, 3);
+    w << y, -ab.col(0);
+    REQUIRE_THROWS_WITH(preprocessing(2, pi).fit(w), Catch::Contains("span 1 independent direction ") &&
+                                                         Catch::Contains("lower --qubits to at most 1"));
+  }
+
+  SECTION("all training rows equal") {
+    const Eigen::MatrixXd x = Eigen::MatrixXd::Constant(5, 4, 2.5);
+    REQUIRE_THROWS_WITH(preprocessing(2, pi).fit(x), Catch::Contains("span 0 independent directions"));
+  }
+
+  SECTION("the built-in data: fitted as before, against a covariance-eigenvector reference") {
+    // ad hoc data with 3 features, reduced to 2: standardize (population sd), project on the covariance's top
+    // eigenvectors (largest-magnitude entry positive), min-max to [0, pi] on the training rows.
+    const ad_hoc_dataset d = ad_hoc_data(20, 5, 3, 0.3, 7);
+    feature_map_spec spec;
+    spec.kind = feature_map_kind::zz;
+    spec.num_qubits = 2;
+    const preprocessing pre = fit_preprocessing(spec, d.train.x);
+    REQUIRE(spec.num_qubits == 2);
+    REQUIRE(pre.reduces());
+
+    const Eigen::MatrixXd& x = d.train.x;
+    const auto n = static_cast<double>(x.rows());
+    const Eigen::RowVectorXd mean = x.colwise().mean();
+    const Eigen::MatrixXd centered = x.rowwise() - mean;
+    const Eigen::RowVectorXd sd = (centered.colwise().squaredNorm() / n).cwiseSqrt();
+    const auto standardize = [&](const Eigen::MatrixXd& m) {
+      return Eigen::MatrixXd((m.rowwise() - mean).array().rowwise() / sd.array());
+    };
+    const Eigen::MatrixXd s = standardize(x);
+    const Eigen::MatrixXd cov = s.transpose() * s / (n - 1);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);  // ascending eigenvalues
+    REQUIRE(eig.eigenvalues()(1) > 1e-6 * eig.eigenvalues()(2));
+    Eigen::MatrixXd v(3, 2);
+    for (int c = 0; c < 2; ++c) {
+      Eigen::VectorXd e = eig.eigenvectors().col(2 - c);
+      Eigen::Index at = 0;
+      e.cwiseAbs().maxCoeff(&at);
+      v.col(c) = e(at) < 0 ? Eigen::VectorXd(-e) : e;
+    }
+    const Eigen::MatrixXd scores = s * v;
+    const Eigen::RowVectorXd lo = scores.colwise().minCoeff(), hi = scores.colwise().maxCoeff();
+    const auto angles = [&](const Eigen::MatrixXd& m) {
+      const Eigen::MatrixXd p = standardize(m) * v;
+      return Eigen::MatrixXd(((p.rowwise() - lo).array().rowwise() / (hi - lo).array()) * pi);
+    };
+    REQUIRE((pre.transform(x) - angles(x)).cwiseAbs().maxCoeff() < 1e-9);
+    REQUIRE((pre.transform(d.test.x) - angles(d.test.x)).cwiseAbs().maxCoeff() < 1e-9);
+  }
 }

@@ -164,8 +164,26 @@ class preprocessing {
     }
     z = standard_.fit_transform(z);
     if (max_features_ && static_cast<std::size_t>(z.cols()) > max_features_) {
-      pca_.emplace(static_cast<Eigen::Index>(max_features_));
-      z = pca_->fit_transform(z);
+      const auto keep = static_cast<Eigen::Index>(max_features_);
+      // The training rows may span fewer directions than components asked for (n rows span at most n - 1
+      // after centering; collinear columns fewer still). A component beyond that span has a singular value of
+      // rounding size: its training scores are noise the min-max step would stretch to [0, angle_max], and new
+      // rows would land at angles of ~1e16. So the span is measured (with at most as many components as rows,
+      // all PCA can make) and too few directions refused.
+      learn::pca fitted(std::min(keep, z.rows()));
+      fitted.fit(z);
+      const Eigen::VectorXd& var = fitted.explained_variance();  // descending
+      Eigen::Index span = 0;
+      while (span < var.size() && var(span) > 1e-12 * var(0)) ++span;
+      if (span < keep)
+        throw std::invalid_argument(
+            "the " + std::to_string(z.rows()) + " training rows span " + std::to_string(span) +
+            " independent direction" + (span == 1 ? "" : "s") + " of the " + std::to_string(z.cols()) +
+            " standardized features, fewer than the " + std::to_string(keep) + " PCA components asked for: " +
+            (span > 0 ? "lower --qubits to at most " + std::to_string(span)
+                      : std::string("every training row is the same; there is nothing to reduce")));
+      pca_.emplace(std::move(fitted));
+      z = pca_->transform(z);
     }
     minmax_ = learn::min_max_scaler(0.0, angle_max_);
     minmax_.fit(z);

@@ -42,14 +42,16 @@ struct data_transform {
   /// The output columns' names, one angle per qubit: x0, x1, ...
   [[nodiscard]] std::vector<std::string> output_names() const {
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < qubits; ++i) names.push_back("x" + std::to_string(i));
+    // Appended, not "x" + to_string(i): GCC 12 at -O2 and above warns (-Wrestrict, a false positive) on that.
+    for (std::size_t i = 0; i < qubits; ++i) names.push_back(std::string("x").append(std::to_string(i)));
     return names;
   }
 
   /// Fits on the training rows `train` as hqml run fits on its training split: a median imputer on the
   /// training rows when `impute` (hqml run fits one when any cell of the data set is missing), then
   /// preprocessing(qubits, angle_max) (standardize; PCA when there are more features than qubits; min-max).
-  /// Refuses qubits outside 1..features (hqml run lowers the count with a warning; a pipeline stage must not).
+  /// Refuses qubits outside 1..features (hqml run lowers the count with a warning; a pipeline stage must not)
+  /// and, through preprocessing::fit, more qubits than directions the training rows span.
   [[nodiscard]] static data_transform fit(const io::labeled_dataset& train, std::size_t qubits, double angle_max,
                                           bool impute, const std::string& what = "the training data") {
     const auto cols = static_cast<std::size_t>(train.features.cols());
@@ -64,10 +66,8 @@ struct data_transform {
                                   "; fitting a standardization needs at least 2");
     if (!(std::isfinite(angle_max) && angle_max > 0))
       throw std::invalid_argument("the angle range must be a positive finite number");
-    if (train.features.rows() < static_cast<Eigen::Index>(qubits) && qubits < cols)
-      throw std::invalid_argument("--qubits " + std::to_string(qubits) +
-                                  " PCA components need at least as many rows; " + what + " has " +
-                                  std::to_string(train.features.rows()));
+    // Too few rows (or collinear columns) for `qubits` PCA components is refused by preprocessing::fit, which
+    // measures how many directions the rows span and says how far to lower --qubits.
     data_transform t;
     t.qubits = qubits;
     t.angle_max = angle_max;
