@@ -2,6 +2,7 @@
 // with simulated annealing, parallel tempering, tabu search, or QAOA on the state-vector simulator.
 #include "commands.hpp"
 #include "device_option.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/anneal.hpp>
 #include <hqml/error.hpp>
@@ -209,13 +210,16 @@ anneal::sample_set solve(const anneal_args& a, const anneal::ising_model& m, std
 }
 
 int run_anneal(const anneal_args& a) {
+  // FILE may be a storage URI (remote_paths.hpp): the problem is downloaded to a private temporary file of the
+  // same name (its extension still tells the format).
+  const remote::input_file file("FILE", a.file);
   const anneal::file_format format =
-      a.format.empty() ? anneal::guess_file_format(a.file) : anneal::parse_file_format(a.format);
+      a.format.empty() ? anneal::guess_file_format(file.path()) : anneal::parse_file_format(a.format);
   if (a.reads == 0 && a.time_limit <= 0.0 && !a.target)
     throw usage_error("--reads 0 (as many as fit) needs --time-limit or --target");
   if (a.sweeps == 0) throw usage_error("--sweeps must be positive");
 
-  const anneal::problem p = anneal::read_problem(a.file, format);
+  const anneal::problem p = anneal::read_problem(file.path(), format);
   // Everything is solved in Ising form; QUBO problems report bits and QUBO energies.
   const anneal::ising_model m = p.type == anneal::vartype::spin ? p.ising : anneal::to_ising(p.qubo);
   anneal_check_size(a, m.num_variables());
@@ -225,7 +229,7 @@ int run_anneal(const anneal_args& a) {
   try {
     s = solve(a, m, qaoa, where);
   } catch (const out_of_memory& e) {
-    throw_too_large(e, a.file + " (--solver " + a.solver + ")");
+    throw_too_large(e, file.display() + " (--solver " + a.solver + ")");
   }
   if (p.type == anneal::vartype::binary) s = anneal::to_binary(s, &p.qubo);
   if (s.empty()) throw std::runtime_error("no read finished within the time limit");
@@ -233,7 +237,7 @@ int run_anneal(const anneal_args& a) {
   const auto best = s.best_state();
   if (a.json) {
     nlohmann::ordered_json out;
-    out["file"] = a.file;
+    out["file"] = file.display();
     out["solver"] = a.solver;
     out["num_variables"] = s.num_variables();
     out["vartype"] = p.type == anneal::vartype::spin ? "spin" : "binary";

@@ -1,6 +1,7 @@
 // hqml assess: would a quantum kernel beat a classical one on these data (Huang et al. 2021)?
 #include "commands.hpp"
 #include "pipeline_options.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/app/pipeline.hpp>
 
@@ -19,10 +20,12 @@ struct assess_cli {
   int threads = 0;
 };
 
+// --train may be a storage URI (remote_paths.hpp): the data is downloaded to a private temporary file.
 int assess_main(const assess_cli& o) {
-  const io::labeled_dataset d = io::read_csv_dataset(o.train, parse_label(o.label), o.csv.options());
+  const remote::input_file train("--train", o.train);
+  const io::labeled_dataset d = io::read_csv_dataset(train.path(), parse_label(o.label), o.csv.options());
   if (d.class_names.size() < 2)
-    throw usage_error(printable(o.train) + ": the label column '" + printable(d.label_name) +
+    throw usage_error(train.shown() + ": the label column '" + printable(d.label_name) +
                       "' holds one class only; nothing to assess");
   for (const auto& w : d.warnings) std::cerr << "hqml: warning: " << w << "\n";
   if (o.map.qubits > static_cast<std::size_t>(d.features.cols()) && !is_angle_map(o.map.value()))

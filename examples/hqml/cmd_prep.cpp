@@ -105,7 +105,10 @@ std::string shortest(double v) {
 std::string rows_csv(const data_transform& t, const Eigen::MatrixXd& x, const io::labeled_dataset& d) {
   std::string text;
   const auto names = t.output_names();
-  for (std::size_t c = 0; c < names.size(); ++c) text += (c ? "," : "") + names[c];
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    if (c) text += ',';
+    text += names[c];
+  }
   const bool labelled = !d.labels.empty();
   if (labelled) text += "," + io::csv_escape(d.label_name);
   text += "\n";

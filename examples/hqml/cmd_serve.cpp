@@ -179,9 +179,10 @@ int serve_main(const serve_cli& o) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  // --model may be a storage URI (remote_paths.hpp): the folder is downloaded once, at start, to a private
-  // temporary folder that lives as long as the server (a reload reads that copy).
+  // --model and --classical may be storage URIs (remote_paths.hpp): each folder is downloaded once, at start, to a
+  // private temporary folder that lives as long as the server (a reload reads that copy).
   const remote::input_dir remote_model("--model", o.model);
+  const remote::input_dir remote_classical("--classical", o.classical);
   const fs::path model_dir = remote_model.remote() ? fs::path(remote_model.path()) : resolve_model_dir(o);
   int port = o.port;
   if (port == 0) {
@@ -233,7 +234,9 @@ int serve_main(const serve_cli& o) {
                                            std::span<const double> theta) {
       return kernel_matrix(d, fm, x, &s, theta);
     };
-  const auto load = [&] { return served_model::load(model_dir, o.classical, o.omp_threads, device_kernel); };
+  const auto load = [&] {
+    return served_model::load(model_dir, remote_classical.path(), o.omp_threads, device_kernel);
+  };
 
   metrics::registry reg;
   std::unique_ptr<result_cache> near, far, tiered;

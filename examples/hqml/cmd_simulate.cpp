@@ -1,6 +1,7 @@
 // hqml simulate [FILE.qasm] [--shots N] [--seed S] [--threads T] [--precision float|double] [--statevector] [--json]
 #include "commands.hpp"
 #include "device_option.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/error.hpp>
 #include <hqml/final_state.hpp>
@@ -46,8 +47,10 @@ template <class Real>
 int simulate(const simulate_options& o) {
   const std::string where = o.device.check();
   const auto t0 = std::chrono::steady_clock::now();
-  const circuit c = o.file.empty() ? demo_circuit() : load_qasm(o.file);
-  const std::string name = o.file.empty() ? "built-in GHZ demo (4 qubits)" : o.file;
+  // FILE may be a storage URI (remote_paths.hpp): the circuit is downloaded to a private temporary file.
+  const remote::input_file file("FILE", o.file);
+  const circuit c = o.file.empty() ? demo_circuit() : load_qasm(file.path());
+  const std::string name = o.file.empty() ? "built-in GHZ demo (4 qubits)" : file.display();
   if (c.num_qubits() == 0)
     throw usage_error(printable(name) +
                       ": declares no qubits (an empty file, or not OpenQASM 2?); nothing to simulate");
@@ -134,7 +137,7 @@ void register_simulate(CLI::App& app, action& run) {
       try {
         return o->precision.single() ? simulate<float>(*o) : simulate<double>(*o);
       } catch (const out_of_memory& e) {
-        throw_too_large(e, o->file.empty() ? std::string("the built-in demo") : o->file);
+        throw_too_large(e, o->file.empty() ? std::string("the built-in demo") : remote::shown(o->file));
       }
     };
   });

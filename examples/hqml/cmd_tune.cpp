@@ -2,6 +2,7 @@
 // quantum-kernel SVM, next to random search and grid search at the same evaluation budget.
 #include "commands.hpp"
 #include "pipeline_options.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/app/kernel_tuning.hpp>
 #include <hqml/app/pipeline.hpp>
@@ -24,7 +25,9 @@ struct tune_cli {
 };
 
 int tune_main(const tune_cli& o) {
-  // Training data: the built-in ad hoc set, or a CSV preprocessed as hqml run does.
+  // Training data: the built-in ad hoc set, or a CSV preprocessed as hqml run does. --data may be a storage URI
+  // (remote_paths.hpp): the data is downloaded to a private temporary file.
+  const remote::input_file data("--data", o.data);
   Eigen::MatrixXd x;
   std::vector<int> y;
   std::size_t qubits = o.qubits;
@@ -33,7 +36,7 @@ int tune_main(const tune_cli& o) {
     x = d.train.x;
     y.assign(d.train.y.data(), d.train.y.data() + d.train.y.size());
   } else {
-    const io::labeled_dataset d = io::read_csv_dataset(o.data, parse_label(o.label), o.csv.options());
+    const io::labeled_dataset d = io::read_csv_dataset(data.path(), parse_label(o.label), o.csv.options());
     preprocessing pre(qubits, pi);
     pre.fit(d.features);
     x = pre.transform(d.features);
@@ -41,14 +44,13 @@ int tune_main(const tune_cli& o) {
     qubits = std::min(qubits, static_cast<std::size_t>(x.cols()));
     // Every class must reach every fold, as hqml run requires.
     if (d.class_names.size() < 2)
-      throw usage_error(printable(o.data) + ": the label column holds one class only; a classifier needs two or more");
+      throw usage_error(data.shown() + ": the label column holds one class only; a classifier needs two or more");
     std::vector<std::size_t> count(d.class_names.size(), 0);
     for (const int c : y) ++count[static_cast<std::size_t>(c)];
     for (std::size_t c = 0; c < count.size(); ++c)
       if (count[c] < static_cast<std::size_t>(o.folds))
         throw usage_error("--folds " + std::to_string(o.folds) + ": class '" + printable(d.class_names[c]) + "' of " +
-                          printable(o.data) + " has only " + std::to_string(count[c]) +
-                          " rows; lower --folds or add data");
+                          data.shown() + " has only " + std::to_string(count[c]) + " rows; lower --folds or add data");
   }
   app::kernel_svm_tuning problem(std::move(x), std::move(y), qubits, o.folds, o.seed, o.threads);
   const auto result = app::tune_kernel_svm(problem, o.budget, o.seed, o.threads);

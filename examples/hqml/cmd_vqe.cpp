@@ -1,6 +1,7 @@
 // hqml vqe [FILE]: the ground energy of a Hamiltonian (a Pauli-sum file, or a built-in spin chain) by the
 // variational quantum eigensolver on a hardware-efficient ansatz, with the exact Lanczos energy beside it.
 #include "commands.hpp"
+#include "remote_paths.hpp"
 
 #include <hqml/ansatz.hpp>
 #include <hqml/eigensolver.hpp>
@@ -57,6 +58,7 @@ struct vqe_args {
   std::string output;
   std::string save_circuit;
   bool json = false;
+  std::string file_name, initial_point_name;  // for messages and records: the values as given (URIs redacted)
 };
 
 // The largest problem `--exact auto` diagonalizes: four 2^n states, seconds at n = 20.
@@ -74,7 +76,7 @@ problem load(const vqe_args& a) {
     io::pauli_sum_file f = io::read_pauli_sum(a.file);
     p.h = std::move(f.hamiltonian);
     p.n = f.num_qubits;
-    p.source = a.file;
+    p.source = a.file_name.empty() ? a.file : a.file_name;
     return p;
   }
   // One site has no coupling: the chain models start at two.
@@ -112,10 +114,10 @@ circuit build_ansatz(const vqe_args& a, std::size_t n) {
 
 // The first start's θ (a warm start, or the same start another tool used): a JSON array of numbers given
 // inline (a value starting with '['), or the name of a file holding one. Errors name the position in it.
-std::vector<double> read_initial_point(const std::string& value, std::size_t expected) {
+std::vector<double> read_initial_point(const std::string& value, std::size_t expected, const std::string& shown) {
   const bool inline_json =
       value.find_first_not_of(" \t\r\n") != std::string::npos && value[value.find_first_not_of(" \t\r\n")] == '[';
-  const std::string name = inline_json ? std::string("--initial-point") : value;
+  const std::string name = inline_json ? std::string("--initial-point") : shown.empty() ? value : shown;
   std::string text = inline_json ? value : io::detail::read_text_file(value);
   if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);  // a UTF-8 byte-order mark, as editors may write
   io::detail::json_reader reader(text, name);
@@ -259,11 +261,12 @@ int run_vqe_as(const vqe_args& a) {
   if (a.exact != "auto" && a.exact != "yes" && a.exact != "no")
     throw usage_error("--exact must be auto, yes or no, not '" + a.exact + "'");
   const problem p = load(a);
-  check_vqe_size<Real>(a, p.n, a.file.empty() ? "--sites " + std::to_string(a.sites) : a.file);
+  check_vqe_size<Real>(a, p.n, a.file.empty() ? "--sites " + std::to_string(a.sites) : p.source);
   const circuit ansatz = build_ansatz(a, p.n);
   vqe_options o;
   o.optimizer = a.method;
-  if (!a.initial_point.empty()) o.initial_point = read_initial_point(a.initial_point, ansatz.num_params());
+  if (!a.initial_point.empty())
+    o.initial_point = read_initial_point(a.initial_point, ansatz.num_params(), a.initial_point_name);
   o.max_iterations = a.iterations;
   o.adam.learning_rate = a.learning_rate;
   o.starts = a.starts;
@@ -328,6 +331,27 @@ int run_vqe_as(const vqe_args& a) {
   }
   std::cout << "time:        " << std::setprecision(4) << r.time_s << " s\n";
   return 0;
+}
+
+// HAMILTONIAN, an --initial-point file, --output and --save-circuit may be storage URIs (remote_paths.hpp): the
+// inputs are downloaded to private temporary files, the outputs written locally and uploaded when complete.
+template <class Real>
+int run_vqe_remote(const vqe_args& a) {
+  remote::output_file output("--output", a.output);
+  remote::output_file save_circuit("--save-circuit", a.save_circuit);
+  const remote::input_file file("HAMILTONIAN", a.file);
+  const remote::input_file initial_point("--initial-point", a.initial_point);  // inline JSON is no URI: kept
+  vqe_args lo = a;
+  lo.file = file.path();
+  lo.initial_point = initial_point.path();
+  lo.output = output.path();
+  lo.save_circuit = save_circuit.path();
+  lo.file_name = file.display();
+  lo.initial_point_name = initial_point.display();
+  const int rc = run_vqe_as<Real>(lo);
+  output.publish();
+  save_circuit.publish();
+  return rc;
 }
 
 }  // namespace
@@ -400,9 +424,9 @@ void register_vqe(CLI::App& app, action& run) {
     a->method = parse_vqe_optimizer(a->optimizer);
     run = [a] {
       try {
-        return a->precision.single() ? run_vqe_as<float>(*a) : run_vqe_as<double>(*a);
+        return a->precision.single() ? run_vqe_remote<float>(*a) : run_vqe_remote<double>(*a);
       } catch (const out_of_memory& e) {
-        throw_too_large(e, a->file.empty() ? "--sites " + std::to_string(a->sites) : a->file);
+        throw_too_large(e, a->file.empty() ? "--sites " + std::to_string(a->sites) : remote::shown(a->file));
       }
     };
   });

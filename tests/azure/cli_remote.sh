@@ -7,7 +7,10 @@
 #    writes, byte for byte (model/*; metrics.json apart from dataset.source, which names the URI);
 #  - hqml predict --model/--data/--out abfss://... (and azureml://) equals a local predict byte for byte;
 #  - hqml prep, train --transform and kernel --transform with abfss:// inputs and outputs equal local ones;
-#  - hqml serve --model abfss://...: ready, and its downloaded copy removed when it exits;
+#  - hqml serve --model/--classical abfss://...: ready, and its downloaded copies removed when it exits;
+#  - hqml simulate, anneal, vqe (HAMILTONIAN, --initial-point, --output, --save-circuit), assess --train and
+#    tune --data with abfss:// paths print what the same commands print for local copies (fixed seeds; times
+#    and the input's name apart); vqe's uploaded --output and --save-circuit equal local ones;
 #  - Blob https:// URIs with a service SAS (no account key in the environment): run --out, predict --model;
 #  - hostile: a missing object (one line naming the option, exit != 0), an --out that exists (refused, the
 #    remote untouched), a fault injected mid-upload (failure, nothing final left, no local temporary left);
@@ -260,7 +263,8 @@ echo "blob (SAS): run published with its marker, predictions equal to a local pr
 
 # --- hqml serve --model URI: the folder downloaded at start, scored as the local model, removed at exit ---------
 serve_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$hqml" serve --model "$dfs/runs/42/model" --port "$serve_port" --cache none >"$work/s1" 2>&1 &
+"$hqml" serve --model "$dfs/runs/42/model" --classical "$dfs/runs/42/model" --port "$serve_port" --cache none \
+  >"$work/s1" 2>&1 &
 serve_pid=$!
 for _ in $(seq 300); do
   grep -F '"event":"listening"' "$work/s1" >/dev/null && break
@@ -276,7 +280,91 @@ wait "$serve_pid" || fail "serve did not exit 0 on SIGTERM"
 cat "$work/s1" >>"$all_output"
 [[ $ready == 200 ]] || { cat "$work/s1"; fail "serve --model URI: not ready ($ready)"; }
 tmp_empty "serve"
-echo "serve --model (abfss): ready, the downloaded folder removed at exit"
+echo "serve --model/--classical (abfss): ready, the downloaded folders removed at exit"
+
+# --- simulate, anneal, vqe, assess, tune: Data Lake inputs (and vqe's outputs), against local copies ----------------
+cat >"$work/local/ghz.qasm" <<'EOF'
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[3];
+creg c[3];
+h q[0];
+cx q[0],q[1];
+cx q[1],q[2];
+measure q -> c;
+EOF
+printf '6 7\n1 2 1\n2 3 1\n3 4 1\n4 5 1\n5 6 1\n6 1 1\n1 4 -1\n' >"$work/local/ring.txt" # Gset: n m, then i j w
+printf '1.0 ZZ\n0.5 IX\n0.5 XI\n' >"$work/local/h.txt"                                      # Pauli sum, 2 qubits
+printf '[0.1, 0.2, 0.3, 0.4]\n' >"$work/local/theta.json"                                   # RealAmplitudes reps 1
+for f in ghz.qasm ring.txt h.txt theta.json; do az put "$c/in/$f" "$work/local/$f"; done
+# The same JSON apart from FIELD (which names the URI in the remote one) and the times.
+same_json() {
+  python3 - "$1" "$2" "$3" "$4" <<'EOF'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+field, uri = sys.argv[3], sys.argv[4]
+assert b[field] == uri, (b[field], uri)
+for d in (a, b):
+    for k in (field, "time_s", "time_to_best_s", "spin_updates_per_s"):
+        d.pop(k, None)
+assert a == b, (a, b)
+EOF
+}
+run "$work/q1" simulate "$work/local/ghz.qasm" --shots 500 --seed 11 --threads 1 --statevector --json
+[[ $rc == 0 ]] || { cat "$work/q1"; fail "local simulate"; }
+run "$work/q2" simulate "$dfs/in/ghz.qasm" --shots 500 --seed 11 --threads 1 --statevector --json
+[[ $rc == 0 ]] || { cat "$work/q2"; fail "remote simulate"; }
+tmp_empty "remote simulate"
+same_json "$work/q1" "$work/q2" circuit "$dfs/in/ghz.qasm" || fail "simulate FILE URI: output differs from a local run"
+run "$work/q3" anneal "$work/local/ring.txt" --reads 8 --sweeps 50 --seed 5 --threads 1 --json
+[[ $rc == 0 ]] || { cat "$work/q3"; fail "local anneal"; }
+run "$work/q4" anneal "$dfs/in/ring.txt" --reads 8 --sweeps 50 --seed 5 --threads 1 --json
+[[ $rc == 0 ]] || { cat "$work/q4"; fail "remote anneal"; }
+tmp_empty "remote anneal"
+same_json "$work/q3" "$work/q4" file "$dfs/in/ring.txt" || fail "anneal FILE URI: output differs from a local run"
+vqe_opts=(--reps 1 --iterations 30 --seed 2 --threads 1 --json)
+run "$work/q5" vqe "$work/local/h.txt" --initial-point "$work/local/theta.json" --output "$work/vqe-local.json" \
+  --save-circuit "$work/vqe-local.qasm" "${vqe_opts[@]}"
+[[ $rc == 0 ]] || { cat "$work/q5"; fail "local vqe"; }
+run "$work/q6" vqe "$dfs/in/h.txt" --initial-point "$dfs/in/theta.json" --output "$dfs/vqe/out.json" \
+  --save-circuit "$dfs/vqe/out.qasm" "${vqe_opts[@]}"
+[[ $rc == 0 ]] || { cat "$work/q6"; fail "remote vqe"; }
+tmp_empty "remote vqe"
+same_json "$work/q5" "$work/q6" hamiltonian "$dfs/in/h.txt" || fail "vqe URIs: output differs from a local run"
+az get "$c/vqe/out.json" "$work/vqe-remote.json"
+same_json "$work/vqe-local.json" "$work/vqe-remote.json" hamiltonian "$dfs/in/h.txt" ||
+  fail "vqe --output URI: the uploaded JSON differs from a local one"
+az get "$c/vqe/out.qasm" "$work/vqe-remote.qasm"
+cmp -s "$work/vqe-local.qasm" "$work/vqe-remote.qasm" || fail "vqe --save-circuit URI: the circuit differs"
+run "$work/q7" vqe "$dfs/in/h.txt" --output "$dfs/vqe/out.json" "${vqe_opts[@]}"
+[[ $rc != 0 ]] && grep -q -- "--output $dfs/vqe/out.json: exists already" "$work/q7" ||
+  { cat "$work/q7"; fail "vqe: an existing --output object was replaced"; }
+run "$work/q8" assess --train "$work/local/train.csv" --label y --qubits 2 --threads 1 --json
+[[ $rc == 0 ]] || { cat "$work/q8"; fail "local assess"; }
+run "$work/q9" assess --train "$dfs/data/train.csv" --label y --qubits 2 --threads 1 --json
+[[ $rc == 0 ]] || { cat "$work/q9"; fail "remote assess"; }
+cmp -s "$work/q8" "$work/q9" || fail "assess --train URI: output differs from a local run"
+run "$work/q10" tune --data "$work/local/train.csv" --label y --budget 3 --folds 2 --seed 4 --threads 1 --json
+[[ $rc == 0 ]] || { cat "$work/q10"; fail "local tune"; }
+run "$work/q11" tune --data "$dfs/data/train.csv" --label y --budget 3 --folds 2 --seed 4 --threads 1 --json
+[[ $rc == 0 ]] || { cat "$work/q11"; fail "remote tune"; }
+cmp -s "$work/q10" "$work/q11" || fail "tune --data URI: output differs from a local run"
+tmp_empty "remote assess, tune"
+# A missing remote object: one line naming the option (or the argument) and the URI.
+for what in "simulate FILE" "anneal FILE" "vqe HAMILTONIAN" "vqe --initial-point" "assess --train" "tune --data"; do
+  sub=${what% *}
+  opt=${what#* }
+  case $opt in
+    --train | --data) args=("$opt" "$dfs/in/missing.csv" --label y) ;;
+    --initial-point) args=("$dfs/in/h.txt" --initial-point "$dfs/in/missing.json") ;;
+    *) args=("$dfs/in/missing.txt") ;;
+  esac
+  run "$work/q12" "$sub" "${args[@]}"
+  [[ $rc != 0 && $(wc -l <"$work/q12") == 1 ]] || { cat "$work/q12"; fail "$what: a missing object"; }
+  grep -q -- "$opt $dfs/in/missing" "$work/q12" || { cat "$work/q12"; fail "$what: the error names no option"; }
+  tmp_empty "$what: missing object"
+done
+echo "simulate, anneal, vqe, assess, tune (abfss): outputs equal to local ones; missing objects: $(cat "$work/q12")"
 
 # --- Hostile ------------------------------------------------------------------------------------------------------
 # A missing object: one line naming the option and the URI, non-zero exit, nothing left behind.
