@@ -51,6 +51,24 @@ inline std::size_t range_body_limit(std::uint64_t length) {
   return static_cast<std::size_t>(std::min<std::uint64_t>(std::max(length, error_room), SIZE_MAX));
 }
 
+// Bytes [offset, offset + length) of `path` on `svc`'s endpoint (Blob's Get Blob and Data Lake's Read are the same
+// ranged GET): exactly `length` of them or an error. if_match: an ETag the object must still have.
+inline std::string ranged_get(const container_client& c, service svc, std::string_view path, std::uint64_t offset,
+                              std::uint64_t length, std::string_view if_match) {
+  if (length == 0) return {};
+  auto req = c.make(svc, "GET", path);
+  req.headers.set("x-ms-range", byte_range(offset, length));
+  req.max_response_body = range_body_limit(length);
+  if (!if_match.empty()) req.headers.set("If-Match", if_match);
+  auto resp = c.send(req, "read", {206, 200});
+  if (resp.status == 200 && offset == 0 && resp.body.size() > length) resp.body.resize(length);
+  if (resp.body.size() != length)
+    throw azure_error("read " + req.base + req.path + ": got " + std::to_string(resp.body.size()) + " bytes of the " +
+                          std::to_string(length) + " asked for",
+                      resp.status);
+  return std::move(resp.body);
+}
+
 // Whether a HEAD reply describes a directory (hierarchical namespace): as Data Lake says it, or as the Blob
 // endpoint marks it (metadata hdi_isfolder=true).
 inline bool reply_is_directory(const http_response& resp) {
@@ -141,18 +159,7 @@ class blob_container : public container_client {
   /// the blob must still have (a blob replaced mid-read fails instead of mixing two versions).
   [[nodiscard]] std::string get_range(std::string_view path, std::uint64_t offset, std::uint64_t length,
                                       std::string_view if_match = {}) const {
-    if (length == 0) return {};
-    auto req = make(service::blob, "GET", path);
-    req.headers.set("x-ms-range", detail::byte_range(offset, length));
-    req.max_response_body = detail::range_body_limit(length);
-    if (!if_match.empty()) req.headers.set("If-Match", if_match);
-    auto resp = send(req, "read", {206, 200});
-    if (resp.status == 200 && offset == 0 && resp.body.size() > length) resp.body.resize(length);
-    if (resp.body.size() != length)
-      throw azure_error("read " + req.base + req.path + ": got " + std::to_string(resp.body.size()) + " bytes of the " +
-                            std::to_string(length) + " asked for",
-                        resp.status);
-    return std::move(resp.body);
+    return detail::ranged_get(*this, service::blob, path, offset, length, if_match);
   }
 
   /// Blob names under `prefix` (all pages), with their sizes; directories (hierarchical namespace) left out.

@@ -71,18 +71,7 @@ class datalake_filesystem : public container_client {
   /// Bytes [offset, offset + length): exactly `length` of them or an error (see blob_container::get_range).
   [[nodiscard]] std::string read(std::string_view path, std::uint64_t offset, std::uint64_t length,
                                  std::string_view if_match = {}) const {
-    if (length == 0) return {};
-    auto req = make(service::dfs, "GET", path);
-    req.headers.set("x-ms-range", detail::byte_range(offset, length));
-    req.max_response_body = detail::range_body_limit(length);
-    if (!if_match.empty()) req.headers.set("If-Match", if_match);
-    auto resp = send(req, "read", {206, 200});
-    if (resp.status == 200 && offset == 0 && resp.body.size() > length) resp.body.resize(length);
-    if (resp.body.size() != length)
-      throw azure_error("read " + req.base + req.path + ": got " + std::to_string(resp.body.size()) + " bytes of the " +
-                            std::to_string(length) + " asked for",
-                        resp.status);
-    return std::move(resp.body);
+    return detail::ranged_get(*this, service::dfs, path, offset, length, if_match);
   }
 
   /// The paths under `directory` ("" = the whole file system), all pages.
